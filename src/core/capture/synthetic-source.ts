@@ -1,0 +1,123 @@
+import type { ExposureSettings, FrameSink, FrameSource } from './frame-source.js';
+import { frameBytes, type PixelFormat } from './frame.js';
+
+export interface SyntheticOptions {
+  width: number;
+  height: number;
+  framerate: number;
+  /** Frames in one day/night cycle; 0 keeps it day. */
+  cycleFrames: number;
+}
+
+/** Daylight exposure of the simulated sensor; night exposure is judged against it. */
+const DAY: ExposureSettings = { exposureUs: 10_000, gain: 1 };
+const NIGHT_LIGHT = 0.02;
+const BOX = 0.2;
+
+/**
+ * A moving scene whose light follows a day/night cycle counted in frames, so
+ * night mode can be seen working with no camera. Pixel values are the scene
+ * light times exposure x gain relative to daylight, clipped like a sensor.
+ * One frame buffer is reused: no allocation per frame.
+ */
+export class SyntheticSource implements FrameSource {
+  readonly kind = 'synthetic' as const;
+  readonly format: PixelFormat = 'rgb24';
+  readonly width: number;
+  readonly height: number;
+  readonly dayExposure = DAY;
+  private readonly base: Uint8Array;
+  private readonly out: Buffer;
+  private readonly lut = new Uint8Array(256);
+  private readonly intervalMs: number;
+  private fps: number;
+  private exposure: ExposureSettings = DAY;
+  private frameIndex = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private nextDue = 0;
+
+  constructor(private readonly options: SyntheticOptions) {
+    this.width = options.width;
+    this.height = options.height;
+    this.fps = options.framerate;
+    this.intervalMs = 1000 / options.framerate;
+    this.base = renderBackground(options.width, options.height);
+    this.out = Buffer.allocUnsafeSlow(frameBytes(options.width, options.height, 'rgb24'));
+  }
+
+  async start(sink: FrameSink): Promise<void> {
+    this.nextDue = performance.now();
+    const tick = (): void => {
+      const now = performance.now();
+      this.render();
+      sink.frame({ data: this.out, timestampMs: Date.now(), exposureUs: this.exposure.exposureUs, gain: this.exposure.gain });
+      // Schedule against the ideal timeline so timer lateness does not add up;
+      // after a long stall, skip ahead instead of bursting.
+      this.nextDue += 1000 / this.fps;
+      if (this.nextDue < now) this.nextDue = now + 1000 / this.fps;
+      this.timer = setTimeout(tick, Math.max(0, this.nextDue - performance.now()));
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  setExposure(settings: ExposureSettings): void {
+    this.exposure = settings;
+  }
+
+  setFrameRate(fps: number | undefined): void {
+    this.fps = fps ?? this.options.framerate;
+  }
+
+  /** Scene light 0..1 for the current frame: full day, smooth dusk, dark night. */
+  sceneLight(): number {
+    const cycle = this.options.cycleFrames;
+    if (cycle <= 0) return 1;
+    const phase = (this.frameIndex % cycle) / cycle;
+    const daylight = 0.5 + 0.5 * Math.cos(2 * Math.PI * phase);
+    return NIGHT_LIGHT + (1 - NIGHT_LIGHT) * daylight;
+  }
+
+  private render(): void {
+    const gainFactor = (this.exposure.exposureUs * this.exposure.gain) / (DAY.exposureUs * DAY.gain);
+    const scale = this.sceneLight() * gainFactor;
+    for (let v = 0; v < 256; v++) this.lut[v] = Math.min(255, Math.round(v * scale));
+    const { base, out, lut } = this;
+    for (let i = 0; i < base.length; i++) out[i] = lut[base[i]!]!;
+    this.drawMovingBox(Math.min(255, Math.round(230 * scale)));
+    this.frameIndex++;
+  }
+
+  private drawMovingBox(level: number): void {
+    const { width, height, out } = this;
+    const size = Math.max(4, Math.round(Math.min(width, height) * BOX));
+    const travel = width - size;
+    const period = Math.max(2, Math.round(this.intervalMs > 0 ? 4000 / this.intervalMs : 120));
+    const step = this.frameIndex % (2 * period);
+    const x0 = Math.round((travel * (step < period ? step : 2 * period - step)) / period);
+    const y0 = Math.round((height - size) / 2);
+    for (let y = y0; y < y0 + size; y++) {
+      const row = (y * width + x0) * 3;
+      out.fill(level, row, row + size * 3);
+    }
+  }
+}
+
+/** A static colourful background with mean luma near 128 in daylight. */
+function renderBackground(width: number, height: number): Uint8Array {
+  const base = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      const checker = ((x >> 5) + (y >> 5)) & 1;
+      base[i] = 40 + Math.round((180 * x) / width);
+      base[i + 1] = 40 + Math.round((180 * y) / height);
+      base[i + 2] = checker ? 200 : 60;
+    }
+  }
+  return base;
+}

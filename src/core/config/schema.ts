@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { integer } from './format-issues.js';
+
+/**
+ * The one source of config types and defaults. Field names and nesting follow
+ * the Python service's config.json; the preprocessors accept its short forms
+ * (`"ring": 120`, `"network": 9999`, `"logging": "INFO"`) so an old file loads
+ * unchanged.
+ */
+
+const PYTHON_LEVELS: Record<string, string> = { warning: 'warn', critical: 'fatal' };
+
+const camera = z
+  .strictObject({
+    source: z
+      .enum(['auto', 'synthetic'])
+      .default('auto')
+      .describe('Frame source. `auto` picks the first that works and logs why; `synthetic` is a generated scene (no camera needed).'),
+    width: integer(16, 7680).default(1280).describe('Frame width in pixels.'),
+    height: integer(16, 4320).default(720).describe('Frame height in pixels.'),
+    framerate: z.number().gt(0).max(240).default(30).describe('Frames per second captured into the ring.'),
+    codec: z
+      .enum(['rgb'])
+      .default('rgb')
+      .describe('Pixel format kept in the ring: `rgb` = raw RGB24, exact frames with no keyframe dependency. (H.264 is refused on purpose: a pre-trigger buffer of H.264 starts late at a keyframe.)'),
+    video_mode: z
+      .enum(['stream', 'still'])
+      .default('stream')
+      .describe('`stream`: continuous video at `framerate`; `still`: one still capture per frame interval (same frame rate, still-capture pipeline where the source has one).'),
+    synthetic_cycle_frames: integer(0, Number.MAX_SAFE_INTEGER)
+      .default(1800)
+      .describe('Synthetic source only: frames in one day/night light cycle (0 = always day).'),
+  })
+  .describe('Capture settings.');
+
+const ring = z.preprocess(
+  (value) => (typeof value === 'number' ? { frames: value } : value),
+  z
+    .strictObject({
+      frames: integer(2, 100000)
+        .default(90)
+        .describe('Frames kept in memory, allocated at start (frames x width x height x 3 bytes). A bare number is accepted too.'),
+    })
+    .describe('Ring buffer of recent frames.'),
+);
+
+const night = z
+  .strictObject({
+    enable: z.boolean().default(true).describe('Switch to night exposure automatically when the scene goes dark.'),
+    dark_threshold: z.number().min(0).max(255).default(40).describe('A frame whose dark score (mean luma 0-255) is below this is dark.'),
+    bright_threshold: z
+      .number()
+      .min(0)
+      .max(255)
+      .default(60)
+      .describe('Night ends when the score, normalised to day exposure and gain, stays above this. Must exceed `dark_threshold` (hysteresis).'),
+    min_dark_frames: integer(1, Number.MAX_SAFE_INTEGER).default(30).describe('Consecutive dark (or bright) frames needed to switch mode.'),
+    mode: z
+      .enum(['slow_video', 'still'])
+      .default('slow_video')
+      .describe('Night capture: `slow_video` lowers the frame rate to what the exposure allows; `still` takes single long exposures.'),
+    exposure_us: integer(1, 60_000_000).default(40000).describe('Exposure time in microseconds during night mode.'),
+    gain: z.number().min(1).max(64).default(2).describe('Analogue gain during night mode.'),
+  })
+  .describe('Night mode.');
+
+const exportConfig = z
+  .strictObject({
+    base_dir: z.string().min(1).default('events').describe('Folder for event folders; relative paths resolve against the config file folder.'),
+    formats: z
+      .array(z.enum(['jpg', 'png', 'npy']))
+      .min(1)
+      .default(['jpg'])
+      .describe('Files written per frame: `jpg`, `png`, `npy` (NumPy array, shape (h, w, 3), uint8).'),
+    save_before_s: z.number().min(0).max(3600).default(2).describe('Seconds of frames saved from before the trigger.'),
+    save_after_s: z.number().min(0).max(3600).default(2).describe('Seconds of frames saved from after the trigger.'),
+    stack_dark_frames: z.boolean().default(false).describe('Also average dark frames, `stack_count` at a time, into brighter `stack-*.jpg` images.'),
+    stack_count: integer(2, 256).default(4).describe('Frames averaged into one stacked image.'),
+    jpeg_quality: integer(1, 100).default(90).describe('JPEG quality 1-100.'),
+    shutdown_grace_s: z.number().min(0).max(600).default(10).describe('On SIGTERM, seconds to let pending exports finish before they are cut (and marked `partial`).'),
+  })
+  .describe('Saving frames on trigger.');
+
+const network = z.preprocess(
+  (value) => (typeof value === 'number' ? { port: value } : value),
+  z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0').describe('Bind address for both ports; `0.0.0.0` accepts connections from the LAN, `127.0.0.1` only from this machine.'),
+      port: integer(0, 65535).default(9999).describe('TCP port of the line protocol (`echo SNAP | nc host 9999`); 0 picks a free port. A bare number is accepted too.'),
+      grpc_port: integer(0, 65535).default(50051).describe('TCP port of the gRPC API; 0 picks a free port.'),
+      idle_timeout_s: z.number().gt(0).max(86400).default(30).describe('A line connection that sends nothing for this long is closed.'),
+      reply_linger_s: z
+        .number()
+        .min(0)
+        .max(3600)
+        .default(1)
+        .describe('After a reply, a line connection with no further input is closed this soon (so `nc` variants that keep their side open still return).'),
+      max_line_bytes: integer(16, 65536).default(1024).describe('Longest accepted command line.'),
+      max_connections: integer(1, 10000).default(16).describe('Most line connections open at once; more get `ERR BUSY`.'),
+    })
+    .describe('Listening addresses and line protocol limits.'),
+);
+
+const logging = z.preprocess(
+  (value) => (typeof value === 'string' ? { level: value } : value),
+  z
+    .strictObject({
+      level: z.preprocess(
+        (value) => {
+          if (typeof value !== 'string') return value;
+          const lower = value.toLowerCase();
+          return PYTHON_LEVELS[lower] ?? lower;
+        },
+        z
+          .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+          .default('info')
+          .describe('Lowest level logged. Python names (`DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`) are accepted. A bare string is accepted too.'),
+      ),
+    })
+    .describe('Logging.'),
+);
+
+export const configSchema = z
+  .strictObject({
+    camera: camera.prefault({}),
+    ring: ring.prefault({}),
+    night: night.prefault({}),
+    export: exportConfig.prefault({}),
+    network: network.prefault({}),
+    logging: logging.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    if (config.night.bright_threshold <= config.night.dark_threshold) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['night', 'bright_threshold'],
+        message: `expected number > night.dark_threshold (${config.night.dark_threshold}), received ${config.night.bright_threshold}`,
+        input: config.night.bright_threshold,
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

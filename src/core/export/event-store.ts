@@ -1,0 +1,137 @@
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { PicamError } from '../errors.js';
+import { checkEventId, eventDateFolder, eventTimeMs, isEventId } from './event-id.js';
+import { MANIFEST_FILE, type EventState, type Manifest, type ManifestFrame } from './manifest.js';
+
+export interface EventSummary {
+  eventId: string;
+  dir: string;
+  state: EventState;
+  triggerMs: number;
+  triggerSource: string;
+  reason: string;
+  frameCount: number;
+  bytes: number;
+}
+
+export interface EventDetail {
+  summary: EventSummary;
+  frames: ManifestFrame[];
+}
+
+const DATE_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Reads events back from disk. The folders are the truth: an event is
+ * whatever `<base_dir>/<date>/<id>/` holds, so events survive restarts and
+ * operators may delete folders by hand. A folder with no manifest is either
+ * still being written (pending) or was cut by a crash (partial).
+ */
+export class EventStore {
+  constructor(
+    private readonly baseDir: () => string,
+    private readonly isPending: (eventId: string) => boolean,
+  ) {}
+
+  dirOf(eventId: string): string {
+    return path.join(this.baseDir(), eventDateFolder(eventId), eventId);
+  }
+
+  /** Event ids, newest first, older than `before` when given. */
+  async listIds(limit: number, before?: string): Promise<string[]> {
+    const dates = (await readdirOrEmpty(this.baseDir())).filter((d) => DATE_FOLDER.test(d)).sort().reverse();
+    const ids: string[] = [];
+    for (const date of dates) {
+      const inDay = (await readdirOrEmpty(path.join(this.baseDir(), date)))
+        .filter((id) => isEventId(id) && (before === undefined || id < before))
+        .sort()
+        .reverse();
+      for (const id of inDay) {
+        ids.push(id);
+        if (ids.length >= limit) return ids;
+      }
+    }
+    return ids;
+  }
+
+  async get(eventId: string): Promise<EventDetail> {
+    checkEventId(eventId);
+    const dir = this.dirOf(eventId);
+    const manifest = await readManifest(dir);
+    if (manifest) {
+      return {
+        summary: {
+          eventId,
+          dir,
+          state: manifest.state,
+          triggerMs: manifest.trigger.time_ms,
+          triggerSource: manifest.trigger.source,
+          reason: manifest.trigger.reason,
+          frameCount: manifest.frames.length,
+          bytes: await folderBytes(dir),
+        },
+        frames: manifest.frames,
+      };
+    }
+    let files: string[];
+    try {
+      files = await readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PicamError('NOT_FOUND', `event ${eventId} not found`, { field: 'event_id' });
+      throw PicamError.from(error);
+    }
+    return {
+      summary: {
+        eventId,
+        dir,
+        state: this.isPending(eventId) ? 'pending' : 'partial',
+        triggerMs: eventTimeMs(eventId),
+        triggerSource: '',
+        reason: '',
+        frameCount: new Set(files.filter((f) => !f.startsWith('.')).map((f) => f.split('.')[0])).size,
+        bytes: await folderBytes(dir),
+      },
+      frames: [],
+    };
+  }
+
+  /** Deletes a finished event; returns the bytes freed. */
+  async delete(eventId: string): Promise<number> {
+    checkEventId(eventId);
+    if (this.isPending(eventId)) {
+      throw new PicamError('FAILED_PRECONDITION', `event ${eventId} is still being written`, { field: 'event_id' });
+    }
+    const dir = this.dirOf(eventId);
+    const bytes = await folderBytes(dir).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PicamError('NOT_FOUND', `event ${eventId} not found`, { field: 'event_id' });
+      throw PicamError.from(error);
+    });
+    await rm(dir, { recursive: true, force: true });
+    return bytes;
+  }
+}
+
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw PicamError.from(error);
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw PicamError.from(error);
+  }
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir)) total += (await stat(path.join(dir, name))).size;
+  return total;
+}

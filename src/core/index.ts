@@ -1,0 +1,13 @@
+/** The core's public surface: adapters import from here only. */
+export { Picam, type CoreEvent, type PicamStatus, type ConfigureResult } from './picam.js';
+export { PicamError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { loadConfig, parseConfig, ConfigError } from './config/load-config.js';
+export { configSchema, type Config } from './config/schema.js';
+export { createLogger, type Logger } from './logger.js';
+export type { TriggerRequest, StreamRequest } from './requests.js';
+export type { AcceptedEvent, EventProgress } from './export/exporter.js';
+export type { EventState, Manifest } from './export/manifest.js';
+export type { EventSummary, EventDetail } from './export/event-store.js';
+export type { NightSnapshot, NightTransition } from './night/night-controller.js';
+export type { StreamedFrame } from './stream/frame-stream.js';
+export type { PixelFormat } from './capture/frame.js';

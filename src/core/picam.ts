@@ -1,0 +1,359 @@
+import path from 'node:path';
+import { createSource } from './capture/create-source.js';
+import type { FrameSource, SourceKind } from './capture/frame-source.js';
+import { frameBytes, type CapturedFrame, type PixelFormat } from './capture/frame.js';
+import { applyConfigUpdate, restartOnlyPaths } from './config/config-update.js';
+import type { Config } from './config/schema.js';
+import { PicamError } from './errors.js';
+import { writeFileAtomic } from './export/atomic-write.js';
+import { EventStore } from './export/event-store.js';
+import { Exporter, type AcceptedEvent, type EventProgress } from './export/exporter.js';
+import type { Logger } from './logger.js';
+import { darkScore } from './night/dark-score.js';
+import { NightController, type NightSnapshot, type NightTransition } from './night/night-controller.js';
+import { RingBuffer } from './ring/ring-buffer.js';
+import { streamRequestSchema, triggerRequestSchema, type StreamRequest, type TriggerRequest } from './requests.js';
+import { validate } from './validate.js';
+import { streamFrames, type StreamedFrame, type StreamOptions } from './stream/frame-stream.js';
+
+export type CoreEvent =
+  | { kind: 'night'; transition: NightTransition }
+  | { kind: 'event'; progress: EventProgress; timestampMs: number };
+
+export interface PicamStatus {
+  version: string;
+  startMs: number;
+  source: {
+    kind: SourceKind;
+    reason: string;
+    running: boolean;
+    framesCaptured: number;
+    framesDropped: number;
+    framesPerSecond: number;
+    restarts: number;
+    lastError: string;
+    width: number;
+    height: number;
+    format: PixelFormat;
+  };
+  ring: { capacity: number; filled: number; payloadBytes: number; oldestId: number; newestId: number; spanS: number };
+  serving: boolean;
+  eventsPending: number;
+  eventsTotal: number;
+  streamSubscribers: number;
+  night: boolean;
+}
+
+export interface ConfigureResult {
+  config: Config;
+  appliedPaths: string[];
+  persisted: boolean;
+}
+
+export interface PicamOptions {
+  config: Config;
+  /** Config file to persist to; relative paths in the config resolve against its folder. */
+  configFile: string;
+  version: string;
+  logger: Logger;
+}
+
+/**
+ * The one core API: capture into the ring, night mode, export, streaming.
+ * Adapters (gRPC, line protocol) call only this and know nothing else.
+ */
+export class Picam {
+  private config: Config;
+  private readonly logger: Logger;
+  private readonly startMs = Date.now();
+  private source!: FrameSource;
+  private sourceReason = '';
+  private ring!: RingBuffer;
+  private night!: NightController;
+  private exporter!: Exporter;
+  private readonly store: EventStore;
+  private readonly listeners = new Set<(event: CoreEvent) => void>();
+  private readonly frameListeners = new Set<(id: number) => void>();
+  private readonly servingListeners = new Set<(serving: boolean) => void>();
+  private watchdog: NodeJS.Timeout | undefined;
+  private serving = false;
+  private lastFrameMs = 0;
+  private framesCaptured = 0;
+  private fps = 0;
+  private lastError = '';
+  private subscribers = 0;
+
+  constructor(private readonly options: PicamOptions) {
+    this.config = options.config;
+    this.logger = options.logger;
+    this.store = new EventStore(
+      () => this.baseDir(),
+      (id) => this.exporter.isPending(id),
+    );
+  }
+
+  async start(): Promise<void> {
+    const { source, reason } = await createSource(this.config.camera);
+    this.source = source;
+    this.sourceReason = reason;
+    this.logger.info({ source: source.kind, reason }, `frame source: ${source.kind}`);
+    const bytes = frameBytes(source.width, source.height, source.format);
+    this.ring = new RingBuffer(this.config.ring.frames, bytes);
+    const spanS = this.config.ring.frames / this.config.camera.framerate;
+    this.logger.info(
+      { frames: this.ring.capacity, frame_bytes: bytes, payload_mb: Math.round(this.ring.payloadBytes / 1e5) / 10, span_s: spanS },
+      'ring buffer allocated',
+    );
+    if (spanS < this.config.export.save_before_s) {
+      this.logger.warn({ span_s: spanS, save_before_s: this.config.export.save_before_s }, 'ring holds less than export.save_before_s: events will miss their oldest frames');
+    }
+    this.night = new NightController(this.config.night, source.dayExposure);
+    this.exporter = new Exporter({
+      ring: this.ring,
+      width: source.width,
+      height: source.height,
+      format: source.format,
+      settings: () => ({
+        baseDir: this.baseDir(),
+        formats: this.config.export.formats,
+        beforeS: this.config.export.save_before_s,
+        afterS: this.config.export.save_after_s,
+        jpegQuality: this.config.export.jpeg_quality,
+        stack: this.config.export.stack_dark_frames,
+        stackCount: this.config.export.stack_count,
+        darkThreshold: this.config.night.dark_threshold,
+      }),
+      progress: (progress) => this.onProgress(progress),
+      warn: (message, details) => this.logger.warn(details, message),
+    });
+    await source.start({
+      frame: (frame) => this.ingest(frame),
+      error: (error) => {
+        this.lastError = error.message;
+        this.logger.error({ err: error }, 'frame source failed');
+      },
+    });
+    this.watchdog = setInterval(() => this.checkServing(), 200);
+  }
+
+  /** Stops triggers, lets exports finish for `export.shutdown_grace_s`, then stops capture. */
+  async stop(): Promise<void> {
+    clearInterval(this.watchdog);
+    await this.exporter.close(this.config.export.shutdown_grace_s * 1000);
+    await this.source.stop();
+    this.setServing(false);
+  }
+
+  subscribe(listener: (event: CoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onServingChange(listener: (serving: boolean) => void): () => void {
+    this.servingListeners.add(listener);
+    return () => this.servingListeners.delete(listener);
+  }
+
+  get isServing(): boolean {
+    return this.serving;
+  }
+
+  /** Starts an event; throws INVALID_ARGUMENT naming the field for bad arguments. */
+  trigger(request: TriggerRequest): Promise<AcceptedEvent> {
+    const valid = validate(triggerRequestSchema, request);
+    return this.exporter.trigger({
+      source: valid.source,
+      reason: valid.reason,
+      beforeS: valid.before_s,
+      afterS: valid.after_s,
+      formats: valid.formats,
+    });
+  }
+
+  get events(): EventStore {
+    return this.store;
+  }
+
+  nightState(): NightSnapshot {
+    return this.night.snapshot();
+  }
+
+  currentConfig(): Config {
+    return this.config;
+  }
+
+  frames(request: StreamRequest, signal: AbortSignal): AsyncGenerator<StreamedFrame> {
+    const valid = validate(streamRequestSchema, request);
+    const options: StreamOptions = {
+      encoding: valid.encoding,
+      maxFps: valid.max_fps,
+      quality: valid.quality,
+      width: valid.width,
+      height: valid.height,
+      pixelFormat: valid.pixel_format,
+    };
+    const feed = {
+      ring: this.ring,
+      width: this.source.width,
+      height: this.source.height,
+      format: this.source.format,
+      subscribe: (listener: (id: number) => void) => {
+        this.frameListeners.add(listener);
+        this.subscribers++;
+        return () => {
+          this.frameListeners.delete(listener);
+          this.subscribers--;
+        };
+      },
+    };
+    return streamFrames(feed, options, signal);
+  }
+
+  /**
+   * Validates `updates` with the start-up schema and applies them. Values that
+   * only a restart can change are refused, unless unchanged.
+   */
+  async configure(updates: ReadonlyMap<string, unknown>, validateOnly: boolean, persist: boolean): Promise<ConfigureResult> {
+    const next = applyConfigUpdate(this.config, updates);
+    const changed = new Map([...updates].filter(([p]) => JSON.stringify(read(next, p)) !== JSON.stringify(read(this.config, p))));
+    const fixed = restartOnlyPaths(changed);
+    if (fixed.length > 0) {
+      throw new PicamError('FAILED_PRECONDITION', `${fixed.join(', ')}: only a restart can change this`, { field: fixed[0] });
+    }
+    if (validateOnly) return { config: next, appliedPaths: [], persisted: false };
+    this.config = next;
+    const transition = this.night.configure(next.night, Date.now());
+    if (transition) this.applyTransition(transition);
+    this.logger.level = next.logging.level;
+    if (changed.size > 0) this.logger.info({ paths: [...changed.keys()] }, 'configuration changed');
+    if (persist) {
+      await writeFileAtomic(this.options.configFile, [Buffer.from(JSON.stringify(next, null, 2) + '\n')]).catch((error: unknown) => {
+        throw PicamError.from(error);
+      });
+      this.logger.info({ file: this.options.configFile }, 'configuration persisted');
+    }
+    return { config: next, appliedPaths: [...changed.keys()], persisted: persist };
+  }
+
+  status(): PicamStatus {
+    const ring = this.ring;
+    const oldest = ring.timestampOf(ring.oldestId);
+    const newest = ring.timestampOf(ring.newestId);
+    return {
+      version: this.options.version,
+      startMs: this.startMs,
+      source: {
+        kind: this.source.kind,
+        reason: this.sourceReason,
+        running: this.serving,
+        framesCaptured: this.framesCaptured,
+        framesDropped: 0,
+        framesPerSecond: Math.round(this.fps * 100) / 100,
+        restarts: 0,
+        lastError: this.lastError,
+        width: this.source.width,
+        height: this.source.height,
+        format: this.source.format,
+      },
+      ring: {
+        capacity: ring.capacity,
+        filled: ring.size,
+        payloadBytes: ring.payloadBytes,
+        oldestId: ring.oldestId,
+        newestId: ring.newestId,
+        spanS: oldest !== undefined && newest !== undefined ? (newest - oldest) / 1000 : 0,
+      },
+      serving: this.serving,
+      eventsPending: this.exporter.pendingCount,
+      eventsTotal: this.exporter.totalCount,
+      streamSubscribers: this.subscribers,
+      night: this.night.isNight,
+    };
+  }
+
+  /** The hot path: runs once per frame, allocates nothing. */
+  private ingest(frame: CapturedFrame): void {
+    const { width, height, format } = this.source;
+    const score = darkScore(frame.data, width, height, format);
+    const wasNight = this.night.isNight;
+    const exposure = { exposureUs: frame.exposureUs, gain: frame.gain };
+    const transition = this.night.update(score, exposure, frame.timestampMs);
+    const id = this.ring.push(frame.data, {
+      timestampMs: frame.timestampMs,
+      darkScore: score,
+      night: wasNight,
+      exposureUs: frame.exposureUs,
+      gain: frame.gain,
+    });
+    if (this.lastFrameMs > 0) {
+      const instant = 1000 / Math.max(1, frame.timestampMs - this.lastFrameMs);
+      this.fps = this.fps === 0 ? instant : this.fps * 0.95 + instant * 0.05;
+    }
+    this.lastFrameMs = frame.timestampMs;
+    this.framesCaptured++;
+    if (!this.serving) this.setServing(true);
+    if (transition) this.applyTransition(transition);
+    for (const listener of this.frameListeners) listener(id);
+  }
+
+  private applyTransition(transition: NightTransition): void {
+    this.source.setExposure(transition.exposure);
+    const { mode, exposure_us } = this.config.night;
+    const exposureFps = 1e6 / exposure_us;
+    const fps = !transition.night ? undefined : mode === 'still' ? Math.min(1, exposureFps) : exposureFps;
+    this.source.setFrameRate(fps === undefined ? undefined : Math.min(this.config.camera.framerate, fps));
+    this.logger.info(
+      {
+        night: transition.night,
+        dark_score: round(transition.darkScore),
+        normalized_score: round(transition.normalizedScore),
+        exposure_us: transition.exposure.exposureUs,
+        gain: transition.exposure.gain,
+        reason: transition.reason,
+      },
+      transition.night ? 'night mode on' : 'night mode off',
+    );
+    this.emit({ kind: 'night', transition });
+  }
+
+  private onProgress(progress: EventProgress): void {
+    const level = progress.state === 'failed' ? 'error' : progress.state === 'partial' ? 'warn' : 'info';
+    this.logger[level](
+      { event_id: progress.eventId, state: progress.state, dir: progress.dir, frames: progress.framesWritten, error: progress.error },
+      `event ${progress.state}`,
+    );
+    this.emit({ kind: 'event', progress, timestampMs: Date.now() });
+  }
+
+  private emit(event: CoreEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private checkServing(): void {
+    const fps = this.fps > 0 ? this.fps : this.config.camera.framerate;
+    const stalled = Date.now() - this.lastFrameMs > Math.max(1000, 5000 / fps);
+    if (stalled && this.serving) {
+      this.lastError = 'no frames from the source';
+      this.logger.warn({ last_frame_ms_ago: Date.now() - this.lastFrameMs }, 'frame source stalled');
+    }
+    this.setServing(!stalled);
+  }
+
+  private setServing(serving: boolean): void {
+    if (serving === this.serving) return;
+    this.serving = serving;
+    for (const listener of this.servingListeners) listener(serving);
+  }
+
+  private baseDir(): string {
+    return path.resolve(path.dirname(this.options.configFile), this.config.export.base_dir);
+  }
+}
+
+function read(config: Config, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config);
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
