@@ -1,0 +1,164 @@
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import type { CoreEvent, Picam } from '../core/index.js';
+import { PicamError } from '../core/index.js';
+import { CameraService, Encoding, EventState, PixelFormat } from '../gen/picam/v1/camera_pb.js';
+import { configToProto, configUpdates, EVENT_STATE, eventToProto, frameToProto, nightToProto, statusToProto } from './convert.js';
+import type { ServiceHandlers } from './service-definition.js';
+
+type Methods = typeof CameraService extends { method: infer M } ? { [K in keyof M]: M[K] } : never;
+
+const ENCODINGS = { [Encoding.UNSPECIFIED]: 'jpeg', [Encoding.JPEG]: 'jpeg', [Encoding.RAW]: 'raw', [Encoding.METADATA_ONLY]: 'metadata' } as const;
+const PIXEL_FORMATS: Partial<Record<PixelFormat, 'rgb24' | 'gray8'>> = {
+  [PixelFormat.UNSPECIFIED]: 'rgb24',
+  [PixelFormat.RGB24]: 'rgb24',
+  [PixelFormat.GRAY8]: 'gray8',
+};
+const MAX_PAGE = 1000;
+/** Events queued for one WatchEvents caller before the oldest are dropped. */
+const WATCH_QUEUE = 256;
+
+/** CameraService over the core: every handler only translates. */
+export function cameraHandlers(core: Picam): ServiceHandlers<Methods> {
+  return {
+    async trigger(request) {
+      const accepted = await core.trigger({
+        source: 'grpc',
+        reason: request.reason,
+        before_s: request.beforeS,
+        after_s: request.afterS,
+        formats: request.formats,
+      });
+      const state = request.wait ? EVENT_STATE[(await accepted.done).state] : EventState.PENDING;
+      return {
+        eventId: accepted.eventId,
+        dir: accepted.dir,
+        triggerTime: timestampFromMs(accepted.triggerMs),
+        framesBefore: accepted.framesBefore,
+        state,
+      };
+    },
+
+    async streamFrames(request, stream) {
+      const encoding = ENCODINGS[request.encoding];
+      const pixelFormat = PIXEL_FORMATS[request.pixelFormat];
+      if (encoding === undefined) throw badEnum('encoding', request.encoding);
+      if (pixelFormat === undefined) throw badEnum('pixel_format', request.pixelFormat);
+      const frames = core.frames(
+        {
+          encoding,
+          max_fps: request.maxFps,
+          quality: request.quality ?? 80,
+          width: request.width,
+          height: request.height,
+          pixel_format: pixelFormat,
+        },
+        stream.signal,
+      );
+      for await (const frame of frames) await stream.send({ frame: frameToProto(frame), dropped: frame.dropped });
+    },
+
+    async getNightState() {
+      return nightToProto(core.nightState());
+    },
+
+    async configure(request) {
+      const updates = configUpdates(request.config, request.updateMask?.paths ?? []);
+      const result = await core.configure(updates, request.validateOnly, request.persist);
+      return { config: configToProto(result.config), appliedPaths: result.appliedPaths, persisted: result.persisted };
+    },
+
+    async getStatus() {
+      return statusToProto(core.status());
+    },
+
+    async watchEvents(_request, stream) {
+      const queue: CoreEvent[] = [];
+      let wake: (() => void) | undefined;
+      const unsubscribe = core.subscribe((event) => {
+        if (queue.length >= WATCH_QUEUE) queue.shift();
+        queue.push(event);
+        wake?.();
+      });
+      const onAbort = (): void => wake?.();
+      stream.signal.addEventListener('abort', onAbort);
+      try {
+        while (!stream.signal.aborted) {
+          const event = queue.shift();
+          if (!event) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+            continue;
+          }
+          await stream.send(watchResponse(event));
+        }
+      } finally {
+        unsubscribe();
+        stream.signal.removeEventListener('abort', onAbort);
+      }
+    },
+
+    async listEvents(request) {
+      if (request.pageSize > MAX_PAGE) throw invalid('page_size', `integer <= ${MAX_PAGE}`, request.pageSize);
+      const size = request.pageSize === 0 ? 50 : request.pageSize;
+      const token = request.pageToken === '' ? undefined : request.pageToken;
+      const ids = await core.events.listIds(size + 1, token);
+      const page = ids.slice(0, size);
+      const events = await Promise.all(page.map(async (id) => eventToProto((await core.events.get(id)).summary)));
+      return { events, nextPageToken: ids.length > size ? (page.at(-1) ?? '') : '' };
+    },
+
+    async getEvent(request) {
+      const detail = await core.events.get(request.eventId);
+      return {
+        event: eventToProto(detail.summary),
+        frames: detail.frames.map((frame) => ({
+          frameId: BigInt(frame.id),
+          captureTime: timestampFromMs(frame.timestamp_ms),
+          darkScore: frame.dark_score,
+          night: frame.night,
+          files: frame.files,
+        })),
+      };
+    },
+
+    async deleteEvent(request) {
+      return { bytesFreed: BigInt(await core.events.delete(request.eventId)) };
+    },
+  };
+}
+
+function watchResponse(event: CoreEvent) {
+  if (event.kind === 'night') {
+    const t = event.transition;
+    return {
+      time: timestampFromMs(t.timestampMs),
+      kind: {
+        case: 'nightTransition' as const,
+        value: {
+          night: t.night,
+          darkScore: t.darkScore,
+          normalizedScore: t.normalizedScore,
+          exposureUs: t.exposure.exposureUs,
+          gain: t.exposure.gain,
+          reason: t.reason,
+        },
+      },
+    };
+  }
+  const p = event.progress;
+  return {
+    time: timestampFromMs(event.timestampMs),
+    kind: {
+      case: 'eventProgress' as const,
+      value: { eventId: p.eventId, state: EVENT_STATE[p.state], dir: p.dir, framesWritten: p.framesWritten, error: p.error ?? '' },
+    },
+  };
+}
+
+function invalid(field: string, expected: string, received: unknown): PicamError {
+  return new PicamError('INVALID_ARGUMENT', `${field}: expected ${expected}, received ${String(received)}`, { field });
+}
+
+function badEnum(field: string, value: number): PicamError {
+  return invalid(field, 'a supported value', value);
+}

@@ -1,0 +1,129 @@
+import { fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import type { Config, EventState, EventSummary, NightSnapshot, PicamStatus, PixelFormat, StreamedFrame } from '../core/index.js';
+import {
+  ConfigSchema,
+  Encoding,
+  EventState as ProtoEventState,
+  PixelFormat as ProtoPixelFormat,
+  type Config as ProtoConfig,
+} from '../gen/picam/v1/camera_pb.js';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { EventSchema, FrameSchema, GetNightStateResponseSchema, GetStatusResponseSchema } from '../gen/picam/v1/camera_pb.js';
+
+/** Translations between core values and proto messages; no behaviour lives here. */
+
+export const EVENT_STATE: Record<EventState, ProtoEventState> = {
+  pending: ProtoEventState.PENDING,
+  complete: ProtoEventState.COMPLETE,
+  partial: ProtoEventState.PARTIAL,
+  failed: ProtoEventState.FAILED,
+};
+
+const PIXEL_FORMAT: Record<PixelFormat, ProtoPixelFormat> = {
+  rgb24: ProtoPixelFormat.RGB24,
+  gray8: ProtoPixelFormat.GRAY8,
+  yuv420: ProtoPixelFormat.YUV420,
+};
+
+const ENCODING = { jpeg: Encoding.JPEG, raw: Encoding.RAW, metadata: Encoding.METADATA_ONLY } as const;
+
+export function configToProto(config: Config): ProtoConfig {
+  return fromJson(ConfigSchema, config as unknown as JsonValue);
+}
+
+/**
+ * Reads the fields an update names. Proto field names equal config.json keys,
+ * so the proto's JSON form (with proto names) is a partial config.json.
+ */
+export function configUpdates(config: ProtoConfig | undefined, paths: readonly string[]): Map<string, unknown> {
+  const json = (config ? toJson(ConfigSchema, config, { useProtoFieldName: true }) : {}) as Record<string, Record<string, unknown> | undefined>;
+  const chosen = paths.length > 0 ? paths : Object.entries(json).flatMap(([section, fields]) => Object.keys(fields ?? {}).map((key) => `${section}.${key}`));
+  return new Map(chosen.map((path) => {
+    const [section = '', key = ''] = path.split('.');
+    return [path, json[section]?.[key]];
+  }));
+}
+
+export function nightToProto(night: NightSnapshot): MessageInitShape<typeof GetNightStateResponseSchema> {
+  return {
+    night: night.night,
+    enabled: night.enabled,
+    darkScore: night.darkScore,
+    normalizedScore: night.normalizedScore,
+    darkThreshold: night.settings.dark_threshold,
+    brightThreshold: night.settings.bright_threshold,
+    minDarkFrames: night.settings.min_dark_frames,
+    darkFrames: night.darkFrames,
+    brightFrames: night.brightFrames,
+    exposureUs: night.exposure.exposureUs,
+    gain: night.exposure.gain,
+    mode: night.settings.mode,
+    ...(night.lastTransitionMs !== undefined ? { lastTransitionTime: timestampFromMs(night.lastTransitionMs) } : {}),
+    transitions: BigInt(night.transitions),
+  };
+}
+
+export function statusToProto(status: PicamStatus): MessageInitShape<typeof GetStatusResponseSchema> {
+  const { source, ring } = status;
+  return {
+    version: status.version,
+    startTime: timestampFromMs(status.startMs),
+    source: {
+      kind: source.kind,
+      reason: source.reason,
+      running: source.running,
+      framesCaptured: BigInt(source.framesCaptured),
+      framesDropped: BigInt(source.framesDropped),
+      framesPerSecond: source.framesPerSecond,
+      restarts: source.restarts,
+      lastError: source.lastError,
+      width: source.width,
+      height: source.height,
+      pixelFormat: PIXEL_FORMAT[source.format],
+    },
+    ring: {
+      capacityFrames: ring.capacity,
+      filledFrames: ring.filled,
+      payloadBytes: BigInt(ring.payloadBytes),
+      oldestFrameId: BigInt(ring.oldestId),
+      newestFrameId: BigInt(ring.newestId),
+      spanS: ring.spanS,
+    },
+    serving: status.serving,
+    eventsPending: status.eventsPending,
+    eventsTotal: BigInt(status.eventsTotal),
+    streamSubscribers: status.streamSubscribers,
+    night: status.night,
+  };
+}
+
+export function eventToProto(event: EventSummary): MessageInitShape<typeof EventSchema> {
+  return {
+    eventId: event.eventId,
+    dir: event.dir,
+    state: EVENT_STATE[event.state],
+    triggerTime: timestampFromMs(event.triggerMs),
+    triggerSource: event.triggerSource,
+    reason: event.reason,
+    frameCount: event.frameCount,
+    bytes: BigInt(event.bytes),
+  };
+}
+
+export function frameToProto(frame: StreamedFrame): MessageInitShape<typeof FrameSchema> {
+  const { meta } = frame;
+  return {
+    frameId: BigInt(meta.id),
+    captureTime: timestampFromMs(meta.timestampMs),
+    darkScore: meta.darkScore,
+    night: meta.night,
+    exposureUs: meta.exposureUs,
+    gain: meta.gain,
+    width: frame.width,
+    height: frame.height,
+    encoding: ENCODING[frame.encoding],
+    pixelFormat: frame.pixelFormat ? PIXEL_FORMAT[frame.pixelFormat] : ProtoPixelFormat.UNSPECIFIED,
+    data: frame.data,
+  };
+}

@@ -1,0 +1,104 @@
+import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
+import * as grpc from '@grpc/grpc-js';
+import { PicamError } from '../core/errors.js';
+import { toServiceError } from './status.js';
+
+/**
+ * What a streaming handler gets: `send` resolves once the message is handed to
+ * HTTP/2 and, when the stream's buffer is full, only after it drains, so a
+ * slow client slows (and drops at) the producer instead of growing memory.
+ */
+export interface ServerStream<O extends DescMessage> {
+  send(message: MessageInitShape<O>): Promise<void>;
+  /** Aborted when the client cancels or disconnects. */
+  signal: AbortSignal;
+  metadata: grpc.Metadata;
+}
+
+type Handler<M extends GenServiceMethods[string]> = M['methodKind'] extends 'unary'
+  ? (request: MessageShape<M['input']>, metadata: grpc.Metadata) => Promise<MessageInitShape<M['output']>>
+  : M['methodKind'] extends 'server_streaming'
+    ? (request: MessageShape<M['input']>, stream: ServerStream<M['output']>) => Promise<void>
+    : never;
+
+export type ServiceHandlers<T extends GenServiceMethods> = { [K in keyof T]: Handler<T[K]> };
+
+/**
+ * Derives a grpc-js service definition from a protobuf-es service descriptor:
+ * one generic adapter instead of per-method serializers or a second copy of
+ * the schema. Works for servers and, via makeGenericClientConstructor, clients.
+ */
+export function serviceDefinition<T extends GenServiceMethods>(service: GenService<T>): grpc.ServiceDefinition {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const method of service.methods) {
+    definition[method.localName] = {
+      path: `/${service.typeName}/${method.name}`,
+      originalName: method.name,
+      requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
+      responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
+      requestSerialize: (message: unknown) => Buffer.from(toBinary(method.input, message as MessageShape<DescMessage>)),
+      requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
+      responseSerialize: (message: unknown) => Buffer.from(toBinary(method.output, message as MessageShape<DescMessage>)),
+      responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
+    };
+  }
+  return definition;
+}
+
+/** Wraps promise-returning handlers into grpc-js call handlers, mapping errors to status codes. */
+export function serviceImplementation<T extends GenServiceMethods>(
+  service: GenService<T>,
+  handlers: ServiceHandlers<T>,
+  onInternalError: (error: unknown, method: string) => void,
+): grpc.UntypedServiceImplementation {
+  const implementation: grpc.UntypedServiceImplementation = {};
+  const fail = (error: unknown, method: string): grpc.ServiceError => {
+    const picamError = PicamError.from(error);
+    if (picamError.code === 'INTERNAL') onInternalError(error, method);
+    return toServiceError(picamError);
+  };
+  for (const method of service.methods) {
+    const handler = handlers[method.localName as keyof T] as unknown as (...args: unknown[]) => Promise<unknown>;
+    if (method.methodKind === 'unary') {
+      implementation[method.localName] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        handler(call.request, call.metadata).then(
+          (response) => callback(null, create(method.output, response as MessageInitShape<DescMessage>)),
+          (error: unknown) => callback(fail(error, method.name)),
+        );
+      };
+    } else if (method.methodKind === 'server_streaming') {
+      implementation[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const abort = new AbortController();
+        const cancel = (): void => abort.abort();
+        call.on('cancelled', cancel);
+        call.on('close', cancel);
+        const stream: ServerStream<DescMessage> = {
+          signal: abort.signal,
+          metadata: call.metadata,
+          send: (message) =>
+            new Promise<void>((resolve) => {
+              if (abort.signal.aborted) return resolve();
+              if (call.write(create(method.output, message))) return resolve();
+              const done = (): void => {
+                call.off('drain', done);
+                abort.signal.removeEventListener('abort', done);
+                resolve();
+              };
+              call.on('drain', done);
+              abort.signal.addEventListener('abort', done);
+            }),
+        };
+        handler(call.request, stream).then(
+          () => {
+            if (!abort.signal.aborted) call.end();
+          },
+          (error: unknown) => {
+            if (!abort.signal.aborted) call.emit('error', fail(error, method.name));
+          },
+        );
+      };
+    }
+  }
+  return implementation;
+}

@@ -1,0 +1,121 @@
+import type { Picam } from '../core/index.js';
+import { PicamError } from '../core/index.js';
+import { errLine, LINE_CODE } from './reply-codes.js';
+
+export const HELP =
+  'OK commands: SNAP|SAVE [wait] [before_s=S] [after_s=S] [reason=TEXT] [formats=jpg,png,npy]; STATUS; NIGHT; HELP; QUIT';
+
+/** What a command asks of the connection besides its reply. */
+export interface CommandResult {
+  reply: string;
+  close?: boolean;
+}
+
+/**
+ * Runs one command line against the core and returns its one reply line.
+ * Commands are case-insensitive; `SAVE` is the manual's spelling of `SNAP`.
+ */
+export async function runCommand(core: Picam, line: string): Promise<CommandResult> {
+  let words: string[];
+  try {
+    words = tokenize(line);
+  } catch (error) {
+    return { reply: errLine('BAD_ARGUMENT', (error as Error).message) };
+  }
+  const [name = '', ...args] = words;
+  try {
+    switch (name.toUpperCase()) {
+      case 'SNAP':
+      case 'SAVE':
+        return { reply: await snap(core, args) };
+      case 'STATUS':
+        return { reply: status(core) };
+      case 'NIGHT':
+        return { reply: night(core) };
+      case 'HELP':
+        return { reply: HELP };
+      case 'QUIT':
+        return { reply: 'OK bye', close: true };
+      default:
+        return { reply: errLine('UNKNOWN_COMMAND', `unknown command ${JSON.stringify(name.slice(0, 32))}; try HELP`) };
+    }
+  } catch (error) {
+    const picamError = PicamError.from(error);
+    return { reply: errLine(LINE_CODE[picamError.code], picamError.message) };
+  }
+}
+
+const NUMBER_KEYS = new Set(['before_s', 'after_s']);
+const KEYS = new Set([...NUMBER_KEYS, 'reason', 'formats']);
+
+async function snap(core: Picam, args: string[]): Promise<string> {
+  let wait = false;
+  const options: Record<string, unknown> = {};
+  for (const arg of args) {
+    if (arg.toLowerCase() === 'wait') {
+      wait = true;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const key = eq > 0 ? arg.slice(0, eq).toLowerCase() : '';
+    if (!KEYS.has(key)) {
+      throw new PicamError('INVALID_ARGUMENT', `${JSON.stringify(arg.slice(0, 32))}: expected wait or key=value with key one of ${[...KEYS].join(', ')}`);
+    }
+    const value = arg.slice(eq + 1);
+    options[key] = NUMBER_KEYS.has(key) ? (value.trim() === '' ? Number.NaN : Number(value)) : key === 'formats' ? value.split(',') : value;
+  }
+  const accepted = await core.trigger({ source: 'line', ...options } as Parameters<Picam['trigger']>[0]);
+  if (!wait) return `OK ${accepted.eventId} ${accepted.dir}`;
+  const manifest = await accepted.done;
+  return manifest.state === 'failed'
+    ? errLine('RESOURCE_EXHAUSTED', `${accepted.eventId} failed: ${manifest.error ?? 'nothing written'}`)
+    : `OK ${accepted.eventId} ${accepted.dir} ${manifest.state} frames=${manifest.frames.length}`;
+}
+
+function status(core: Picam): string {
+  const s = core.status();
+  return [
+    'OK',
+    `source=${s.source.kind}`,
+    `serving=${s.serving ? 1 : 0}`,
+    `fps=${s.source.framesPerSecond.toFixed(1)}`,
+    `frames=${s.source.framesCaptured}`,
+    `ring=${s.ring.filled}/${s.ring.capacity}`,
+    `night=${s.night ? 1 : 0}`,
+    `events_pending=${s.eventsPending}`,
+    `events_total=${s.eventsTotal}`,
+  ].join(' ');
+}
+
+function night(core: Picam): string {
+  const n = core.nightState();
+  return [
+    'OK',
+    `night=${n.night ? 1 : 0}`,
+    `enabled=${n.enabled ? 1 : 0}`,
+    `score=${n.darkScore.toFixed(1)}`,
+    `normalized=${n.normalizedScore.toFixed(1)}`,
+    `dark_threshold=${n.settings.dark_threshold}`,
+    `bright_threshold=${n.settings.bright_threshold}`,
+    `dark_frames=${n.darkFrames}`,
+    `bright_frames=${n.brightFrames}`,
+    `exposure_us=${n.exposure.exposureUs}`,
+    `gain=${n.exposure.gain}`,
+    `mode=${n.settings.mode}`,
+    `transitions=${n.transitions}`,
+  ].join(' ');
+}
+
+/** Splits on spaces; `key="a b"` keeps its quoted spaces. */
+export function tokenize(line: string): string[] {
+  const words: string[] = [];
+  const pattern = /([^\s"]*)"([^"]*)"|(\S+)/g;
+  for (const match of line.matchAll(pattern)) {
+    if (match[3] !== undefined) {
+      if (match[3].includes('"')) throw new Error('unbalanced quote');
+      words.push(match[3]);
+    } else words.push(`${match[1] ?? ''}${match[2] ?? ''}`);
+  }
+  if ((line.match(/"/g)?.length ?? 0) % 2 === 1) throw new Error('unbalanced quote');
+  return words;
+}

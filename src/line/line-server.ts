@@ -1,0 +1,128 @@
+import net from 'node:net';
+import type { Config, Logger, Picam } from '../core/index.js';
+import { runCommand } from './commands.js';
+import { errLine } from './reply-codes.js';
+
+export interface LineServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+type Limits = Pick<Config['network'], 'idle_timeout_s' | 'reply_linger_s' | 'max_line_bytes' | 'max_connections'>;
+
+/**
+ * The line protocol on TCP (default 9999): one command per line, one reply
+ * line per command, several commands per connection, run in order. A
+ * connection closes when the client half-closes (after its replies), after
+ * `reply_linger_s` with no new input following a reply (OpenBSD nc keeps its
+ * side open after stdin ends), or after `idle_timeout_s` of silence.
+ */
+export async function startLineServer(core: Picam, host: string, port: number, limits: Limits, logger: Logger): Promise<LineServer> {
+  /** Open connections, each with the function that closes it once its command is answered. */
+  const sockets = new Map<net.Socket, () => void>();
+  let closing = false;
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    if (sockets.size >= limits.max_connections) {
+      socket.write(errLine('BUSY', `too many connections (max ${limits.max_connections})`) + '\n');
+      hangUp(socket);
+      return;
+    }
+    socket.on('close', () => sockets.delete(socket));
+    sockets.set(socket, serve(socket));
+  });
+
+  function serve(socket: net.Socket): () => void {
+    let buffered = '';
+    let queue = Promise.resolve();
+    let pending = 0;
+    let ended = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (seconds: number): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => hangUp(socket), seconds * 1000);
+    };
+    const finishIfDone = (): void => {
+      if (pending > 0) return;
+      if (ended || closing) hangUp(socket);
+      else if (buffered === '') arm(limits.reply_linger_s);
+    };
+    const enqueue = (line: string): void => {
+      pending++;
+      queue = queue.then(async () => {
+        const result = await runCommand(core, line);
+        if (!socket.writable) return;
+        socket.write(result.reply + '\n');
+        if (result.close) ended = true;
+      }).finally(() => {
+        pending--;
+        finishIfDone();
+      });
+    };
+    socket.setEncoding('utf8');
+    socket.setNoDelay(true);
+    arm(limits.idle_timeout_s);
+    socket.on('data', (chunk: string) => {
+      if (ended) return;
+      arm(limits.idle_timeout_s);
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline).replace(/\r$/, '');
+        buffered = buffered.slice(newline + 1);
+        if (Buffer.byteLength(line) > limits.max_line_bytes) return tooLong();
+        if (line.trim() !== '') enqueue(line);
+      }
+      if (Buffer.byteLength(buffered) > limits.max_line_bytes) tooLong();
+      else if (pending === 0 && buffered === '') finishIfDone();
+    });
+    const tooLong = (): void => {
+      ended = true;
+      buffered = '';
+      pending++;
+      queue = queue.then(() => {
+        socket.write(errLine('BAD_ARGUMENT', `line longer than ${limits.max_line_bytes} bytes`) + '\n');
+      }).finally(() => {
+        pending--;
+        finishIfDone();
+      });
+    };
+    socket.on('end', () => {
+      // A last command without a newline still counts (printf SNAP | nc ...).
+      if (!ended && buffered.trim() !== '') enqueue(buffered.replace(/\r$/, ''));
+      buffered = '';
+      ended = true;
+      finishIfDone();
+    });
+    socket.on('close', () => clearTimeout(timer));
+    socket.on('error', (error) => logger.debug({ err: error }, 'line connection error'));
+    return finishIfDone;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        server.close(() => resolve());
+        // Idle connections go now; busy ones after their reply.
+        for (const closeIfIdle of sockets.values()) closeIfIdle();
+      }),
+  };
+}
+
+/**
+ * Our half-close plus a full close once the reply is flushed: with
+ * allowHalfOpen a client that never closes its side (OpenBSD nc) would
+ * otherwise keep the socket forever.
+ */
+function hangUp(socket: net.Socket): void {
+  if (socket.destroyed) return;
+  socket.end(() => socket.destroy());
+}

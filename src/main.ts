@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, createLogger, loadConfig, Picam, PicamError, type Logger } from './core/index.js';
+import { startGrpcServer } from './grpc/grpc-server.js';
+import { startLineServer } from './line/line-server.js';
+import { VERSION } from './version.js';
+
+const USAGE = `picam ${VERSION}: camera ring buffer with night mode and save-on-trigger
+
+usage: picam [--config PATH] [--version] [--help]
+  --config PATH   config file (default: ./config.json; defaults apply if it is absent)`;
+
+/** Exit codes: 0 clean stop, 1 failed at run time, 2 bad command line or config. */
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ options: { config: { type: 'string' }, version: { type: 'boolean' }, help: { type: 'boolean' } } });
+  } catch (error) {
+    process.stderr.write(`picam: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (args.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const configPath = args.values.config ?? 'config.json';
+  let loaded;
+  try {
+    loaded = await loadConfig(configPath, args.values.config !== undefined);
+  } catch (error) {
+    process.stderr.write(`picam: ${(error as Error).message}\n`);
+    return error instanceof ConfigError || error instanceof PicamError ? 2 : 1;
+  }
+  const { config } = loaded;
+  const logger = createLogger(config.logging.level);
+  logger.info({ version: VERSION, config: loaded.file ?? '(defaults)' }, 'picam starting');
+  const core = new Picam({ config, configFile: loaded.file ?? path.resolve(configPath), version: VERSION, logger });
+  await core.start();
+  const { host } = config.network;
+  const grpcServer = await startGrpcServer(core, host, config.network.grpc_port, logger);
+  const lineServer = await startLineServer(core, host, config.network.port, config.network, logger);
+  logger.info(
+    { host, grpc_port: grpcServer.port, line_port: lineServer.port },
+    `listening: gRPC on ${host}:${grpcServer.port}, line protocol on ${host}:${lineServer.port}`,
+  );
+  return waitForSignal(logger, async () => {
+    await lineServer.close();
+    await core.stop();
+    await grpcServer.shutdown();
+  });
+}
+
+/** SIGTERM/SIGINT: stop accepting, let exports finish within the grace period, exit 0. */
+function waitForSignal(logger: Logger, stop: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      stop().then(
+        () => {
+          logger.info('stopped');
+          resolve(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // gRPC and timers are closed; leave no stragglers keeping the process alive.
+    setTimeout(() => process.exit(code), 500).unref();
+  },
+  (error: unknown) => {
+    process.stderr.write(`picam: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
