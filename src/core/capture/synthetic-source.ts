@@ -1,5 +1,5 @@
 import type { ExposureSettings, FrameSink, FrameSource } from './frame-source.js';
-import { frameBytes, type PixelFormat } from './frame.js';
+import { frameBytes, type CapturedFrame, type PixelFormat } from './frame.js';
 
 export interface SyntheticOptions {
   width: number;
@@ -49,8 +49,7 @@ export class SyntheticSource implements FrameSource {
     this.nextDue = performance.now();
     const tick = (): void => {
       const now = performance.now();
-      this.render();
-      sink.frame({ data: this.out, timestampMs: Date.now(), exposureUs: this.exposure.exposureUs, gain: this.exposure.gain });
+      sink.frame(this.nextFrame(Date.now()));
       // Schedule against the ideal timeline so timer lateness does not add up;
       // after a long stall, skip ahead instead of bursting.
       this.nextDue += 1000 / this.fps;
@@ -71,6 +70,12 @@ export class SyntheticSource implements FrameSource {
 
   setFrameRate(fps: number | undefined): void {
     this.fps = fps ?? this.options.framerate;
+  }
+
+  /** Renders the next frame into the reused buffer (also how tests drive it, without timers). */
+  nextFrame(timestampMs: number): CapturedFrame {
+    this.render();
+    return { data: this.out, timestampMs, exposureUs: this.exposure.exposureUs, gain: this.exposure.gain };
   }
 
   /** Scene light 0..1 for the current frame: full day, smooth dusk, dark night. */

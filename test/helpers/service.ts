@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root, from dist/test/helpers/ or test/helpers/. */
+export const ROOT = path.resolve(fileURLToPath(new URL('.', import.meta.url)), fileURLToPath(import.meta.url).includes('/dist/') ? '../../..' : '../..');
+export const MAIN = path.join(ROOT, 'dist/src/main.js');
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A real picam process on free loopback ports, with its own temp folder. */
+export interface Service {
+  dir: string;
+  configFile: string;
+  eventsDir: string;
+  grpcAddress: string;
+  linePort: number;
+  logs: LogLine[];
+  /** Resolves with the first log line matching, waiting for it if needed. */
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export type ConfigOverrides = Record<string, Record<string, unknown>>;
+
+/** Small frames keep the suite fast on two cores. */
+export function testConfig(eventsDir: string, overrides: ConfigOverrides = {}): Record<string, unknown> {
+  const base: ConfigOverrides = {
+    camera: { source: 'synthetic', width: 320, height: 240, framerate: 30, synthetic_cycle_frames: 0 },
+    ring: { frames: 120 },
+    export: { base_dir: eventsDir, save_before_s: 0.5, save_after_s: 0.5, shutdown_grace_s: 5 },
+    network: { host: '127.0.0.1', port: 0, grpc_port: 0, reply_linger_s: 0.3 },
+    logging: { level: 'info' },
+  };
+  for (const [section, fields] of Object.entries(overrides)) base[section] = { ...base[section], ...fields };
+  return base;
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export async function startService(overrides: ConfigOverrides = {}): Promise<Service> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'picam-test-'));
+  const eventsDir = path.join(dir, 'events');
+  const configFile = path.join(dir, 'config.json');
+  await writeFile(configFile, JSON.stringify(testConfig('events', overrides), null, 2));
+  const child = spawn(process.execPath, [MAIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  const logs: LogLine[] = [];
+  const waiters = new Set<() => void>();
+  let stderr = '';
+  let pendingOut = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    pendingOut += chunk;
+    const lines = pendingOut.split('\n');
+    pendingOut = lines.pop() ?? '';
+    for (const text of lines) {
+      if (text.trim() === '') continue;
+      try {
+        logs.push(JSON.parse(text) as LogLine);
+      } catch {
+        logs.push({ level: 'raw', msg: text });
+      }
+    }
+    for (const wake of waiters) wake();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+    running.delete(child);
+    for (const wake of waiters) wake();
+    resolve(code);
+  }));
+
+  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 15000): Promise<LogLine> =>
+    new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const found = logs.find(match);
+        if (found) {
+          cleanup();
+          resolve(found);
+          return true;
+        }
+        if (child.exitCode !== null) {
+          cleanup();
+          reject(new Error(`service exited (${child.exitCode}) before the expected log line; stderr: ${stderr}`));
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for a log line; last logs: ${JSON.stringify(logs.slice(-5))} stderr: ${stderr}`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        waiters.delete(wake);
+      };
+      const wake = (): void => void check();
+      if (!check()) waiters.add(wake);
+    });
+
+  const listening = await waitForLog((line) => line.msg.startsWith('listening'));
+  return {
+    dir,
+    configFile,
+    eventsDir,
+    grpcAddress: `127.0.0.1:${String(listening.grpc_port)}`,
+    linePort: Number(listening.line_port),
+    logs,
+    waitForLog,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      await rm(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** Runs the service binary to completion (for flags and bad configs). */
+export function runService(args: string[], cwd = ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
