@@ -67,9 +67,11 @@ async function snap(core: Picam, args: string[]): Promise<string> {
   const accepted = await core.trigger({ source: 'line', ...options } as Parameters<Picam['trigger']>[0]);
   if (!wait) return `OK ${accepted.eventId} ${accepted.dir}`;
   const manifest = await accepted.done;
-  return manifest.state === 'failed'
-    ? errLine('RESOURCE_EXHAUSTED', `${accepted.eventId} failed: ${manifest.error ?? 'nothing written'}`)
-    : `OK ${accepted.eventId} ${accepted.dir} ${manifest.state} frames=${manifest.frames.length}`;
+  if (manifest.error !== undefined) {
+    const code = LINE_CODE[manifest.error_code ?? 'INTERNAL'];
+    return errLine(code, `${accepted.eventId} ${manifest.state} frames=${manifest.frames.length}: ${manifest.error}`);
+  }
+  return `OK ${accepted.eventId} ${accepted.dir} ${manifest.state} frames=${manifest.frames.length}`;
 }
 
 function status(core: Picam): string {

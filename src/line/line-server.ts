@@ -12,8 +12,9 @@ type Limits = Pick<Config['network'], 'idle_timeout_s' | 'reply_linger_s' | 'max
 
 /**
  * The line protocol on TCP (default 9999): one command per line, one reply
- * line per command, several commands per connection, run in order. A
- * connection closes when the client half-closes (after its replies), after
+ * line per command, several commands per connection, run in order. A line
+ * ends at a newline, at the client's half-close, or after `reply_linger_s`
+ * of silence following a partial line. A connection closes when the client half-closes (after its replies), after
  * `reply_linger_s` with no new input following a reply (OpenBSD nc keeps its
  * side open after stdin ends), or after `idle_timeout_s` of silence.
  */
@@ -37,9 +38,21 @@ export async function startLineServer(core: Picam, host: string, port: number, l
     let pending = 0;
     let ended = false;
     let timer: NodeJS.Timeout | undefined;
-    const arm = (seconds: number): void => {
+    // Timers never cut a command in progress (SNAP wait); its reply re-arms them.
+    const hangUpIfIdle = (): void => {
+      if (pending === 0) hangUp(socket);
+    };
+    const arm = (seconds: number, action: () => void = hangUpIfIdle): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => hangUp(socket), seconds * 1000);
+      timer = setTimeout(action, seconds * 1000);
+    };
+    // A client that sends a command without newline and keeps its side open
+    // (printf SNAP | nc) is done once it pauses: run what it sent.
+    const flushPartial = (): void => {
+      const line = buffered.replace(/\r$/, '');
+      buffered = '';
+      if (line.trim() !== '') enqueue(line);
+      else finishIfDone();
     };
     const finishIfDone = (): void => {
       if (pending > 0) return;
@@ -73,7 +86,8 @@ export async function startLineServer(core: Picam, host: string, port: number, l
         if (line.trim() !== '') enqueue(line);
       }
       if (Buffer.byteLength(buffered) > limits.max_line_bytes) tooLong();
-      else if (pending === 0 && buffered === '') finishIfDone();
+      else if (buffered !== '') arm(limits.reply_linger_s, flushPartial);
+      else if (pending === 0) finishIfDone();
     });
     const tooLong = (): void => {
       ended = true;

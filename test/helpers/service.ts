@@ -24,8 +24,10 @@ export interface Service {
   logs: LogLine[];
   /** Resolves with the first log line matching, waiting for it if needed. */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM, then the exit code; the temp folder is removed unless `keep`. */
+  stop(options?: { keep?: boolean }): Promise<number | null>;
+  /** Removes the temp folder (after a `stop({ keep: true })`). */
+  remove(): Promise<void>;
 }
 
 export type ConfigOverrides = Record<string, Record<string, unknown>>;
@@ -117,12 +119,13 @@ export async function startService(overrides: ConfigOverrides = {}): Promise<Ser
     linePort: Number(listening.line_port),
     logs,
     waitForLog,
-    async stop() {
+    async stop(options = {}) {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
-      await rm(dir, { recursive: true, force: true });
+      if (!options.keep) await rm(dir, { recursive: true, force: true });
       return code;
     },
+    remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
 

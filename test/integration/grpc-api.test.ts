@@ -229,7 +229,7 @@ describe('gRPC API against the real service', () => {
 
     const bad = camera.streamFrames({ encoding: Encoding.JPEG, quality: 101 });
     const error = await grpcError((async () => {
-      for await (const _ of bad.stream) assert.fail('no frame expected');
+      for await (const message of bad.stream) assert.fail(`no frame expected, got ${String(message.frame?.frameId)}`);
     })());
     assert.equal(error.code, grpc.status.INVALID_ARGUMENT);
     assert.equal(error.details, 'quality: expected integer <= 100, received 101');

@@ -240,7 +240,7 @@ export class Exporter {
       frames,
       missing,
       stacks,
-      ...(error ? { error: error.message } : {}),
+      ...(error ? { error: error.message, error_code: error.code } : {}),
       finished: new Date().toISOString(),
       bytes,
     };
@@ -252,6 +252,7 @@ export class Exporter {
       this.deps.warn('event manifest not written', { event_id: job.eventId, error: failure.message });
       manifest.state = 'failed';
       manifest.error = manifest.error ?? failure.message;
+      manifest.error_code = manifest.error_code ?? failure.code;
     }
     this.deps.progress({
       eventId: job.eventId,

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors.js';
 import type { ExportFormat } from './frame-encoder.js';
 
 export type EventState = 'pending' | 'complete' | 'partial' | 'failed';
@@ -37,7 +38,9 @@ export interface Manifest {
   frames: ManifestFrame[];
   missing: MissingFrames[];
   stacks: StackedImage[];
+  /** What went wrong, when something did; `error_code` is one of the core's error codes. */
   error?: string;
+  error_code?: ErrorCode;
   finished: string;
   bytes: number;
 }

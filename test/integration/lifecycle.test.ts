@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { CameraService, EventState } from '../../src/gen/picam/v1/camera_pb.js';
+import { leftoverTempFiles, waitForManifest } from '../helpers/files.js';
+import { createClient } from '../helpers/grpc-client.js';
+import { ROOT, runService, startService } from '../helpers/service.js';
+import { LineClient } from '../helpers/sockets.js';
+
+describe('service lifecycle', () => {
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const result = await runService(['--version']);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout.trim(), pkg.version);
+  });
+
+  it('exits 2 naming the field when the config is invalid', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'picam-bad-'));
+    try {
+      const file = path.join(dir, 'config.json');
+      await writeFile(file, JSON.stringify({ night: { min_dark_frames: -3 }, camera: { colour: true } }));
+      const result = await runService(['--config', file]);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /night\.min_dark_frames: expected integer >= 1, received -3/);
+      assert.match(result.stderr, /camera\.colour: unknown field/);
+      const missing = await runService(['--config', path.join(dir, 'nope.json')]);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /cannot read config/);
+      const flag = await runService(['--colour']);
+      assert.equal(flag.code, 2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('on SIGTERM cuts a long export after the grace period: partial manifest, no half files, exit 0', async () => {
+    const service = await startService({ export: { save_after_s: 60, shutdown_grace_s: 0.5 } });
+    const client = await LineClient.connect(service.linePort);
+    const reply = await client.command('SNAP');
+    client.destroy();
+    const dir = reply.split(' ')[2]!;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await service.stop({ keep: true }), 0);
+    const manifest = await waitForManifest(dir, 0);
+    assert.deepEqual(await leftoverTempFiles(service.eventsDir), []);
+    await service.remove();
+    assert.equal(manifest.state, 'partial');
+    assert.ok(manifest.missing.some((m) => m.reason === 'cut by shutdown'), JSON.stringify(manifest.missing));
+    assert.ok(manifest.frames.length > 0);
+  });
+
+  it('a full disk fails the trigger, not the service', async (t) => {
+    const mountPoint = await mkdtemp(path.join(tmpdir(), 'picam-full-'));
+    // 1 MiB holds a few 320x240 npy frames (230 KB each), then ENOSPC.
+    // Mounting needs root, as CI has; a failure here fails the test.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+    t.after(async () => {
+      execFileSync('umount', [mountPoint]);
+      await rm(mountPoint, { recursive: true, force: true });
+    });
+    const service = await startService({ export: { base_dir: mountPoint, formats: ['npy'], save_before_s: 0.5, save_after_s: 0.5 } });
+    const client = await LineClient.connect(service.linePort);
+    try {
+      const reply = await client.command('SNAP wait');
+      const match = /^ERR RESOURCE_EXHAUSTED (\S+) (partial|failed) frames=(\d+): disk full/.exec(reply) ?? assert.fail(reply);
+      assert.ok(Number(match[3]) >= 3, 'the frames that fitted were written');
+      // Whether the small manifest still fitted or not, the event reads back as partial.
+      const camera = createClient(CameraService, service.grpcAddress);
+      try {
+        const detail = await camera.getEvent({ eventId: match[1]! });
+        assert.equal(detail.event?.state, EventState.PARTIAL);
+      } finally {
+        camera.close();
+      }
+      assert.deepEqual(await leftoverTempFiles(mountPoint), [], 'no half-written file left behind');
+      assert.match(await client.command('STATUS'), /^OK source=synthetic serving=1/, 'service still up');
+    } finally {
+      client.destroy();
+      assert.equal(await service.stop(), 0);
+    }
+  });
+});

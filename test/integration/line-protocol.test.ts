@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { waitForManifest, readManifest } from '../helpers/files.js';
+import { startService, type Service } from '../helpers/service.js';
+import { LineClient, netcat } from '../helpers/sockets.js';
+
+const OK_SNAP = /^OK (\d{8}T\d{9}Z-[0-9a-f]{6}) (\/\S+)$/;
+
+describe('line protocol against the real service', () => {
+  let service: Service;
+
+  before(async () => {
+    service = await startService({ network: { max_connections: 3, idle_timeout_s: 1, max_line_bytes: 128 } });
+  });
+
+  after(async () => {
+    assert.equal(await service.stop(), 0);
+  });
+
+  it('echo SNAP | nc answers one OK line with the event id and folder, and nc returns', async () => {
+    const result = await netcat(service.linePort, 'SNAP\n');
+    assert.equal(result.code, 0);
+    const lines = result.stdout.trim().split('\n');
+    assert.equal(lines.length, 1, result.stdout);
+    const [, id, dir] = OK_SNAP.exec(lines[0]!) ?? assert.fail(`not an OK reply: ${lines[0]}`);
+    assert.ok(dir!.endsWith(id!));
+    const manifest = await waitForManifest(dir!);
+    assert.equal(manifest.state, 'complete');
+    assert.equal(manifest.trigger.source, 'line');
+    assert.ok(manifest.frames.length > 0);
+  });
+
+  it('accepts the manual spelling in any case, and a last line without newline', async () => {
+    const save = await netcat(service.linePort, 'save\n');
+    assert.match(save.stdout.trim(), OK_SNAP);
+    const halfClosed = await netcat(service.linePort, 'Snap', ['-N']);
+    assert.match(halfClosed.stdout.trim(), OK_SNAP);
+    const keptOpen = await netcat(service.linePort, 'sNaP');
+    assert.match(keptOpen.stdout.trim(), OK_SNAP);
+  });
+
+  it('answers several commands on one connection, and survives unknown ones', async () => {
+    const client = await LineClient.connect(service.linePort);
+    try {
+      assert.match(await client.command('STATUS'), /^OK source=synthetic serving=1 fps=[\d.]+ frames=\d+ ring=\d+\/120 night=0/);
+      assert.equal(await client.command('FROB now'), 'ERR UNKNOWN_COMMAND unknown command "FROB"; try HELP');
+      assert.match(await client.command('night'), /^OK night=0 enabled=1 score=[\d.]+ .*dark_threshold=40 bright_threshold=60/);
+      assert.match(await client.command('HELP'), /^OK commands: SNAP\|SAVE/);
+      client.send(Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x0a]).toString('latin1'));
+      assert.match(await client.readLine(), /^ERR UNKNOWN_COMMAND /);
+      assert.match(await client.command('STATUS'), /^OK /, 'still usable after junk');
+      assert.equal(await client.command('QUIT'), 'OK bye');
+      await client.closed;
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('takes key=value overrides and waits when asked', async () => {
+    const client = await LineClient.connect(service.linePort);
+    try {
+      const reply = await client.command('SNAP wait before_s=0.2 after_s=0.2 reason="front door" formats=jpg,npy');
+      const match = /^OK (\S+) (\S+) complete frames=(\d+)$/.exec(reply) ?? assert.fail(reply);
+      const manifest = await readManifest(match[2]!);
+      assert.equal(manifest.trigger.reason, 'front door');
+      assert.deepEqual(manifest.formats, ['jpg', 'npy']);
+      assert.equal(manifest.frames.length, Number(match[3]));
+      assert.ok(manifest.frames.length >= 6 && manifest.frames.length <= 16, `0.4 s at 30 fps: ${manifest.frames.length}`);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('answers bad arguments with ERR BAD_ARGUMENT naming the field', async () => {
+    const client = await LineClient.connect(service.linePort);
+    try {
+      assert.equal(await client.command('SNAP before_s=-2'), 'ERR BAD_ARGUMENT before_s: expected number >= 0, received -2');
+      assert.match(await client.command('SNAP before_s=abc'), /^ERR BAD_ARGUMENT before_s: expected number, received NaN$/);
+      assert.match(await client.command('SNAP formats=gif'), /^ERR BAD_ARGUMENT formats\.0: expected one of/);
+      assert.match(await client.command('SNAP colour=red'), /^ERR BAD_ARGUMENT "colour=red": expected wait or key=value/);
+      assert.match(await client.command('SNAP reason="open'), /^ERR BAD_ARGUMENT unbalanced quote/);
+      assert.match(await client.command('STATUS'), /^OK /);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('refuses over-long lines and closes the connection', async () => {
+    const client = await LineClient.connect(service.linePort);
+    client.send('SNAP ' + 'x'.repeat(200) + '\n');
+    assert.equal(await client.readLine(), 'ERR BAD_ARGUMENT line longer than 128 bytes');
+    await client.closed;
+  });
+
+  it('limits connections, answering the extra ones ERR BUSY', async () => {
+    const held = await Promise.all([1, 2, 3].map(() => LineClient.connect(service.linePort)));
+    try {
+      for (const client of held) assert.match(await client.command('STATUS'), /^OK /);
+      const extra = await LineClient.connect(service.linePort);
+      assert.equal(await extra.readLine(), 'ERR BUSY too many connections (max 3)');
+      await extra.closed;
+    } finally {
+      held.forEach((client) => client.destroy());
+    }
+  });
+
+  it('closes a silent connection after idle_timeout_s', async () => {
+    const client = await LineClient.connect(service.linePort);
+    await client.closed; // resolves only if the server hangs up
+  });
+
+  it('writes every event folder it announced', async () => {
+    const { stdout } = await netcat(service.linePort, 'SNAP\n');
+    const [, , dir] = OK_SNAP.exec(stdout.trim()) ?? assert.fail(stdout);
+    await access(dir!);
+  });
+});
