@@ -204,7 +204,7 @@ describe('gRPC API against the real service', () => {
     assert.deepEqual(await leftoverTempFiles(service.dir).then((files) => files.filter((f) => !f.includes('events'))), []);
   });
 
-  it('StreamFrames delivers metadata-only and full-size JPEG frames at max_fps', async () => {
+  it('StreamFrames delivers metadata-only, JPEG and raw frames at max_fps', async () => {
     const meta = camera.streamFrames({ encoding: Encoding.METADATA_ONLY, maxFps: 5 });
     const frames = [];
     for await (const message of meta.stream) {
@@ -226,6 +226,22 @@ describe('gRPC API against the real service', () => {
       if (++got === 2) break;
     }
     jpeg.cancel();
+
+    const raw = camera.streamFrames({ encoding: Encoding.RAW, pixelFormat: PixelFormat.RGB24 });
+    for await (const message of raw.stream) {
+      assert.equal(message.frame!.pixelFormat, PixelFormat.RGB24);
+      assert.equal(message.frame!.data.length, 320 * 240 * 3);
+      break;
+    }
+    raw.cancel();
+    const grey = camera.streamFrames({ encoding: Encoding.RAW, pixelFormat: PixelFormat.GRAY8, width: 160 });
+    for await (const message of grey.stream) {
+      assert.equal(message.frame!.pixelFormat, PixelFormat.GRAY8);
+      assert.deepEqual([message.frame!.width, message.frame!.height], [160, 120], 'height follows width, keeping the aspect');
+      assert.equal(message.frame!.data.length, 160 * 120);
+      break;
+    }
+    grey.cancel();
 
     const bad = camera.streamFrames({ encoding: Encoding.JPEG, quality: 101 });
     const error = await grpcError((async () => {

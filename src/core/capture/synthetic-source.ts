@@ -13,6 +13,8 @@ export interface SyntheticOptions {
 const DAY: ExposureSettings = { exposureUs: 10_000, gain: 1 };
 const NIGHT_LIGHT = 0.02;
 const BOX = 0.2;
+/** Rows per background band (a divisor of the 32-pixel checker). */
+const BAND = 16;
 
 /**
  * A moving scene whose light follows a day/night cycle counted in frames, so
@@ -26,7 +28,8 @@ export class SyntheticSource implements FrameSource {
   readonly width: number;
   readonly height: number;
   readonly dayExposure = DAY;
-  private readonly base: Uint8Array;
+  /** Red channel of one background row: a left-to-right ramp. */
+  private readonly red: Uint8Array;
   private readonly out: Buffer;
   private readonly lut = new Uint8Array(256);
   private readonly intervalMs: number;
@@ -41,7 +44,7 @@ export class SyntheticSource implements FrameSource {
     this.height = options.height;
     this.fps = options.framerate;
     this.intervalMs = 1000 / options.framerate;
-    this.base = renderBackground(options.width, options.height);
+    this.red = Uint8Array.from({ length: options.width }, (_, x) => 40 + Math.round((180 * x) / options.width));
     this.out = Buffer.allocUnsafeSlow(frameBytes(options.width, options.height, 'rgb24'));
   }
 
@@ -87,12 +90,31 @@ export class SyntheticSource implements FrameSource {
     return NIGHT_LIGHT + (1 - NIGHT_LIGHT) * daylight;
   }
 
+  /**
+   * The background is built from bands of BAND rows that are identical within
+   * a band, so only one row per band goes through the light LUT and the rest
+   * are memcpy: ~1 ms per 1080p frame instead of ~30 for a per-pixel pass.
+   */
   private render(): void {
     const gainFactor = (this.exposure.exposureUs * this.exposure.gain) / (DAY.exposureUs * DAY.gain);
     const scale = this.sceneLight() * gainFactor;
-    for (let v = 0; v < 256; v++) this.lut[v] = Math.min(255, Math.round(v * scale));
-    const { base, out, lut } = this;
-    for (let i = 0; i < base.length; i++) out[i] = lut[base[i]!]!;
+    const { lut, out, width, height } = this;
+    for (let v = 0; v < 256; v++) lut[v] = Math.min(255, Math.round(v * scale));
+    const rowBytes = width * 3;
+    for (let band = 0; band < height; band += BAND) {
+      const start = band * rowBytes;
+      const green = lut[40 + Math.round((180 * band) / height)]!;
+      const checkerY = (band >> 5) & 1;
+      const light = lut[200]!;
+      const dark = lut[60]!;
+      for (let x = 0, i = start; x < width; x++, i += 3) {
+        out[i] = lut[this.red[x]!]!;
+        out[i + 1] = green;
+        out[i + 2] = ((x >> 5) & 1) !== checkerY ? light : dark;
+      }
+      const end = Math.min(height, band + BAND);
+      for (let row = band + 1; row < end; row++) out.copy(out, row * rowBytes, start, start + rowBytes);
+    }
     this.drawMovingBox(Math.min(255, Math.round(230 * scale)));
     this.frameIndex++;
   }
@@ -112,17 +134,3 @@ export class SyntheticSource implements FrameSource {
   }
 }
 
-/** A static colourful background with mean luma near 128 in daylight. */
-function renderBackground(width: number, height: number): Uint8Array {
-  const base = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      const checker = ((x >> 5) + (y >> 5)) & 1;
-      base[i] = 40 + Math.round((180 * x) / width);
-      base[i + 1] = 40 + Math.round((180 * y) / height);
-      base[i + 2] = checker ? 200 : 60;
-    }
-  }
-  return base;
-}
