@@ -40,7 +40,7 @@ export function configReference(): string {
     for (const [name, field] of Object.entries(object.properties ?? {})) {
       const leaf = unwrap(field);
       const meaning = (leaf.description ?? field.description ?? '').replaceAll('|', '\\|');
-      lines.push(`| \`${section}.${name}\` | ${typeOf(leaf)} | \`${JSON.stringify(leaf.default ?? field.default)}\` | ${meaning} |`);
+      lines.push(`| \`${section}.${name}\` | ${typeOf(leaf)} | ${defaultOf(leaf.default ?? field.default)} | ${meaning} |`);
     }
     lines.push('');
   }
@@ -67,4 +67,8 @@ function typeOf(schema: JsonSchema): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.stdout.write(configReference() + '\n');
+}
+
+function defaultOf(value: unknown): string {
+  return value === undefined ? '(none)' : `\`${JSON.stringify(value)}\``;
 }

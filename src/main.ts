@@ -39,7 +39,17 @@ async function main(): Promise<number> {
   const logger = createLogger(config.logging.level);
   logger.info({ version: VERSION, config: loaded.file ?? '(defaults)' }, 'picam starting');
   const core = new Picam({ config, configFile: loaded.file ?? path.resolve(configPath), version: VERSION, logger });
-  await core.start();
+  try {
+    await core.start();
+  } catch (error) {
+    // A configuration the machine cannot run (ring too large, codec the source lacks) is a config error.
+    if (error instanceof PicamError && error.field !== undefined) {
+      logger.fatal({ field: error.field }, error.message);
+      process.stderr.write(`picam: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
   const { host } = config.network;
   const grpcServer = await startGrpcServer(core, host, config.network.grpc_port, logger);
   const lineServer = await startLineServer(core, host, config.network.port, config.network, logger);

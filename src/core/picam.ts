@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createSource } from './capture/create-source.js';
-import type { FrameSource, SourceKind } from './capture/frame-source.js';
-import { frameBytes, type CapturedFrame, type PixelFormat } from './capture/frame.js';
+import type { FrameSink, FrameSource, SourceKind } from './capture/frame-source.js';
+import { frameBytes, type CaptureInfo, type PixelFormat } from './capture/frame.js';
 import { applyConfigUpdate, restartOnlyPaths } from './config/config-update.js';
 import type { Config } from './config/schema.js';
 import { PicamError } from './errors.js';
@@ -11,7 +11,9 @@ import { Exporter, type AcceptedEvent, type EventProgress } from './export/expor
 import type { Logger } from './logger.js';
 import { darkScore } from './night/dark-score.js';
 import { NightController, type NightSnapshot, type NightTransition } from './night/night-controller.js';
+import { jpegDarkScore } from './pixels/decode.js';
 import { RingBuffer } from './ring/ring-buffer.js';
+import { checkRingFits, ringSize } from './ring/ring-size.js';
 import { streamRequestSchema, triggerRequestSchema, type StreamRequest, type TriggerRequest } from './requests.js';
 import { validate } from './validate.js';
 import { streamFrames, type StreamedFrame, type StreamOptions } from './stream/frame-stream.js';
@@ -36,7 +38,16 @@ export interface PicamStatus {
     height: number;
     format: PixelFormat;
   };
-  ring: { capacity: number; filled: number; payloadBytes: number; oldestId: number; newestId: number; spanS: number };
+  ring: {
+    capacity: number;
+    filled: number;
+    payloadBytes: number;
+    slotBytes: number;
+    oldestId: number;
+    newestId: number;
+    spanS: number;
+    capacityS: number;
+  };
   serving: boolean;
   eventsPending: number;
   eventsTotal: number;
@@ -82,6 +93,10 @@ export class Picam {
   private fps = 0;
   private lastError = '';
   private subscribers = 0;
+  private framesDropped = 0;
+  /** MJPEG frames are scored by a decode off the event loop, one at a time. */
+  private scoring = false;
+  private lastScore = 0;
 
   constructor(private readonly options: PicamOptions) {
     this.config = options.config;
@@ -93,26 +108,35 @@ export class Picam {
   }
 
   async start(): Promise<void> {
-    const { source, reason } = await createSource(this.config.camera);
+    const { source, reason } = await createSource(this.config.camera, {
+      baseFolder: path.dirname(this.options.configFile),
+      warn: (message) => this.logger.warn(message),
+    });
     this.source = source;
     this.sourceReason = reason;
-    this.logger.info({ source: source.kind, reason }, `frame source: ${source.kind}`);
-    const bytes = frameBytes(source.width, source.height, source.format);
-    this.ring = new RingBuffer(this.config.ring.frames, bytes);
-    const spanS = this.config.ring.frames / this.config.camera.framerate;
+    this.logger.info({ source: source.kind, format: source.format, reason }, `frame source: ${source.kind}`);
+    const slotBytes = frameBytes(source);
+    const size = ringSize(this.config.ring, this.config.camera.framerate, slotBytes);
+    await checkRingFits(size, slotBytes);
+    this.ring = new RingBuffer(size.frames, slotBytes);
     this.logger.info(
-      { frames: this.ring.capacity, frame_bytes: bytes, payload_mb: Math.round(this.ring.payloadBytes / 1e5) / 10, span_s: spanS },
-      'ring buffer allocated',
+      {
+        frames: size.frames,
+        slot_bytes: slotBytes,
+        payload_bytes: this.ring.payloadBytes,
+        seconds: round(size.frames / this.config.camera.framerate),
+        sized_by: size.field,
+      },
+      `ring buffer: ${size.arithmetic}, ${(this.ring.payloadBytes / 1e6).toFixed(1)} MB allocated`,
     );
+    const spanS = size.frames / this.config.camera.framerate;
     if (spanS < this.config.export.save_before_s) {
       this.logger.warn({ span_s: spanS, save_before_s: this.config.export.save_before_s }, 'ring holds less than export.save_before_s: events will miss their oldest frames');
     }
     this.night = new NightController(this.config.night, source.dayExposure);
     this.exporter = new Exporter({
       ring: this.ring,
-      width: source.width,
-      height: source.height,
-      format: source.format,
+      geometry: { width: source.width, height: source.height, format: source.format },
       settings: () => ({
         baseDir: this.baseDir(),
         formats: this.config.export.formats,
@@ -126,14 +150,26 @@ export class Picam {
       progress: (progress) => this.onProgress(progress),
       warn: (message, details) => this.logger.warn(details, message),
     });
-    await source.start({
-      frame: (frame) => this.ingest(frame),
-      error: (error) => {
-        this.lastError = error.message;
-        this.logger.error({ err: error }, 'frame source failed');
-      },
-    });
+    await source.start(this.sink());
     this.watchdog = setInterval(() => this.checkServing(), 200);
+  }
+
+  /** Where the source writes: straight into ring slots, scored and published on commit. */
+  private sink(): FrameSink {
+    const tool = this.source.kind;
+    return {
+      acquire: () => this.ring.acquire(),
+      commit: (length, capture) => this.ingest(length, capture),
+      dropped: (why) => {
+        this.framesDropped++;
+        this.logger.debug({ reason: why }, 'frame dropped');
+      },
+      error: (message) => {
+        this.lastError = message;
+        this.logger.error({ source: tool }, `frame source failed: ${message}; restarting`);
+      },
+      log: (line) => this.logger.info({ source: tool }, line),
+    };
   }
 
   /** Stops triggers, lets exports finish for `export.shutdown_grace_s`, then stops capture. */
@@ -191,6 +227,7 @@ export class Picam {
       width: valid.width,
       height: valid.height,
       pixelFormat: valid.pixel_format,
+      qualitySet: valid.quality_set,
     };
     const feed = {
       ring: this.ring,
@@ -247,10 +284,10 @@ export class Picam {
         reason: this.sourceReason,
         running: this.serving,
         framesCaptured: this.framesCaptured,
-        framesDropped: 0,
-        framesPerSecond: Math.round(this.fps * 100) / 100,
-        restarts: 0,
-        lastError: this.lastError,
+        framesDropped: this.framesDropped,
+        framesPerSecond: this.serving ? Math.round(this.fps * 100) / 100 : 0,
+        restarts: this.source.stats().restarts,
+        lastError: this.source.stats().lastError || this.lastError,
         width: this.source.width,
         height: this.source.height,
         format: this.source.format,
@@ -259,9 +296,11 @@ export class Picam {
         capacity: ring.capacity,
         filled: ring.size,
         payloadBytes: ring.payloadBytes,
+        slotBytes: ring.slotBytes,
         oldestId: ring.oldestId,
         newestId: ring.newestId,
         spanS: oldest !== undefined && newest !== undefined ? (newest - oldest) / 1000 : 0,
+        capacityS: ring.capacity / this.config.camera.framerate,
       },
       serving: this.serving,
       eventsPending: this.exporter.pendingCount,
@@ -272,36 +311,54 @@ export class Picam {
   }
 
   /** The hot path: runs once per frame, allocates nothing. */
-  private ingest(frame: CapturedFrame): void {
+  private ingest(length: number, capture: CaptureInfo): void {
     const { width, height, format } = this.source;
-    const score = darkScore(frame.data, width, height, format);
     const wasNight = this.night.isNight;
-    const exposure = { exposureUs: frame.exposureUs, gain: frame.gain };
-    const transition = this.night.update(score, exposure, frame.timestampMs);
-    const id = this.ring.push(frame.data, {
-      timestampMs: frame.timestampMs,
-      darkScore: score,
-      night: wasNight,
-      exposureUs: frame.exposureUs,
-      gain: frame.gain,
-    });
+    const jpeg = format === 'mjpeg';
+    const slot = this.ring.acquire();
+    const score = jpeg ? this.lastScore : darkScore(slot, width, height, format);
+    const id = this.ring.commit(length, { ...capture, darkScore: score, night: wasNight });
+    if (jpeg) this.scoreJpeg(id, capture);
+    else this.judge(score, capture);
     if (this.lastFrameMs > 0) {
-      const instant = 1000 / Math.max(1, frame.timestampMs - this.lastFrameMs);
+      const instant = 1000 / Math.max(1, capture.timestampMs - this.lastFrameMs);
       this.fps = this.fps === 0 ? instant : this.fps * 0.95 + instant * 0.05;
     }
-    this.lastFrameMs = frame.timestampMs;
+    this.lastFrameMs = capture.timestampMs;
     this.framesCaptured++;
     if (!this.serving) this.setServing(true);
-    if (transition) this.applyTransition(transition);
     for (const listener of this.frameListeners) listener(id);
   }
 
+  private judge(score: number, capture: CaptureInfo): void {
+    this.lastScore = score;
+    const transition = this.night.update(score, { exposureUs: capture.exposureUs, gain: capture.gain }, capture.timestampMs);
+    if (transition) this.applyTransition(transition);
+  }
+
+  /** JPEG frames need a decode to score: one at a time off the event loop; frames meanwhile reuse the last score. */
+  private scoreJpeg(id: number, capture: CaptureInfo): void {
+    if (this.scoring) return;
+    const frame = this.ring.get(id);
+    if (!frame) return;
+    this.scoring = true;
+    jpegDarkScore(Buffer.from(frame.data))
+      .then(
+        (score) => {
+          this.ring.setDarkScore(id, score);
+          this.judge(score, capture);
+        },
+        (error: unknown) => this.logger.debug({ err: error }, 'cannot score JPEG frame'),
+      )
+      .finally(() => (this.scoring = false));
+  }
+
   private applyTransition(transition: NightTransition): void {
-    this.source.setExposure(transition.exposure);
     const { mode, exposure_us } = this.config.night;
     const exposureFps = 1e6 / exposure_us;
-    const fps = !transition.night ? undefined : mode === 'still' ? Math.min(1, exposureFps) : exposureFps;
-    this.source.setFrameRate(fps === undefined ? undefined : Math.min(this.config.camera.framerate, fps));
+    const nightFps = mode === 'still' ? Math.min(1, exposureFps) : exposureFps;
+    const fps = transition.night ? Math.min(this.config.camera.framerate, nightFps) : this.config.camera.framerate;
+    this.source.apply({ exposure: transition.exposure, fps });
     this.logger.info(
       {
         night: transition.night,

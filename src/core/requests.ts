@@ -31,7 +31,8 @@ export const streamRequestSchema = z.object({
   quality: integer(1, 100),
   width: integer(0, 8192),
   height: integer(0, 8192),
-  pixel_format: z.enum(['rgb24', 'gray8']),
+  pixel_format: z.enum(['rgb24', 'gray8', 'yuv420']),
+  quality_set: z.boolean(),
 });
 /** Unchecked stream arguments as an adapter received them. */
 export interface StreamRequest {
@@ -41,4 +42,5 @@ export interface StreamRequest {
   width: number;
   height: number;
   pixel_format: string;
+  quality_set: boolean;
 }

@@ -8,10 +8,11 @@ import type { ServiceHandlers } from './service-definition.js';
 type Methods = typeof CameraService extends { method: infer M } ? { [K in keyof M]: M[K] } : never;
 
 const ENCODINGS = { [Encoding.UNSPECIFIED]: 'jpeg', [Encoding.JPEG]: 'jpeg', [Encoding.RAW]: 'raw', [Encoding.METADATA_ONLY]: 'metadata' } as const;
-const PIXEL_FORMATS: Partial<Record<PixelFormat, 'rgb24' | 'gray8'>> = {
+const PIXEL_FORMATS: Partial<Record<PixelFormat, 'rgb24' | 'gray8' | 'yuv420'>> = {
   [PixelFormat.UNSPECIFIED]: 'rgb24',
   [PixelFormat.RGB24]: 'rgb24',
   [PixelFormat.GRAY8]: 'gray8',
+  [PixelFormat.YUV420]: 'yuv420',
 };
 const MAX_PAGE = 1000;
 /** Events queued for one WatchEvents caller before the oldest are dropped. */
@@ -51,6 +52,7 @@ export function cameraHandlers(core: Picam): ServiceHandlers<Methods> {
           width: request.width,
           height: request.height,
           pixel_format: pixelFormat,
+          quality_set: request.quality !== undefined,
         },
         stream.signal,
       );

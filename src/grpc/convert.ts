@@ -1,4 +1,4 @@
-import { fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
+import { fromJson, ScalarType, toJson, type JsonValue } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { Config, EventState, EventSummary, NightSnapshot, PicamStatus, PixelFormat, StreamedFrame } from '../core/index.js';
 import {
@@ -24,9 +24,21 @@ const PIXEL_FORMAT: Record<PixelFormat, ProtoPixelFormat> = {
   rgb24: ProtoPixelFormat.RGB24,
   gray8: ProtoPixelFormat.GRAY8,
   yuv420: ProtoPixelFormat.YUV420,
+  mjpeg: ProtoPixelFormat.JPEG,
 };
 
 const ENCODING = { jpeg: Encoding.JPEG, raw: Encoding.RAW, metadata: Encoding.METADATA_ONLY } as const;
+
+/** Config fields of a 64-bit proto type, found from the descriptor once. */
+const INT64_PATHS = new Set(
+  ConfigSchema.fields.flatMap((section) =>
+    section.message
+      ? section.message.fields
+          .filter((f) => f.fieldKind === 'scalar' && [ScalarType.INT64, ScalarType.UINT64, ScalarType.SINT64, ScalarType.FIXED64, ScalarType.SFIXED64].includes(f.scalar))
+          .map((f) => `${section.name}.${f.name}`)
+      : [],
+  ),
+);
 
 export function configToProto(config: Config): ProtoConfig {
   return fromJson(ConfigSchema, config as unknown as JsonValue);
@@ -39,10 +51,14 @@ export function configToProto(config: Config): ProtoConfig {
 export function configUpdates(config: ProtoConfig | undefined, paths: readonly string[]): Map<string, unknown> {
   const json = (config ? toJson(ConfigSchema, config, { useProtoFieldName: true }) : {}) as Record<string, Record<string, unknown> | undefined>;
   const chosen = paths.length > 0 ? paths : Object.entries(json).flatMap(([section, fields]) => Object.keys(fields ?? {}).map((key) => `${section}.${key}`));
-  return new Map(chosen.map((path) => {
-    const [section = '', key = ''] = path.split('.');
-    return [path, json[section]?.[key]];
-  }));
+  return new Map(
+    chosen.map((path) => {
+      const [section = '', key = ''] = path.split('.');
+      const value = json[section]?.[key];
+      // 64-bit fields (ring.max_bytes) travel as JSON strings; config.json has numbers.
+      return [path, typeof value === 'string' && INT64_PATHS.has(path) ? Number(value) : value];
+    }),
+  );
 }
 
 export function nightToProto(night: NightSnapshot): MessageInitShape<typeof GetNightStateResponseSchema> {
@@ -86,6 +102,8 @@ export function statusToProto(status: PicamStatus): MessageInitShape<typeof GetS
       capacityFrames: ring.capacity,
       filledFrames: ring.filled,
       payloadBytes: BigInt(ring.payloadBytes),
+      slotBytes: BigInt(ring.slotBytes),
+      capacityS: ring.capacityS,
       oldestFrameId: BigInt(ring.oldestId),
       newestFrameId: BigInt(ring.newestId),
       spanS: ring.spanS,

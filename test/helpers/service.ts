@@ -50,12 +50,25 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export async function startService(overrides: ConfigOverrides = {}): Promise<Service> {
+export interface StartOptions {
+  /** Extra environment for the service process (PATH with fake camera tools, their knobs). */
+  env?: Record<string, string>;
+  /** Folders put first on PATH. */
+  pathPrepend?: string[];
+  /** Wait for this many frames before returning (0: only for "listening"). */
+  frames?: number;
+}
+
+export const FIXTURES = path.join(ROOT, 'test/fixtures');
+
+export async function startService(overrides: ConfigOverrides = {}, options: StartOptions = {}): Promise<Service> {
   const dir = await mkdtemp(path.join(tmpdir(), 'picam-test-'));
   const eventsDir = path.join(dir, 'events');
   const configFile = path.join(dir, 'config.json');
   await writeFile(configFile, JSON.stringify(testConfig('events', overrides), null, 2));
-  const child = spawn(process.execPath, [MAIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...options.env };
+  if (options.pathPrepend) env.PATH = [...options.pathPrepend, env.PATH ?? ''].join(path.delimiter);
+  const child = spawn(process.execPath, [MAIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(child);
   const logs: LogLine[] = [];
   const waiters = new Set<() => void>();

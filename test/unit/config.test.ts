@@ -31,7 +31,9 @@ describe('config', () => {
 
   it("loads the Python service's short forms unchanged", () => {
     const config = parseConfig({ ring: 120, network: 9999, logging: 'WARNING' });
-    assert.equal(config.ring.frames, 120);
+    assert.deepEqual(config.ring, { frames: 120 });
+    assert.deepEqual(parseConfig({}).ring, { seconds: 3 }, 'the default ring is 3 s');
+    assert.deepEqual(parseConfig({ ring: { max_bytes: 1e8 } }).ring, { max_bytes: 1e8 });
     assert.equal(config.network.port, 9999);
     assert.equal(config.logging.level, 'warn');
     assert.equal(parseConfig({ logging: { level: 'CRITICAL' } }).logging.level, 'fatal');
@@ -57,7 +59,9 @@ describe('config', () => {
     assert.deepEqual(messages({ night: { min_dark_frames: -3 } }), ['night.min_dark_frames: expected integer >= 1, received -3']);
     assert.deepEqual(messages({ camera: { width: 'wide' } }), ['camera.width: expected number, received "wide"']);
     assert.deepEqual(messages({ camera: { width: 640.5 } }), ['camera.width: expected integer, received 640.5']);
-    assert.deepEqual(messages({ camera: { codec: 'h264' } }), ['camera.codec: expected one of "rgb", received "h264"']);
+    assert.deepEqual(messages({ camera: { codec: 'h264' } }), ['camera.codec: expected one of "auto" | "rgb" | "yuv420" | "mjpeg", received "h264"']);
+    assert.deepEqual(messages({ camera: { rotation: 90 } }), ['camera.rotation: expected one of 0 | 180, received 90']);
+    assert.deepEqual(messages({ ring: { frames: 10, seconds: 2 } }), ['ring: give one of frames, seconds, max_bytes']);
     assert.deepEqual(messages({ export: { formats: ['gif'] } }), ['export.formats.0: expected one of "jpg" | "png" | "npy", received "gif"']);
     assert.deepEqual(messages({ night: { gain: 0.5 } }), ['night.gain: expected number >= 1, received 0.5']);
   });

@@ -35,7 +35,7 @@ describe('event ids', () => {
 describe('FrameStacker', () => {
   it('averages count frames into one brighter image', () => {
     const stacker = new FrameStacker(4);
-    const frame = (v: number) => ({ data: Buffer.alloc(12, v), width: 2, height: 2, format: 'rgb24' as const });
+    const frame = (v: number) => ({ data: Buffer.alloc(12, v), width: 2, height: 2, channels: 3 as const });
     assert.equal(stacker.add(1, frame(10)), undefined);
     assert.equal(stacker.add(2, frame(12)), undefined);
     assert.equal(stacker.add(3, frame(8)), undefined);

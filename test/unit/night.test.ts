@@ -82,12 +82,13 @@ describe('NightController', () => {
     const source = new SyntheticSource({ width: 64, height: 48, framerate: 30, cycleFrames: cycle });
     const night = new NightController({ ...settings, min_dark_frames: 10 }, source.dayExposure);
     const transitions: boolean[] = [];
+    const frame = Buffer.alloc(64 * 48 * 3);
     for (let i = 0; i < cycle * 3; i++) {
-      const frame = source.nextFrame(i);
-      const t = night.update(darkScore(frame.data, 64, 48, 'rgb24'), { exposureUs: frame.exposureUs, gain: frame.gain }, i);
+      const capture = source.renderInto(frame, i);
+      const t = night.update(darkScore(frame, 64, 48, 'rgb24'), { exposureUs: capture.exposureUs, gain: capture.gain }, i);
       if (t) {
         transitions.push(t.night);
-        source.setExposure(t.exposure);
+        source.apply({ exposure: t.exposure, fps: 30 });
       }
     }
     assert.deepEqual(transitions, [true, false, true, false, true, false]);

@@ -1,8 +1,15 @@
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { execa } from 'execa';
 import type { Config } from '../config/schema.js';
-import type { FrameSource } from './frame-source.js';
+import { PicamError } from '../errors.js';
+import { fileSource } from './file-source.js';
+import type { ExposureSettings, FrameSource } from './frame-source.js';
+import type { PixelFormat } from './frame.js';
+import { parseCameraList, RPICAM_LIST_ARGS } from './rpicam-args.js';
+import { rpicamSource } from './rpicam-source.js';
 import { SyntheticSource } from './synthetic-source.js';
+import { v4l2Source } from './v4l2-source.js';
 
 export interface SourceChoice {
   source: FrameSource;
@@ -10,40 +17,142 @@ export interface SourceChoice {
   reason: string;
 }
 
-/** The only switch over source kinds. */
-export async function createSource(camera: Config['camera']): Promise<SourceChoice> {
-  const synthetic = (): SyntheticSource =>
-    new SyntheticSource({
-      width: camera.width,
-      height: camera.height,
-      framerate: camera.framerate,
-      cycleFrames: camera.synthetic_cycle_frames,
-    });
-  if (camera.source === 'synthetic') return { source: synthetic(), reason: 'camera.source is "synthetic"' };
-  const verdicts = await probeCameras();
-  return { source: synthetic(), reason: `auto: ${verdicts.join('; ')}; using synthetic` };
+export interface SourceContext {
+  /** Folder relative paths (camera.file) resolve against. */
+  baseFolder: string;
+  warn(message: string): void;
 }
 
 /**
- * What auto sees on this machine. Capture through rpicam-vid and ffmpeg is not
- * built yet, so a camera found is reported but synthetic is still used.
+ * What night brightness is normalised to when the day exposure is left to
+ * the camera: 10 ms at gain 1, a typical automatic daylight exposure.
  */
-async function probeCameras(): Promise<string[]> {
-  const tool = await findOnPath(['rpicam-vid', 'libcamera-vid']);
-  const rpicam = tool ? `${tool} found but the rpicam source is not built yet` : 'no rpicam-vid/libcamera-vid on PATH';
-  let devices: string[] = [];
-  try {
-    devices = (await readdir('/dev')).filter((name) => /^video\d+$/.test(name));
-  } catch {
-    devices = [];
+const NOMINAL_DAY: ExposureSettings = { exposureUs: 10_000, gain: 1 };
+
+/** The only switch over source kinds. */
+export async function createSource(camera: Config['camera'], context: SourceContext): Promise<SourceChoice> {
+  switch (camera.source) {
+    case 'synthetic':
+      return { source: synthetic(camera), reason: 'camera.source is "synthetic"' };
+    case 'rpicam': {
+      const tool = (await findOnPath(['rpicam-vid', 'libcamera-vid'])) ?? 'rpicam-vid';
+      return { source: rpicam(camera, tool), reason: 'camera.source is "rpicam"' };
+    }
+    case 'v4l2':
+      return { source: v4l2(camera, camera.device, context), reason: 'camera.source is "v4l2"' };
+    case 'file':
+      return { source: file(camera, context), reason: 'camera.source is "file"' };
+    case 'auto':
+      return auto(camera, context);
   }
-  const v4l2 = devices.length > 0 ? `/dev/${devices[0]} found but the v4l2 source is not built yet` : 'no /dev/video* device';
-  return [rpicam, v4l2];
+}
+
+/** rpicam if its tool lists our camera, else v4l2 if a capture device exists, else synthetic. */
+async function auto(camera: Config['camera'], context: SourceContext): Promise<SourceChoice> {
+  const verdicts: string[] = [];
+  const tool = await findOnPath(['rpicam-vid', 'libcamera-vid']);
+  if (tool) {
+    const listed = await execa(tool, RPICAM_LIST_ARGS, { reject: false, timeout: 10_000 });
+    const cameras = parseCameraList(`${String(listed.stdout)}\n${String(listed.stderr)}`);
+    if (cameras.includes(camera.index)) {
+      return { source: rpicam(camera, tool), reason: `auto: ${tool} lists camera ${camera.index} (of ${cameras.length})` };
+    }
+    verdicts.push(`${tool} lists ${cameras.length === 0 ? 'no camera' : `cameras ${cameras.join(', ')} but not ${camera.index}`}`);
+  } else {
+    verdicts.push('no rpicam-vid or libcamera-vid on PATH');
+  }
+  const device = await findCaptureDevice(camera.device);
+  if (device) {
+    return { source: v4l2(camera, device.path, context), reason: `auto: ${verdicts.join('; ')}; using V4L2 device ${device.path} (${device.name})` };
+  }
+  verdicts.push('no /dev/video* capture device');
+  return { source: synthetic(camera), reason: `auto: ${verdicts.join('; ')}; using synthetic` };
+}
+
+function synthetic(camera: Config['camera']): SyntheticSource {
+  if (camera.codec !== 'auto' && camera.codec !== 'rgb') {
+    throw new PicamError('FAILED_PRECONDITION', `camera.codec: the synthetic source delivers "rgb", received "${camera.codec}"`, { field: 'camera.codec' });
+  }
+  return new SyntheticSource({ width: camera.width, height: camera.height, framerate: camera.framerate, cycleFrames: camera.synthetic_cycle_frames });
+}
+
+function rpicam(camera: Config['camera'], tool: string): FrameSource {
+  if (camera.codec === 'rgb') {
+    throw new PicamError('FAILED_PRECONDITION', 'camera.codec: rpicam-vid delivers "yuv420" or "mjpeg", received "rgb"', { field: 'camera.codec' });
+  }
+  return rpicamSource({
+    tool,
+    width: camera.width,
+    height: camera.height,
+    fps: camera.framerate,
+    format: camera.codec === 'mjpeg' ? 'mjpeg' : 'yuv420',
+    index: camera.index,
+    hflip: camera.hflip,
+    vflip: camera.vflip,
+    rotation: camera.rotation,
+    day: { exposureUs: camera.exposure_us, gain: camera.gain },
+    nominalDay: NOMINAL_DAY,
+  });
+}
+
+function ffmpegFormat(camera: Config['camera']): Exclude<PixelFormat, 'gray8'> {
+  return camera.codec === 'yuv420' ? 'yuv420' : camera.codec === 'mjpeg' ? 'mjpeg' : 'rgb24';
+}
+
+function dayExposure(camera: Config['camera']): ExposureSettings {
+  return camera.exposure_us > 0 && camera.gain > 0 ? { exposureUs: camera.exposure_us, gain: camera.gain } : NOMINAL_DAY;
+}
+
+function v4l2(camera: Config['camera'], device: string, context: SourceContext): FrameSource {
+  return v4l2Source({
+    device,
+    width: camera.width,
+    height: camera.height,
+    fps: camera.framerate,
+    format: ffmpegFormat(camera),
+    hflip: camera.hflip,
+    vflip: camera.vflip,
+    rotation: camera.rotation,
+    dayExposure: dayExposure(camera),
+    warn: context.warn,
+  });
+}
+
+function file(camera: Config['camera'], context: SourceContext): FrameSource {
+  if (camera.file === '') {
+    throw new PicamError('FAILED_PRECONDITION', 'camera.file: expected the path of a video file for source "file", received ""', { field: 'camera.file' });
+  }
+  return fileSource({
+    file: path.resolve(context.baseFolder, camera.file),
+    width: camera.width,
+    height: camera.height,
+    fps: camera.framerate,
+    format: ffmpegFormat(camera),
+    hflip: camera.hflip,
+    vflip: camera.vflip,
+    rotation: camera.rotation,
+    dayExposure: dayExposure(camera),
+  });
+}
+
+/** The configured device if it exists, else the first /dev/videoN, with its driver name. */
+async function findCaptureDevice(preferred: string): Promise<{ path: string; name: string } | undefined> {
+  let names: string[];
+  try {
+    names = (await readdir('/dev')).filter((name) => /^video\d+$/.test(name)).sort();
+  } catch {
+    return undefined;
+  }
+  const chosen = names.includes(path.basename(preferred)) ? path.basename(preferred) : names[0];
+  if (!chosen) return undefined;
+  const name = await readFile(`/sys/class/video4linux/${chosen}/name`, 'utf8').then((n) => n.trim(), () => 'unknown device');
+  return { path: `/dev/${chosen}`, name };
 }
 
 async function findOnPath(names: string[]): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    for (const name of names) {
+  for (const name of names) {
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+      if (dir === '') continue;
       try {
         await access(path.join(dir, name));
         return name;

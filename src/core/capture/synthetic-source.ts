@@ -1,5 +1,5 @@
-import type { ExposureSettings, FrameSink, FrameSource } from './frame-source.js';
-import { frameBytes, type CapturedFrame, type PixelFormat } from './frame.js';
+import type { CaptureSettings, ExposureSettings, FrameSink, FrameSource, SourceStats } from './frame-source.js';
+import type { CaptureInfo, PixelFormat } from './frame.js';
 
 export interface SyntheticOptions {
   width: number;
@@ -30,7 +30,8 @@ export class SyntheticSource implements FrameSource {
   readonly dayExposure = DAY;
   /** Red channel of one background row: a left-to-right ramp. */
   private readonly red: Uint8Array;
-  private readonly out: Buffer;
+  /** The buffer being rendered into: a ring slot while running. */
+  private out: Buffer;
   private readonly lut = new Uint8Array(256);
   private readonly intervalMs: number;
   private fps: number;
@@ -45,14 +46,15 @@ export class SyntheticSource implements FrameSource {
     this.fps = options.framerate;
     this.intervalMs = 1000 / options.framerate;
     this.red = Uint8Array.from({ length: options.width }, (_, x) => 40 + Math.round((180 * x) / options.width));
-    this.out = Buffer.allocUnsafeSlow(frameBytes(options.width, options.height, 'rgb24'));
+    this.out = Buffer.alloc(0);
   }
 
   async start(sink: FrameSink): Promise<void> {
     this.nextDue = performance.now();
     const tick = (): void => {
       const now = performance.now();
-      sink.frame(this.nextFrame(Date.now()));
+      const slot = sink.acquire();
+      sink.commit(this.width * this.height * 3, this.renderInto(slot, Date.now()));
       // Schedule against the ideal timeline so timer lateness does not add up;
       // after a long stall, skip ahead instead of bursting.
       this.nextDue += 1000 / this.fps;
@@ -67,18 +69,20 @@ export class SyntheticSource implements FrameSource {
     this.timer = undefined;
   }
 
-  setExposure(settings: ExposureSettings): void {
-    this.exposure = settings;
+  apply(settings: CaptureSettings): void {
+    this.exposure = settings.exposure;
+    this.fps = settings.fps;
   }
 
-  setFrameRate(fps: number | undefined): void {
-    this.fps = fps ?? this.options.framerate;
+  stats(): SourceStats {
+    return { restarts: 0, lastError: '' };
   }
 
-  /** Renders the next frame into the reused buffer (also how tests drive it, without timers). */
-  nextFrame(timestampMs: number): CapturedFrame {
+  /** Renders the next frame into `target` (a ring slot; tests pass their own buffer). */
+  renderInto(target: Buffer, timestampMs: number): CaptureInfo {
+    this.out = target;
     this.render();
-    return { data: this.out, timestampMs, exposureUs: this.exposure.exposureUs, gain: this.exposure.gain };
+    return { timestampMs, monotonicMs: performance.now(), exposureUs: this.exposure.exposureUs, gain: this.exposure.gain };
   }
 
   /** Scene light 0..1 for the current frame: full day, smooth dusk, dark night. */

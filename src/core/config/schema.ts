@@ -13,20 +13,32 @@ const PYTHON_LEVELS: Record<string, string> = { warning: 'warn', critical: 'fata
 const camera = z
   .strictObject({
     source: z
-      .enum(['auto', 'synthetic'])
+      .enum(['auto', 'synthetic', 'rpicam', 'v4l2', 'file'])
       .default('auto')
-      .describe('Frame source. `auto` picks the first that works and logs why; `synthetic` is a generated scene (no camera needed).'),
+      .describe(
+        'Frame source: `rpicam` (rpicam-vid/libcamera-vid), `v4l2` (USB webcam through ffmpeg), `file` (a clip replayed in a loop through ffmpeg), `synthetic` (a generated scene, no camera needed), or `auto`: rpicam if it lists a camera, else v4l2 if a capture device exists, else synthetic; the log says which and why.',
+      ),
     width: integer(16, 7680).default(1280).describe('Frame width in pixels.'),
     height: integer(16, 4320).default(720).describe('Frame height in pixels.'),
     framerate: z.number().gt(0).max(240).default(30).describe('Frames per second captured into the ring.'),
     codec: z
-      .enum(['rgb'])
-      .default('rgb')
-      .describe('Pixel format kept in the ring: `rgb` = raw RGB24, exact frames with no keyframe dependency. (H.264 is refused on purpose: a pre-trigger buffer of H.264 starts late at a keyframe.)'),
+      .enum(['auto', 'rgb', 'yuv420', 'mjpeg'])
+      .default('auto')
+      .describe(
+        'Pixel format kept in the ring: `rgb` (RGB24, 3 bytes/pixel), `yuv420` (I420, 1.5 bytes/pixel), `mjpeg` (the camera\'s JPEGs), or `auto`: yuv420 for rpicam, rgb for the others. Frames stay exact and independent (no H.264: its buffer could only start at a keyframe).',
+      ),
     video_mode: z
       .enum(['stream', 'still'])
       .default('stream')
       .describe('`stream`: continuous video at `framerate`; `still`: one still capture per frame interval (same frame rate, still-capture pipeline where the source has one).'),
+    device: z.string().min(1).default('/dev/video0').describe('V4L2 capture device for `source` v4l2.'),
+    file: z.string().default('').describe('Video file replayed by `source` file; relative paths resolve against the config file folder.'),
+    index: integer(0, 16).default(0).describe('Camera number for rpicam-vid `--camera` (see `rpicam-vid --list-cameras`).'),
+    hflip: z.boolean().default(false).describe('Mirror the picture left to right.'),
+    vflip: z.boolean().default(false).describe('Flip the picture upside down.'),
+    rotation: z.literal([0, 180]).default(0).describe('Rotate the picture: 0 or 180 degrees (what rpicam-vid supports).'),
+    exposure_us: integer(0, 60_000_000).default(0).describe('Day exposure time in microseconds; 0 leaves it to the camera\'s automatic exposure.'),
+    gain: z.number().min(0).max(64).default(0).describe('Day analogue gain; 0 leaves it to the camera\'s automatic gain.'),
     synthetic_cycle_frames: integer(0, Number.MAX_SAFE_INTEGER)
       .default(1800)
       .describe('Synthetic source only: frames in one day/night light cycle (0 = always day).'),
@@ -37,11 +49,17 @@ const ring = z.preprocess(
   (value) => (typeof value === 'number' ? { frames: value } : value),
   z
     .strictObject({
-      frames: integer(2, 100000)
-        .default(90)
-        .describe('Frames kept in memory, allocated at start (frames x width x height x 3 bytes). A bare number is accepted too.'),
+      frames: integer(2, 100000).optional().describe('Frames kept in memory. A bare number (`"ring": 90`) means this too.'),
+      seconds: z.number().gt(0).max(3600).optional().describe('Seconds of video kept: frames = seconds x camera.framerate.'),
+      max_bytes: integer(1, Number.MAX_SAFE_INTEGER).optional().describe('Bytes the ring may take: frames = max_bytes / frame size.'),
     })
-    .describe('Ring buffer of recent frames.'),
+    .refine((ring) => [ring.frames, ring.seconds, ring.max_bytes].filter((v) => v !== undefined).length <= 1, {
+      message: 'give one of frames, seconds, max_bytes',
+    })
+    .transform((ring) => (ring.frames === undefined && ring.seconds === undefined && ring.max_bytes === undefined ? { seconds: 3 } : ring))
+    .describe(
+      'Ring buffer of recent frames, allocated at start: give one of `frames`, `seconds` (default 3) or `max_bytes`. The cost is frames x frame size: 1080p rgb is 6.2 MB a frame (10 s at 30 fps = 1.9 GB), yuv420 half that; a ring larger than the memory available is refused at start.',
+    ),
 );
 
 const night = z

@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { PixelFormat } from '../capture/frame.js';
+import type { FrameGeometry } from '../capture/frame.js';
 import { PicamError } from '../errors.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import { writeFileAtomic, syncFolder } from './atomic-write.js';
 import { eventDateFolder, newEventId } from './event-id.js';
-import { encodeFrame, type ExportFormat, type RawImage } from './frame-encoder.js';
+import { decodeFrame, type PixelImage } from '../pixels/decode.js';
+import { encodeImage, type ExportFormat } from './frame-encoder.js';
 import { MANIFEST_FILE, type EventState, type Manifest, type ManifestFrame, type MissingFrames } from './manifest.js';
 import { FrameStacker } from './stacker.js';
 
@@ -48,9 +49,7 @@ export interface AcceptedEvent {
 
 export interface ExporterDeps {
   ring: RingBuffer;
-  width: number;
-  height: number;
-  format: PixelFormat;
+  geometry: FrameGeometry;
   settings: () => ExportSettings;
   progress: (progress: EventProgress) => void;
   warn: (message: string, details: Record<string, unknown>) => void;
@@ -146,7 +145,7 @@ export class Exporter {
     const missing: MissingFrames[] = [];
     const stacks: Manifest['stacks'] = [];
     const stacker = job.settings.stack ? new FrameStacker(job.settings.stackCount) : undefined;
-    const scratch = Buffer.allocUnsafe(ring.frameBytes);
+    const scratch = Buffer.allocUnsafe(ring.slotBytes);
     let bytes = 0;
     let error: PicamError | undefined;
     let nextId = job.firstId;
@@ -173,18 +172,23 @@ export class Exporter {
           nextId = ring.oldestId;
           continue;
         }
-        const frame = ring.get(nextId)!;
-        if (frame.meta.timestampMs > job.endMs) break;
+        if (ring.timestampOf(nextId)! > job.endMs) break;
         // The slot may be overwritten while we await the encoder: copy first.
-        frame.data.copy(scratch);
-        const meta = frame.meta;
-        const image: RawImage = { data: scratch, width: this.deps.width, height: this.deps.height, format: this.deps.format };
+        const meta = ring.copyOut(nextId, scratch)!;
+        const native = scratch.subarray(0, meta.length);
+        // Converted once per frame, shared by every format (and the stack).
+        let pixels: Promise<PixelImage> | undefined;
+        const decoded = (): Promise<PixelImage> => (pixels ??= decodeFrame(native, this.deps.geometry));
         const files: string[] = [];
         const stem = frameStem(meta.id, meta.timestampMs);
         await Promise.all(
           job.formats.map(async (format) => {
             const name = `${stem}.${format}`;
-            const chunks = await encodeFrame(image, format, { jpegQuality: job.settings.jpegQuality });
+            // A camera JPEG is saved as the camera made it: no second lossy encode.
+            const chunks =
+              format === 'jpg' && this.deps.geometry.format === 'mjpeg'
+                ? [native]
+                : await encodeImage(await decoded(), format, { jpegQuality: job.settings.jpegQuality });
             bytes += await writeFileAtomic(path.join(job.dir, name), chunks);
             files.push(name);
           }),
@@ -201,10 +205,10 @@ export class Exporter {
           files,
         });
         if (stacker && (meta.night || meta.darkScore < job.settings.darkThreshold)) {
-          const stacked = stacker.add(meta.id, image);
+          const stacked = stacker.add(meta.id, await decoded());
           if (stacked) {
             const name = `stack-${frameStem(stacked.ids[0]!, meta.timestampMs)}.jpg`;
-            const chunks = await encodeFrame(stacked.image, 'jpg', { jpegQuality: job.settings.jpegQuality });
+            const chunks = await encodeImage(stacked.image, 'jpg', { jpegQuality: job.settings.jpegQuality });
             bytes += await writeFileAtomic(path.join(job.dir, name), chunks);
             stacks.push({ file: name, frame_ids: stacked.ids });
           }

@@ -1,15 +1,8 @@
 import sharp from 'sharp';
-import type { PixelFormat } from '../capture/frame.js';
+import type { PixelImage } from '../pixels/decode.js';
 import { npyHeader } from './npy.js';
 
 export type ExportFormat = 'jpg' | 'png' | 'npy';
-
-export interface RawImage {
-  data: Buffer;
-  width: number;
-  height: number;
-  format: PixelFormat;
-}
 
 export interface EncodeOptions {
   jpegQuality: number;
@@ -21,14 +14,13 @@ export interface EncodeOptions {
  */
 const PNG_LEVEL = 1;
 
-/** Encodes one raw frame to the bytes of one file; npy returns header + pixels without copying. */
-export async function encodeFrame(image: RawImage, format: ExportFormat, options: EncodeOptions): Promise<Uint8Array[]> {
-  const channels = image.format === 'gray8' ? 1 : 3;
+/** Encodes decoded pixels to the bytes of one file; npy returns header + pixels without copying. */
+export async function encodeImage(image: PixelImage, format: ExportFormat, options: EncodeOptions): Promise<Uint8Array[]> {
   if (format === 'npy') {
-    const shape = channels === 1 ? [image.height, image.width] : [image.height, image.width, 3];
+    const shape = image.channels === 1 ? [image.height, image.width] : [image.height, image.width, 3];
     return [npyHeader(shape), image.data];
   }
-  const input = sharp(image.data, { raw: { width: image.width, height: image.height, channels } });
+  const input = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
   if (format === 'jpg') {
     // mozjpeg and optimised Huffman tables halve the encode rate for ~5% smaller files.
     return [await input.jpeg({ quality: options.jpegQuality, mozjpeg: false, optimiseCoding: false }).toBuffer()];

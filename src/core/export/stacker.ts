@@ -1,4 +1,4 @@
-import type { RawImage } from './frame-encoder.js';
+import type { PixelImage } from '../pixels/decode.js';
 
 /** Mean luma the stacked image is brightened towards. */
 const TARGET_MEAN = 110;
@@ -11,14 +11,14 @@ const TARGET_MEAN = 110;
 export class FrameStacker {
   private sum: Uint32Array;
   private ids: number[] = [];
-  private template: RawImage | undefined;
+  private template: PixelImage | undefined;
 
   constructor(private readonly count: number) {
     this.sum = new Uint32Array(0);
   }
 
   /** Adds a frame; returns the stacked image once `count` frames are in. */
-  add(id: number, image: RawImage): { image: RawImage; ids: number[] } | undefined {
+  add(id: number, image: PixelImage): { image: PixelImage; ids: number[] } | undefined {
     if (this.sum.length !== image.data.length) this.sum = new Uint32Array(image.data.length);
     if (this.ids.length === 0) this.sum.fill(0);
     const { sum } = this;
@@ -32,7 +32,7 @@ export class FrameStacker {
     return result;
   }
 
-  private finish(): { image: RawImage; ids: number[] } {
+  private finish(): { image: PixelImage; ids: number[] } {
     const n = this.ids.length;
     const { sum } = this;
     let total = 0;
@@ -43,6 +43,6 @@ export class FrameStacker {
     const out = Buffer.allocUnsafe(sum.length);
     for (let i = 0; i < sum.length; i++) out[i] = Math.min(255, Math.round(sum[i]! * scale));
     const template = this.template!;
-    return { image: { data: out, width: template.width, height: template.height, format: template.format }, ids: [...this.ids] };
+    return { image: { data: out, width: template.width, height: template.height, channels: template.channels }, ids: [...this.ids] };
   }
 }

@@ -1,4 +1,4 @@
-import type { FrameMeta } from '../capture/frame.js';
+import type { CaptureInfo, FrameMeta } from '../capture/frame.js';
 
 /** A frame held in the ring. `data` is a view of the ring's slot: copy it before awaiting. */
 export interface RingFrame {
@@ -6,32 +6,42 @@ export interface RingFrame {
   data: Buffer;
 }
 
+export type FrameFields = CaptureInfo & { darkScore: number; night: boolean };
+
 /**
  * The most recent frames with their metadata. Every slot and every metadata
- * column is allocated up front, so steady-state capture allocates nothing;
- * writes copy into the oldest slot. Frame ids are consecutive, so finding a
- * frame by id is arithmetic, and by time a binary search.
+ * column is allocated up front, so steady-state capture allocates nothing.
+ *
+ * Writers fill a slot in place (a pipe reader copies each chunk straight into
+ * it) and then commit it. Readers never see a frame change under them: the
+ * frame in a slot is evicted the moment a writer acquires that slot, before
+ * any byte is overwritten, and a reader copies a frame out in one synchronous
+ * step. A reader that falls a lap behind finds its frame gone (`get` returns
+ * undefined) and counts it as dropped; it never gets torn pixels.
  */
 export class RingBuffer {
   readonly capacity: number;
-  readonly frameBytes: number;
+  readonly slotBytes: number;
   private readonly slots: Buffer[];
-  private readonly ids: Float64Array;
+  private readonly lengths: Uint32Array;
   private readonly timestamps: Float64Array;
+  private readonly monotonic: Float64Array;
   private readonly darkScores: Float64Array;
   private readonly exposures: Float64Array;
   private readonly gains: Float64Array;
   private readonly nights: Uint8Array;
   private nextId = 1;
   private count = 0;
+  private acquired = false;
   private waiters: Array<(id: number) => void> = [];
 
-  constructor(capacity: number, frameBytes: number) {
+  constructor(capacity: number, slotBytes: number) {
     this.capacity = capacity;
-    this.frameBytes = frameBytes;
-    this.slots = Array.from({ length: capacity }, () => Buffer.allocUnsafeSlow(frameBytes));
-    this.ids = new Float64Array(capacity);
+    this.slotBytes = slotBytes;
+    this.slots = Array.from({ length: capacity }, () => Buffer.allocUnsafeSlow(slotBytes));
+    this.lengths = new Uint32Array(capacity);
     this.timestamps = new Float64Array(capacity);
+    this.monotonic = new Float64Array(capacity);
     this.darkScores = new Float64Array(capacity);
     this.exposures = new Float64Array(capacity);
     this.gains = new Float64Array(capacity);
@@ -39,7 +49,7 @@ export class RingBuffer {
   }
 
   get payloadBytes(): number {
-    return this.capacity * this.frameBytes;
+    return this.capacity * this.slotBytes;
   }
 
   get size(): number {
@@ -48,7 +58,7 @@ export class RingBuffer {
 
   /** Id of the newest frame, 0 when empty. */
   get newestId(): number {
-    return this.nextId - 1;
+    return this.count === 0 ? 0 : this.nextId - 1;
   }
 
   /** Id of the oldest frame still held, 0 when empty. */
@@ -56,21 +66,33 @@ export class RingBuffer {
     return this.count === 0 ? 0 : this.nextId - this.count;
   }
 
-  /** Copies one frame in, overwriting the oldest. Returns the id it was given. */
-  push(data: Buffer, meta: Omit<FrameMeta, 'id'>): number {
-    if (data.length !== this.frameBytes) {
-      throw new RangeError(`frame of ${data.length} bytes does not fit a ${this.frameBytes}-byte slot`);
+  /**
+   * The slot the next frame goes into. Its previous frame leaves the ring now,
+   * so no reader can see it half overwritten.
+   */
+  acquire(): Buffer {
+    if (!this.acquired) {
+      if (this.count === this.capacity) this.count--;
+      this.acquired = true;
     }
+    return this.slots[this.nextId % this.capacity]!;
+  }
+
+  /** Publishes the acquired slot's first `length` bytes as the next frame; returns its id. */
+  commit(length: number, fields: FrameFields): number {
+    if (!this.acquired) throw new Error('commit without acquire');
+    if (length > this.slotBytes) throw new RangeError(`frame of ${length} bytes does not fit a ${this.slotBytes}-byte slot`);
     const id = this.nextId++;
     const slot = id % this.capacity;
-    data.copy(this.slots[slot]!);
-    this.ids[slot] = id;
-    this.timestamps[slot] = meta.timestampMs;
-    this.darkScores[slot] = meta.darkScore;
-    this.exposures[slot] = meta.exposureUs;
-    this.gains[slot] = meta.gain;
-    this.nights[slot] = meta.night ? 1 : 0;
-    if (this.count < this.capacity) this.count++;
+    this.acquired = false;
+    this.lengths[slot] = length;
+    this.timestamps[slot] = fields.timestampMs;
+    this.monotonic[slot] = fields.monotonicMs;
+    this.darkScores[slot] = fields.darkScore;
+    this.exposures[slot] = fields.exposureUs;
+    this.gains[slot] = fields.gain;
+    this.nights[slot] = fields.night ? 1 : 0;
+    this.count++;
     if (this.waiters.length > 0) {
       const waiters = this.waiters;
       this.waiters = [];
@@ -79,24 +101,35 @@ export class RingBuffer {
     return id;
   }
 
+  /** Copies `data` in as the next frame (for sources that render elsewhere, and tests). */
+  push(data: Uint8Array, fields: FrameFields): number {
+    if (data.length > this.slotBytes) throw new RangeError(`frame of ${data.length} bytes does not fit a ${this.slotBytes}-byte slot`);
+    this.acquire().set(data);
+    return this.commit(data.length, fields);
+  }
+
   has(id: number): boolean {
-    return id >= this.oldestId && id <= this.newestId && id > 0;
+    return this.count > 0 && id >= this.oldestId && id <= this.newestId;
   }
 
   get(id: number): RingFrame | undefined {
     if (!this.has(id)) return undefined;
     const slot = id % this.capacity;
-    return {
-      meta: {
-        id,
-        timestampMs: this.timestamps[slot]!,
-        darkScore: this.darkScores[slot]!,
-        night: this.nights[slot] === 1,
-        exposureUs: this.exposures[slot]!,
-        gain: this.gains[slot]!,
-      },
-      data: this.slots[slot]!,
-    };
+    const length = this.lengths[slot]!;
+    return { meta: this.metaOf(id, slot), data: this.slots[slot]!.subarray(0, length) };
+  }
+
+  /** Copies frame `id` into `target` (at least slotBytes long); returns its metadata, or undefined if gone. */
+  copyOut(id: number, target: Buffer): FrameMeta | undefined {
+    const frame = this.get(id);
+    if (!frame) return undefined;
+    frame.data.copy(target);
+    return frame.meta;
+  }
+
+  /** Updates a held frame's dark score (JPEG frames are scored after they arrive). */
+  setDarkScore(id: number, score: number): void {
+    if (this.has(id)) this.darkScores[id % this.capacity] = score;
   }
 
   timestampOf(id: number): number | undefined {
@@ -105,9 +138,9 @@ export class RingBuffer {
 
   /** Id of the first frame captured at or after `timestampMs`, or newestId + 1 if none yet. */
   firstAtOrAfter(timestampMs: number): number {
+    if (this.count === 0) return this.nextId;
     let lo = this.oldestId;
     let hi = this.newestId + 1;
-    if (this.count === 0) return this.nextId;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
       if (this.timestamps[mid % this.capacity]! < timestampMs) lo = mid + 1;
@@ -116,8 +149,21 @@ export class RingBuffer {
     return lo;
   }
 
-  /** Resolves with the id of the next frame pushed. */
+  /** Resolves with the id of the next frame committed. */
   nextFrame(): Promise<number> {
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private metaOf(id: number, slot: number): FrameMeta {
+    return {
+      id,
+      length: this.lengths[slot]!,
+      timestampMs: this.timestamps[slot]!,
+      monotonicMs: this.monotonic[slot]!,
+      darkScore: this.darkScores[slot]!,
+      night: this.nights[slot] === 1,
+      exposureUs: this.exposures[slot]!,
+      gain: this.gains[slot]!,
+    };
   }
 }

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import type { FrameMeta, PixelFormat } from '../capture/frame.js';
+import type { FrameGeometry, FrameMeta, PixelFormat } from '../capture/frame.js';
+import { decodeFrame } from '../pixels/decode.js';
 import { PicamError } from '../errors.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
 
@@ -13,7 +14,9 @@ export interface StreamOptions {
   /** 0 = keep (or follow the other side, keeping the aspect ratio). */
   width: number;
   height: number;
-  pixelFormat: 'rgb24' | 'gray8';
+  pixelFormat: 'rgb24' | 'gray8' | 'yuv420';
+  /** True when the caller set a JPEG quality (so a camera JPEG cannot be passed through). */
+  qualitySet: boolean;
 }
 
 export interface StreamedFrame {
@@ -27,11 +30,8 @@ export interface StreamedFrame {
   dropped: number;
 }
 
-export interface FrameFeed {
+export interface FrameFeed extends FrameGeometry {
   ring: RingBuffer;
-  width: number;
-  height: number;
-  format: PixelFormat;
   /** Calls `listener` with each new frame id; returns the unsubscribe function. */
   subscribe(listener: (id: number) => void): () => void;
 }
@@ -106,13 +106,18 @@ async function encode(
   size: Size,
 ): Promise<{ data: Uint8Array; pixelFormat: PixelFormat | undefined }> {
   if (options.encoding === 'metadata') return { data: new Uint8Array(0), pixelFormat: undefined };
-  if (feed.format !== 'rgb24') throw new PicamError('INTERNAL', `cannot stream ${feed.format} frames yet`);
   const sameSize = size.width === feed.width && size.height === feed.height;
-  if (options.encoding === 'raw' && options.pixelFormat === 'rgb24' && sameSize) {
-    return { data: Buffer.from(slot), pixelFormat: 'rgb24' };
+  // Native bytes go out as they are when they are what was asked for.
+  if (sameSize && options.encoding === 'raw' && options.pixelFormat === feed.format) return { data: Buffer.from(slot), pixelFormat: feed.format };
+  if (sameSize && options.encoding === 'jpeg' && feed.format === 'mjpeg' && !options.qualitySet) return { data: Buffer.from(slot), pixelFormat: undefined };
+  if (options.pixelFormat === 'yuv420' && options.encoding === 'raw') {
+    throw new PicamError('INVALID_ARGUMENT', `pixel_format: PIXEL_FORMAT_YUV420 is offered only at full size from a yuv420 camera; this one keeps ${feed.format}`, {
+      field: 'pixel_format',
+    });
   }
-  // The slot may be overwritten while sharp works off-thread: hand it a copy.
-  let image = sharp(Buffer.from(slot), { raw: { width: feed.width, height: feed.height, channels: 3 } });
+  // The slot may be overwritten while we decode or sharp works off-thread: work on a copy.
+  const pixels = await decodeFrame(Buffer.from(slot), feed);
+  let image = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } });
   if (!sameSize) image = image.resize(size.width, size.height, { fit: 'fill' });
   if (options.encoding === 'jpeg') {
     const data = await image.jpeg({ quality: options.quality, mozjpeg: false, optimiseCoding: false }).toBuffer();

@@ -1,0 +1,173 @@
+import { execa, type ResultPromise } from 'execa';
+
+export interface Command {
+  file: string;
+  args: string[];
+}
+
+export interface SupervisorHooks {
+  /** The command to run; asked again at every (re)start, so new settings apply. */
+  command(): Command;
+  /** A new process is about to produce output: drop any half frame. */
+  reset(): void;
+  stdout(chunk: Buffer): void;
+  /** Rate-limited stderr lines of the tool. */
+  log(line: string): void;
+  error(message: string): void;
+  /** No frame for this long means the tool hangs (it grows with night exposures). */
+  stallMs(): number;
+}
+
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+/** A process that delivered frames this long counts as healthy: backoff starts over. */
+const HEALTHY_MS = 10_000;
+/** The first frame may take a while (sensor start-up, ffmpeg probing). */
+const STARTUP_GRACE_MS = 5_000;
+const STDERR_LINES_PER_WINDOW = 10;
+const STDERR_WINDOW_MS = 10_000;
+
+/**
+ * Runs a camera tool and keeps it running: restarts it with exponential
+ * backoff and jitter when it exits, and kills and restarts it when it stops
+ * delivering frames. Never throws out: a dead camera is reported, not fatal.
+ */
+export class ProcessSupervisor {
+  private child: ResultPromise | undefined;
+  private stopping = false;
+  private failures = 0;
+  private restartCount = 0;
+  private lastErrorText = '';
+  private startedAt = 0;
+  private lastFrameAt = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private stderrWindowStart = 0;
+  private stderrLines = 0;
+  private stderrSuppressed = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly hooks: SupervisorHooks,
+  ) {}
+
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  get lastError(): string {
+    return this.lastErrorText;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.spawn();
+    this.watchdog = setInterval(() => this.checkStall(), 250);
+  }
+
+  /** Call for every frame delivered. */
+  frameArrived(): void {
+    this.lastFrameAt = performance.now();
+    if (this.failures > 0 && this.lastFrameAt - this.startedAt > HEALTHY_MS) this.failures = 0;
+  }
+
+  /** Restarts the tool now (new settings), without counting a failure. */
+  restart(): void {
+    if (this.stopping) return;
+    const child = this.child;
+    this.child = undefined;
+    if (child) {
+      child.kill('SIGTERM');
+      void child.finally(() => this.spawnUnlessStopped());
+    } else {
+      this.spawnUnlessStopped();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.watchdog);
+    clearTimeout(this.retry);
+    const child = this.child;
+    this.child = undefined;
+    if (child) {
+      child.kill('SIGTERM');
+      await child;
+    }
+  }
+
+  private spawnUnlessStopped(): void {
+    if (!this.stopping && !this.child) this.spawn();
+  }
+
+  private spawn(): void {
+    const { file, args } = this.hooks.command();
+    this.hooks.reset();
+    this.startedAt = performance.now();
+    this.lastFrameAt = 0;
+    const child = execa(file, args, {
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      // A tool that ignores SIGTERM (a hung camera stack) is killed for good.
+      forceKillAfterDelay: 2000,
+      cleanup: true,
+    });
+    this.child = child;
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (this.child === child) this.hooks.stdout(chunk);
+    });
+    let pending = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') this.logStderr(line.trim());
+    });
+    void child.then((result) => {
+      if (this.child !== child) return; // replaced on purpose (restart/stop)
+      this.child = undefined;
+      const how = result.signal ? `killed by ${result.signal}` : result.exitCode !== undefined ? `exited with code ${result.exitCode}` : result.shortMessage;
+      this.fail(`${this.name} ${how}`);
+    });
+  }
+
+  private checkStall(): void {
+    if (!this.child) return;
+    const now = performance.now();
+    const since = this.lastFrameAt > 0 ? now - this.lastFrameAt : now - this.startedAt - STARTUP_GRACE_MS;
+    const limit = this.hooks.stallMs();
+    if (since <= limit) return;
+    const child = this.child;
+    this.child = undefined;
+    child.kill('SIGTERM');
+    this.fail(`${this.name} stalled: no frame for ${(Math.max(since, limit) / 1000).toFixed(1)} s`);
+  }
+
+  private fail(message: string): void {
+    this.lastErrorText = message;
+    this.hooks.error(message);
+    if (this.stopping) return;
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.failures);
+    const delay = base * (0.8 + 0.4 * Math.random());
+    this.failures++;
+    this.restartCount++;
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => this.spawnUnlessStopped(), delay);
+  }
+
+  private logStderr(line: string): void {
+    const now = performance.now();
+    if (now - this.stderrWindowStart > STDERR_WINDOW_MS) {
+      if (this.stderrSuppressed > 0) this.hooks.log(`(${this.stderrSuppressed} more lines from ${this.name} not logged)`);
+      this.stderrWindowStart = now;
+      this.stderrLines = 0;
+      this.stderrSuppressed = 0;
+    }
+    if (this.stderrLines++ < STDERR_LINES_PER_WINDOW) this.hooks.log(line);
+    else this.stderrSuppressed++;
+  }
+}

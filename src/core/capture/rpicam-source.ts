@@ -1,0 +1,50 @@
+import type { ExposureSettings } from './frame-source.js';
+import { ProcessSource } from './process-source.js';
+import { rpicamArgs } from './rpicam-args.js';
+
+export interface RpicamSourceOptions {
+  tool: string;
+  width: number;
+  height: number;
+  fps: number;
+  format: 'yuv420' | 'mjpeg';
+  index: number;
+  hflip: boolean;
+  vflip: boolean;
+  rotation: 0 | 180;
+  /** Day exposure; 0 values leave it to the camera's automatic control. */
+  day: { exposureUs: number; gain: number };
+  /** What night brightness is normalised to when day exposure is automatic. */
+  nominalDay: ExposureSettings;
+}
+
+/**
+ * The Raspberry Pi camera through rpicam-vid (libcamera). Exposure, gain and
+ * frame rate are command-line settings, so changing them restarts the tool.
+ */
+export function rpicamSource(o: RpicamSourceOptions): ProcessSource {
+  const day = o.day.exposureUs > 0 && o.day.gain > 0 ? o.day : o.nominalDay;
+  return new ProcessSource({
+    kind: 'rpicam',
+    tool: o.tool,
+    width: o.width,
+    height: o.height,
+    format: o.format,
+    fps: o.fps,
+    dayExposure: day,
+    command: (settings) => {
+      // In daytime keep the user's (possibly automatic) settings; at night force the night ones.
+      const isDay = settings.exposure === day;
+      return {
+        file: o.tool,
+        args: rpicamArgs({
+          ...o,
+          codec: o.format,
+          fps: settings.fps,
+          exposureUs: isDay ? o.day.exposureUs : settings.exposure.exposureUs,
+          gain: isDay ? o.day.gain : settings.exposure.gain,
+        }),
+      };
+    },
+  });
+}

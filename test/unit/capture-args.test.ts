@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ffmpegFileArgs, ffmpegV4l2Args } from '../../src/core/capture/ffmpeg-args.js';
+import { parseCameraList, rpicamArgs } from '../../src/core/capture/rpicam-args.js';
+
+const rpicam = { width: 1280, height: 720, fps: 30, codec: 'yuv420' as const, index: 0, hflip: false, vflip: false, rotation: 0 as const, exposureUs: 0, gain: 0 };
+
+describe('rpicam-vid arguments', () => {
+  it('run endlessly, without preview, raw frames to stdout', () => {
+    assert.deepEqual(rpicamArgs(rpicam), [
+      '-t', '0', '--nopreview', '--camera', '0', '--width', '1280', '--height', '720', '--framerate', '30', '--codec', 'yuv420', '--flush', '-o', '-',
+    ]);
+  });
+
+  it('carry camera index, flips, rotation, shutter and gain', () => {
+    const args = rpicamArgs({ ...rpicam, codec: 'mjpeg', index: 1, hflip: true, vflip: true, rotation: 180, exposureUs: 200000, gain: 8, fps: 2.5 });
+    assert.deepEqual(args.slice(args.indexOf('--codec')), [
+      '--codec', 'mjpeg', '--flush', '--hflip', '--vflip', '--rotation', '180', '--shutter', '200000', '--gain', '8', '-o', '-',
+    ]);
+    assert.equal(args[args.indexOf('--framerate') + 1], '2.5');
+    assert.equal(args[args.indexOf('--camera') + 1], '1');
+  });
+
+  it('read the camera list', () => {
+    const output = 'Available cameras\n-----------------\n0 : imx708 [4608x2592 10-bit RGGB] (/base/x)\n    Modes: ...\n1 : ov5647 [2592x1944] (/base/y)\n';
+    assert.deepEqual(parseCameraList(output), [0, 1]);
+    assert.deepEqual(parseCameraList('No cameras available!'), []);
+  });
+});
+
+describe('ffmpeg arguments', () => {
+  const out = { width: 320, height: 240, format: 'rgb24' as const, hflip: false, vflip: false, rotation: 0 as const };
+
+  it('read a V4L2 device and write raw frames of the configured size', () => {
+    assert.deepEqual(ffmpegV4l2Args({ ...out, device: '/dev/video2', fps: 15 }), [
+      '-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'v4l2', '-framerate', '15', '-video_size', '320x240', '-i', '/dev/video2',
+      '-vf', 'scale=320:240', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    ]);
+  });
+
+  it("pass a webcam's own MJPEG through untouched, re-encoding only to flip", () => {
+    const mjpeg = ffmpegV4l2Args({ ...out, format: 'mjpeg', device: '/dev/video0', fps: 30 });
+    assert.ok(mjpeg.includes('-input_format'));
+    assert.deepEqual(mjpeg.slice(-5), ['-c:v', 'copy', '-f', 'mjpeg', 'pipe:1']);
+    const flipped = ffmpegV4l2Args({ ...out, format: 'mjpeg', device: '/dev/video0', fps: 30, hflip: true });
+    assert.deepEqual(flipped.slice(-9), ['-vf', 'hflip', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'mjpeg', 'pipe:1']);
+  });
+
+  it('replay a file in a loop at its own rate, rotated 180 as two flips', () => {
+    const args = ffmpegFileArgs({ ...out, format: 'yuv420', file: '/clips/a.mp4', rotation: 180 });
+    assert.deepEqual(args.slice(4, 10), ['-re', '-stream_loop', '-1', '-i', '/clips/a.mp4', '-an']);
+    assert.deepEqual(args.slice(-7), ['-vf', 'scale=320:240,hflip,vflip', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
+  });
+});
