@@ -1,9 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CameraService } from '../src/gen/picam/v1/camera_pb.js';
 import { createClient } from '../test/helpers/grpc-client.js';
-import { startService, type Service } from '../test/helpers/service.js';
+import { FIXTURES, startService, type Service, type StartOptions } from '../test/helpers/service.js';
 import { LineClient } from '../test/helpers/sockets.js';
 
 /**
@@ -38,9 +39,15 @@ async function framesCaptured(camera: Camera): Promise<number> {
   return Number((await camera.getStatus({})).source?.framesCaptured ?? 0n);
 }
 
-async function ingest(width: number, height: number, framerate: number): Promise<string> {
+interface IngestCase {
+  label: string;
+  camera: Record<string, unknown>;
+  options?: StartOptions;
+}
+
+async function ingest(width: number, height: number, framerate: number, kind: IngestCase): Promise<string> {
   const started = performance.now();
-  const service = await startService({ camera: { width, height, framerate }, ring: { frames: 60 } });
+  const service = await startService({ camera: { width, height, framerate, ...kind.camera }, ring: { frames: 60 } }, kind.options);
   const startupMs = performance.now() - started;
   const camera = createClient(CameraService, service.grpcAddress) as unknown as Camera;
   try {
@@ -52,8 +59,30 @@ async function ingest(width: number, height: number, framerate: number): Promise
     const b = await sample(pid);
     const fb = await framesCaptured(camera);
     const frames = fb - fa;
-    const ringMb = (60 * width * height * 3) / 1024 / 1024;
-    return `| ${width}x${height} | ${framerate} | ${(frames / MEASURE_S).toFixed(1)} | ${((b.cpuMs - a.cpuMs) / frames).toFixed(2)} | ${b.rssMb.toFixed(0)} | ${ringMb.toFixed(0)} | ${startupMs.toFixed(0)} |`;
+    const status = await camera.getStatus({});
+    const ringMb = Number(status.ring?.payloadBytes ?? 0n) / 1024 / 1024;
+    return `| ${kind.label} | ${width}x${height} | ${framerate} | ${(frames / MEASURE_S).toFixed(1)} | ${((b.cpuMs - a.cpuMs) / frames).toFixed(2)} | ${b.rssMb.toFixed(0)} | ${ringMb.toFixed(0)} | ${startupMs.toFixed(0)} |`;
+  } finally {
+    camera.close();
+    await service.stop();
+  }
+}
+
+/** RSS after a minute of capture and a few triggers, against the budget of 1.15 x payload + 120 MB. */
+async function ringMemory(): Promise<string> {
+  const seconds = Number(process.env.BENCH_RSS_SECONDS ?? 60);
+  const service = await startService({ camera: { source: 'synthetic', width: 1920, height: 1080, framerate: 30 }, ring: { seconds: 5 }, export: { save_before_s: 1, save_after_s: 1 } });
+  const camera = createClient(CameraService, service.grpcAddress) as unknown as Camera;
+  try {
+    const pid = Number(service.logs.find((l) => typeof l.pid === 'number')?.pid);
+    for (let t = 0; t < seconds; t += 10) {
+      await camera.trigger({ formats: ['jpg'] });
+      await sleep(10_000);
+    }
+    const { rssMb } = await sample(pid);
+    const payloadMb = Number((await camera.getStatus({})).ring?.payloadBytes ?? 0n) / 1024 / 1024;
+    const budget = 1.15 * payloadMb + 120;
+    return `ring payload ${payloadMb.toFixed(0)} MB, RSS ${rssMb.toFixed(0)} MB after ${seconds} s (budget 1.15 x payload + 120 MB = ${budget.toFixed(0)} MB): ${rssMb <= budget ? 'within' : 'OVER'} budget.`;
   } finally {
     camera.close();
     await service.stop();
@@ -117,12 +146,29 @@ async function main(): Promise<void> {
   out('');
   out('### Ingest (synthetic source, dark score, ring write)');
   out('');
-  out('| size | asked fps | sustained fps | CPU ms/frame | RSS MB | ring payload MB | start-up ms |');
-  out('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const [w, h] of [[1280, 720], [1920, 1080]] as const) {
-    out(await ingest(w, h, 30));
-    out(await ingest(w, h, 240));
+  out('| source | size | asked fps | sustained fps | CPU ms/frame | RSS MB | ring payload MB | start-up ms |');
+  out('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  const clips = await mkdtemp(path.join(os.tmpdir(), 'picam-bench-'));
+  try {
+    for (const [w, h] of [[1280, 720], [1920, 1080]] as const) {
+      const clip = path.join(clips, `${w}x${h}.mkv`);
+      execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=30`, '-t', '4', '-c:v', 'mjpeg', '-q:v', '3', '-y', clip]);
+      const cases: IngestCase[] = [
+        { label: 'synthetic rgb24', camera: { source: 'synthetic' } },
+        { label: 'file (ffmpeg pipe) rgb24', camera: { source: 'file', file: clip, codec: 'rgb' } },
+        { label: 'file (ffmpeg pipe) yuv420', camera: { source: 'file', file: clip, codec: 'yuv420' } },
+        { label: 'rpicam-vid (fake) yuv420', camera: { source: 'rpicam' }, options: { pathPrepend: [path.join(FIXTURES, 'bin')] } },
+      ];
+      for (const kind of cases) out(await ingest(w, h, 30, kind));
+      out(await ingest(w, h, 240, { label: 'synthetic rgb24', camera: { source: 'synthetic' } }));
+    }
+  } finally {
+    await rm(clips, { recursive: true, force: true });
   }
+  out('');
+  out('### Resident memory against the ring (synthetic 1920x1080 rgb24, ring 5 s, after 60 s)');
+  out('');
+  out(await ringMemory());
   out('');
   out('### Trigger (SNAP over TCP, before_s=1, after_s=0, medians of 3)');
   out('');

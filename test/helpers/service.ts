@@ -41,7 +41,8 @@ export function testConfig(eventsDir: string, overrides: ConfigOverrides = {}): 
     network: { host: '127.0.0.1', port: 0, grpc_port: 0, reply_linger_s: 0.3 },
     logging: { level: 'info' },
   };
-  for (const [section, fields] of Object.entries(overrides)) base[section] = { ...base[section], ...fields };
+  // `ring` takes one of frames/seconds/max_bytes, so an override replaces it whole.
+  for (const [section, fields] of Object.entries(overrides)) base[section] = section === 'ring' ? fields : { ...base[section], ...fields };
   return base;
 }
 
