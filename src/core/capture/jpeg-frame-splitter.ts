@@ -15,11 +15,45 @@ export class JpegFrameSplitter {
   private pos = 0;
   private state: State = 'soi';
 
+  /** Bytes read while looking for a frame start, before a slot is taken. */
+  private readonly scratch = Buffer.allocUnsafe(64 * 1024);
+  private readingIntoSlot = false;
+
   constructor(
     private readonly maxBytes: number,
     private readonly sink: FrameSink,
     private readonly complete: (length: number) => void,
   ) {}
+
+  /**
+   * Where the next bytes go: the free tail of the current frame's slot, so
+   * JPEG bytes land in the ring with no copy; a small scratch buffer while
+   * looking for the start of a frame.
+   */
+  target(): Buffer {
+    this.readingIntoSlot = this.state !== 'soi' && this.length < this.maxBytes;
+    return this.readingIntoSlot ? this.slot!.subarray(this.length) : this.scratch;
+  }
+
+  /** `n` bytes were written at `target()`. */
+  written(n: number): void {
+    if (!this.readingIntoSlot) {
+      this.write(this.scratch.subarray(0, n));
+      return;
+    }
+    this.length += n;
+    const end = this.parse();
+    if (end > 0) this.finish(end, this.slot!.subarray(end, this.length));
+  }
+
+  /** Publishes a frame; bytes read past its end start the next one (a small copy). */
+  private finish(end: number, rest: Buffer): void {
+    const carry = rest.length > 0 ? Buffer.from(rest) : undefined;
+    this.length = 0;
+    this.state = 'soi';
+    this.complete(end);
+    if (carry) this.write(carry);
+  }
 
   reset(): void {
     this.length = 0;

@@ -71,7 +71,7 @@ export class ProcessSource implements FrameSource {
     const supervisor = new ProcessSupervisor(this.options.tool, {
       command: () => this.options.command(this.settings),
       reset: () => splitter.reset(),
-      stdout: (chunk) => splitter.write(chunk),
+      reader: splitter,
       log: (line) => sink.log(line),
       error: (message) => sink.error(message),
       stallMs: () => Math.max(MIN_STALL_MS, (STALL_INTERVALS * 1000) / this.settings.fps, (STALL_INTERVALS * this.settings.exposure.exposureUs) / 1000),

@@ -1,4 +1,6 @@
+import type net from 'node:net';
 import { execa, type ResultPromise } from 'execa';
+import { openFramePipe, type FramePipeReader } from './frame-pipe.js';
 
 export interface Command {
   file: string;
@@ -10,7 +12,8 @@ export interface SupervisorHooks {
   command(): Command;
   /** A new process is about to produce output: drop any half frame. */
   reset(): void;
-  stdout(chunk: Buffer): void;
+  /** Reads its stdout into the buffers this gives (ring slots). */
+  reader: FramePipeReader;
   /** Rate-limited stderr lines of the tool. */
   log(line: string): void;
   error(message: string): void;
@@ -61,7 +64,7 @@ export class ProcessSupervisor {
 
   start(): void {
     this.stopping = false;
-    this.spawn();
+    void this.spawn();
     this.watchdog = setInterval(() => this.checkStall(), 250);
   }
 
@@ -97,18 +100,25 @@ export class ProcessSupervisor {
   }
 
   private spawnUnlessStopped(): void {
-    if (!this.stopping && !this.child) this.spawn();
+    if (!this.stopping && !this.child) void this.spawn();
   }
 
-  private spawn(): void {
+  private async spawn(): Promise<void> {
     const { file, args } = this.hooks.command();
     this.hooks.reset();
     this.startedAt = performance.now();
     this.lastFrameAt = 0;
+    let pipe;
+    try {
+      pipe = await openFramePipe();
+    } catch (error) {
+      this.fail(`cannot make a pipe for ${this.name}: ${(error as Error).message}`);
+      return;
+    }
+    if (this.stopping) return;
     const child = execa(file, args, {
-      stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
+      // execa's types list only fds 3-9, but any open fd works (child_process passes it through).
+      stdio: ['ignore', pipe.writeFd as 3, 'pipe'],
       buffer: false,
       reject: false,
       // A tool that ignores SIGTERM (a hung camera stack) is killed for good.
@@ -116,9 +126,9 @@ export class ProcessSupervisor {
       cleanup: true,
     });
     this.child = child;
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (this.child === child) this.hooks.stdout(chunk);
-    });
+    const stdout: net.Socket = pipe.start(this.hooks.reader);
+    stdout.on('error', () => undefined); // the process exit reports the failure
+    void child.finally(() => stdout.destroy());
     let pending = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
