@@ -94,3 +94,21 @@ describe('NightController', () => {
     assert.deepEqual(transitions, [true, false, true, false, true, false]);
   });
 });
+
+describe('SyntheticSource', () => {
+  it('applies hflip and vflip to the scene it renders', () => {
+    const render = (flips: { hflip?: boolean; vflip?: boolean }) => {
+      const source = new SyntheticSource({ width: 64, height: 64, framerate: 30, cycleFrames: 0, ...flips });
+      const frame = Buffer.alloc(64 * 64 * 3);
+      source.renderInto(frame, 0);
+      return frame;
+    };
+    const plain = render({});
+    const mirrored = render({ hflip: true });
+    const px = (f: Buffer, x: number, y: number) => [...f.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3)];
+    // The red ramp runs left to right, so the mirror's left edge is the original's right edge.
+    assert.equal(px(mirrored, 0, 0)[0], px(plain, 63, 0)[0]);
+    const upside = render({ vflip: true });
+    assert.equal(px(upside, 0, 0)[1], px(plain, 0, 63)[1]);
+  });
+});

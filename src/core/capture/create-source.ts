@@ -73,7 +73,15 @@ function synthetic(camera: Config['camera']): SyntheticSource {
   if (camera.codec !== 'auto' && camera.codec !== 'rgb') {
     throw new PicamError('FAILED_PRECONDITION', `camera.codec: the synthetic source delivers "rgb", received "${camera.codec}"`, { field: 'camera.codec' });
   }
-  return new SyntheticSource({ width: camera.width, height: camera.height, framerate: camera.framerate, cycleFrames: camera.synthetic_cycle_frames });
+  const turned = camera.rotation === 180;
+  return new SyntheticSource({
+    width: camera.width,
+    height: camera.height,
+    framerate: camera.framerate,
+    cycleFrames: camera.synthetic_cycle_frames,
+    hflip: camera.hflip !== turned,
+    vflip: camera.vflip !== turned,
+  });
 }
 
 function rpicam(camera: Config['camera'], tool: string): FrameSource {

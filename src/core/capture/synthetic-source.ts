@@ -7,6 +7,9 @@ export interface SyntheticOptions {
   framerate: number;
   /** Frames in one day/night cycle; 0 keeps it day. */
   cycleFrames: number;
+  /** Mirror left-right / upside down, as camera.hflip, vflip and rotation 180 ask. */
+  hflip?: boolean;
+  vflip?: boolean;
 }
 
 /** Daylight exposure of the simulated sensor; night exposure is judged against it. */
@@ -45,7 +48,8 @@ export class SyntheticSource implements FrameSource {
     this.height = options.height;
     this.fps = options.framerate;
     this.intervalMs = 1000 / options.framerate;
-    this.red = Uint8Array.from({ length: options.width }, (_, x) => 40 + Math.round((180 * x) / options.width));
+    // Flips are built into the scene: the ramps and the box run the other way.
+    this.red = Uint8Array.from({ length: options.width }, (_, x) => 40 + Math.round((180 * (options.hflip ? options.width - 1 - x : x)) / options.width));
     this.out = Buffer.alloc(0);
   }
 
@@ -107,7 +111,7 @@ export class SyntheticSource implements FrameSource {
     const rowBytes = width * 3;
     for (let band = 0; band < height; band += BAND) {
       const start = band * rowBytes;
-      const green = lut[40 + Math.round((180 * band) / height)]!;
+      const green = lut[40 + Math.round((180 * (this.options.vflip ? Math.max(0, height - BAND - band) : band)) / height)]!;
       const checkerY = (band >> 5) & 1;
       const light = lut[200]!;
       const dark = lut[60]!;
@@ -129,7 +133,8 @@ export class SyntheticSource implements FrameSource {
     const travel = width - size;
     const period = Math.max(2, Math.round(this.intervalMs > 0 ? 4000 / this.intervalMs : 120));
     const step = this.frameIndex % (2 * period);
-    const x0 = Math.round((travel * (step < period ? step : 2 * period - step)) / period);
+    const along = Math.round((travel * (step < period ? step : 2 * period - step)) / period);
+    const x0 = this.options.hflip ? travel - along : along;
     const y0 = Math.round((height - size) / 2);
     for (let y = y0; y < y0 + size; y++) {
       const row = (y * width + x0) * 3;

@@ -198,6 +198,7 @@ export class Exporter {
           id: meta.id,
           timestamp: new Date(meta.timestampMs).toISOString(),
           timestamp_ms: meta.timestampMs,
+          monotonic_ms: round(meta.monotonicMs),
           dark_score: round(meta.darkScore),
           night: meta.night,
           exposure_us: meta.exposureUs,

@@ -7,6 +7,8 @@ export interface ManifestFrame {
   id: number;
   timestamp: string;
   timestamp_ms: number;
+  /** Monotonic capture time (ms, this process's clock): immune to wall-clock steps. */
+  monotonic_ms: number;
   dark_score: number;
   night: boolean;
   exposure_us: number;
