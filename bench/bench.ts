@@ -142,9 +142,9 @@ async function main(): Promise<void> {
     lines.push(line);
     process.stdout.write(line + '\n');
   };
-  out(`Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; synthetic source; ${MEASURE_S} s windows.`);
+  out(`Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${MEASURE_S} s windows.`);
   out('');
-  out('### Ingest (synthetic source, dark score, ring write)');
+  out('### Ingest (source, dark score, ring write)');
   out('');
   out('| source | size | asked fps | sustained fps | CPU ms/frame | RSS MB | ring payload MB | start-up ms |');
   out('| --- | --- | --- | --- | --- | --- | --- | --- |');
