@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createSource } from './capture/create-source.js';
-import type { FrameSink, FrameSource, SourceKind } from './capture/frame-source.js';
+import type { CaptureSettings, FrameSink, FrameSource, SourceKind } from './capture/frame-source.js';
 import { frameBytes, type CaptureInfo, type PixelFormat } from './capture/frame.js';
 import { applyConfigUpdate, restartOnlyPaths } from './config/config-update.js';
 import type { Config } from './config/schema.js';
@@ -19,7 +19,7 @@ import { validate } from './validate.js';
 import { streamFrames, type StreamedFrame, type StreamOptions } from './stream/frame-stream.js';
 
 export type CoreEvent =
-  | { kind: 'night'; transition: NightTransition }
+  | { kind: 'night'; transition: NightTransition; fps: number }
   | { kind: 'event'; progress: EventProgress; timestampMs: number };
 
 export interface PicamStatus {
@@ -94,6 +94,8 @@ export class Picam {
   private lastError = '';
   private subscribers = 0;
   private framesDropped = 0;
+  /** Frame rate the source was last asked for. */
+  private currentFps = 0;
   /** MJPEG frames are scored by a decode off the event loop, one at a time. */
   private scoring = false;
   private lastScore = 0;
@@ -134,6 +136,7 @@ export class Picam {
       this.logger.warn({ span_s: spanS, save_before_s: this.config.export.save_before_s }, 'ring holds less than export.save_before_s: events will miss their oldest frames');
     }
     this.night = new NightController(this.config.night, source.dayExposure);
+    this.currentFps = this.config.camera.framerate;
     this.exporter = new Exporter({
       ring: this.ring,
       geometry: { width: source.width, height: source.height, format: source.format },
@@ -210,8 +213,8 @@ export class Picam {
     return this.store;
   }
 
-  nightState(): NightSnapshot {
-    return this.night.snapshot();
+  nightState(): NightSnapshot & { fps: number } {
+    return { ...this.night.snapshot(), fps: this.currentFps };
   }
 
   currentConfig(): Config {
@@ -258,9 +261,16 @@ export class Picam {
       throw new PicamError('FAILED_PRECONDITION', `${fixed.join(', ')}: only a restart can change this`, { field: fixed[0] });
     }
     if (validateOnly) return { config: next, appliedPaths: [], persisted: false };
+    const nightBefore = JSON.stringify(this.captureSettings());
     this.config = next;
     const transition = this.night.configure(next.night, Date.now());
     if (transition) this.applyTransition(transition);
+    else if (JSON.stringify(this.captureSettings()) !== nightBefore) {
+      // New night exposure, gain or mode while night is in force: apply them now.
+      const settings = this.captureSettings();
+      this.source.apply(settings);
+      this.currentFps = settings.fps;
+    }
     this.logger.level = next.logging.level;
     if (changed.size > 0) this.logger.info({ paths: [...changed.keys()] }, 'configuration changed');
     if (persist) {
@@ -319,7 +329,7 @@ export class Picam {
     const score = jpeg ? this.lastScore : darkScore(slot, width, height, format);
     const id = this.ring.commit(length, { ...capture, darkScore: score, night: wasNight });
     if (jpeg) this.scoreJpeg(id, capture);
-    else this.judge(score, capture);
+    else this.judge(score, capture, id);
     if (this.lastFrameMs > 0) {
       const instant = 1000 / Math.max(1, capture.timestampMs - this.lastFrameMs);
       this.fps = this.fps === 0 ? instant : this.fps * 0.95 + instant * 0.05;
@@ -330,9 +340,9 @@ export class Picam {
     for (const listener of this.frameListeners) listener(id);
   }
 
-  private judge(score: number, capture: CaptureInfo): void {
+  private judge(score: number, capture: CaptureInfo, frameId: number): void {
     this.lastScore = score;
-    const transition = this.night.update(score, { exposureUs: capture.exposureUs, gain: capture.gain }, capture.timestampMs);
+    const transition = this.night.update(score, { exposureUs: capture.exposureUs, gain: capture.gain }, capture.timestampMs, frameId);
     if (transition) this.applyTransition(transition);
   }
 
@@ -346,31 +356,43 @@ export class Picam {
       .then(
         (score) => {
           this.ring.setDarkScore(id, score);
-          this.judge(score, capture);
+          this.judge(score, capture, id);
         },
         (error: unknown) => this.logger.debug({ err: error }, 'cannot score JPEG frame'),
       )
       .finally(() => (this.scoring = false));
   }
 
-  private applyTransition(transition: NightTransition): void {
-    const { mode, exposure_us } = this.config.night;
-    const exposureFps = 1e6 / exposure_us;
+  /** What the source should capture with in the current mode. */
+  private captureSettings(): CaptureSettings {
+    const { mode } = this.config.night;
+    const exposureFps = 1e6 / this.night.exposure.exposureUs;
+    // slow_video: as fast as the exposure allows; still: single exposures, at most one a second.
     const nightFps = mode === 'still' ? Math.min(1, exposureFps) : exposureFps;
-    const fps = transition.night ? Math.min(this.config.camera.framerate, nightFps) : this.config.camera.framerate;
-    this.source.apply({ exposure: transition.exposure, fps });
-    this.logger.info(
-      {
-        night: transition.night,
-        dark_score: round(transition.darkScore),
-        normalized_score: round(transition.normalizedScore),
-        exposure_us: transition.exposure.exposureUs,
-        gain: transition.exposure.gain,
-        reason: transition.reason,
-      },
-      transition.night ? 'night mode on' : 'night mode off',
-    );
-    this.emit({ kind: 'night', transition });
+    const fps = this.night.isNight ? Math.min(this.config.camera.framerate, nightFps) : this.config.camera.framerate;
+    return { exposure: this.night.exposure, fps };
+  }
+
+  private applyTransition(transition: NightTransition): void {
+    const settings = this.captureSettings();
+    this.source.apply(settings);
+    this.currentFps = settings.fps;
+    const details = {
+      night: transition.night,
+      dark_score: round(transition.darkScore),
+      normalized_score: round(transition.normalizedScore),
+      exposure_us: transition.exposure.exposureUs,
+      gain: round(transition.exposure.gain),
+      fps: round(settings.fps),
+      frame_id: transition.frameId,
+      reason: transition.reason,
+    };
+    if (transition.kind === 'adjust') {
+      this.logger.info(details, 'night exposure adjusted');
+      return;
+    }
+    this.logger.info(details, transition.night ? 'night mode on' : 'night mode off');
+    this.emit({ kind: 'night', transition, fps: settings.fps });
   }
 
   private onProgress(progress: EventProgress): void {

@@ -143,6 +143,8 @@ function watchResponse(event: CoreEvent) {
           exposureUs: t.exposure.exposureUs,
           gain: t.exposure.gain,
           reason: t.reason,
+          frameId: BigInt(t.frameId),
+          framesPerSecond: event.fps,
         },
       },
     };

@@ -61,7 +61,7 @@ export function configUpdates(config: ProtoConfig | undefined, paths: readonly s
   );
 }
 
-export function nightToProto(night: NightSnapshot): MessageInitShape<typeof GetNightStateResponseSchema> {
+export function nightToProto(night: NightSnapshot & { fps: number }): MessageInitShape<typeof GetNightStateResponseSchema> {
   return {
     night: night.night,
     enabled: night.enabled,
@@ -77,6 +77,7 @@ export function nightToProto(night: NightSnapshot): MessageInitShape<typeof GetN
     mode: night.settings.mode,
     ...(night.lastTransitionMs !== undefined ? { lastTransitionTime: timestampFromMs(night.lastTransitionMs) } : {}),
     transitions: BigInt(night.transitions),
+    framesPerSecond: night.fps,
   };
 }
 

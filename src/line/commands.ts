@@ -104,7 +104,9 @@ function night(core: Picam): string {
     `exposure_us=${n.exposure.exposureUs}`,
     `gain=${n.exposure.gain}`,
     `mode=${n.settings.mode}`,
+    `fps=${n.fps.toFixed(1)}`,
     `transitions=${n.transitions}`,
+    `last_transition=${n.lastTransitionMs === undefined ? '-' : new Date(n.lastTransitionMs).toISOString()}`,
   ].join(' ');
 }
 

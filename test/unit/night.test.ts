@@ -60,11 +60,32 @@ describe('NightController', () => {
     for (let i = 0; i < 3; i++) night.update(250, nightExposure, 100 + i);
     night.update(120, nightExposure, 103);
     assert.ok(night.isNight);
-    // Real dawn: saturated at night settings for min_dark_frames frames.
-    let transition;
-    for (let i = 0; i < 5; i++) transition = night.update(250, nightExposure, 200 + i) ?? transition;
-    assert.equal(transition?.night, false);
-    assert.deepEqual(transition?.exposure, DAY);
+    // Real dawn: a run of clipped frames lowers the night exposure (it cannot be judged clipped)...
+    let change;
+    for (let i = 0; i < 5; i++) change = night.update(250, nightExposure, 200 + i) ?? change;
+    assert.equal(change?.kind, 'adjust');
+    assert.ok(night.isNight);
+    assert.deepEqual(change?.exposure, { exposureUs: 20_000, gain: 1 }, 'gain lowered first: 4x less light');
+    // ...frames still in flight at the old settings do not count for the new step...
+    for (let i = 0; i < 10; i++) assert.equal(night.update(250, nightExposure, 210 + i), undefined);
+    // ...and at 2x the picture is 140 raw, 70 normalised: brighter than 60, so day returns.
+    let leave;
+    for (let i = 0; i < 5; i++) leave = night.update(140, change!.exposure, 300 + i) ?? leave;
+    assert.equal(leave?.kind, 'leave');
+    assert.deepEqual(leave?.exposure, DAY);
+    assert.equal(night.snapshot().transitions, 2, 'adjustments are not transitions');
+  });
+
+  it('steps the night exposure back up when a reduced step leaves the picture too dark', () => {
+    const night = new NightController(settings, DAY);
+    for (let i = 0; i < 5; i++) night.update(10, DAY, i);
+    let change;
+    for (let i = 0; i < 5; i++) change = night.update(250, { exposureUs: 40_000, gain: 2 }, 10 + i) ?? change;
+    assert.equal(change?.kind, 'adjust');
+    let back;
+    for (let i = 0; i < 5; i++) back = night.update(20, change!.exposure, 20 + i) ?? back;
+    assert.equal(back?.kind, 'adjust');
+    assert.deepEqual(back?.exposure, { exposureUs: 40_000, gain: 2 });
   });
 
   it('stays day when disabled, and leaves night when disabled at run time', () => {
@@ -77,23 +98,35 @@ describe('NightController', () => {
     assert.equal(off?.night, false);
   });
 
-  it('switches exactly twice per synthetic day/night cycle, with no flapping at dusk or dawn', () => {
-    const cycle = 600;
+  for (const [label, exposure_us, gain] of [
+    ['moderate night settings (8x)', 40_000, 2],
+    ['strong night settings (1600x, saturating long before dawn)', 1_000_000, 16],
+  ] as const) {
+    it(`switches exactly twice per synthetic day/night cycle, no flapping at dusk or dawn: ${label}`, () => {
+      const transitions = simulateCycles({ ...settings, min_dark_frames: 10, exposure_us, gain }, 600, 3);
+      assert.deepEqual(transitions, [true, false, true, false, true, false]);
+    });
+  }
+});
+
+/** Runs the synthetic scene through the controller for `cycles` cycles; returns the transitions. */
+function simulateCycles(nightSettings: NightSettings, cycle: number, cycles: number): boolean[] {
+  {
     const source = new SyntheticSource({ width: 64, height: 48, framerate: 30, cycleFrames: cycle });
-    const night = new NightController({ ...settings, min_dark_frames: 10 }, source.dayExposure);
+    const night = new NightController(nightSettings, source.dayExposure);
     const transitions: boolean[] = [];
     const frame = Buffer.alloc(64 * 48 * 3);
-    for (let i = 0; i < cycle * 3; i++) {
+    for (let i = 0; i < cycle * cycles; i++) {
       const capture = source.renderInto(frame, i);
-      const t = night.update(darkScore(frame, 64, 48, 'rgb24'), { exposureUs: capture.exposureUs, gain: capture.gain }, i);
-      if (t) {
-        transitions.push(t.night);
-        source.apply({ exposure: t.exposure, fps: 30 });
+      const change = night.update(darkScore(frame, 64, 48, 'rgb24'), { exposureUs: capture.exposureUs, gain: capture.gain }, i);
+      if (change) {
+        if (change.kind !== 'adjust') transitions.push(change.night);
+        source.apply({ exposure: change.exposure, fps: 30 });
       }
     }
-    assert.deepEqual(transitions, [true, false, true, false, true, false]);
-  });
-});
+    return transitions;
+  }
+}
 
 describe('SyntheticSource', () => {
   it('applies hflip and vflip to the scene it renders', () => {
