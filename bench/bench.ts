@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CameraService } from '../src/gen/picam/v1/camera_pb.js';
+import { CameraService, Encoding } from '../src/gen/picam/v1/camera_pb.js';
 import { createClient } from '../test/helpers/grpc-client.js';
 import { FIXTURES, startService, type Service, type StartOptions } from '../test/helpers/service.js';
 import { LineClient } from '../test/helpers/sockets.js';
@@ -89,6 +89,46 @@ async function ringMemory(): Promise<string> {
   }
 }
 
+/** Frames/s and MB/s delivered to `subscribers` concurrent StreamFrames readers on loopback. */
+async function streaming(encoding: Encoding, label: string, subscribers: number): Promise<string> {
+  const service = await startService({ camera: { source: 'synthetic', width: 1920, height: 1080, framerate: 30 }, ring: { seconds: 2 } });
+  const camera = createClient(CameraService, service.grpcAddress) as unknown as Camera;
+  try {
+    await sleep(1000);
+    const pid = Number(service.logs.find((l) => typeof l.pid === 'number')?.pid);
+    const calls = Array.from({ length: subscribers }, () => camera.streamFrames({ encoding, quality: 80 }));
+    let frames = 0;
+    let bytes = 0;
+    let dropped = 0;
+    let measuring = false;
+    const readers = calls.map(async (call) => {
+      try {
+        for await (const message of call.stream) {
+          if (!measuring) continue;
+          frames++;
+          bytes += message.frame?.data.length ?? 0;
+          dropped += message.dropped;
+        }
+      } catch {
+        // cancelled
+      }
+    });
+    await sleep(1500);
+    measuring = true;
+    const a = await sample(pid);
+    await sleep(MEASURE_S * 1000);
+    measuring = false;
+    const b = await sample(pid);
+    calls.forEach((call) => call.cancel());
+    await Promise.all(readers);
+    const perSub = frames / subscribers / MEASURE_S;
+    return `| 1920x1080 | ${label} | ${subscribers} | ${perSub.toFixed(1)} | ${(bytes / MEASURE_S / 1e6).toFixed(1)} | ${(dropped / subscribers / MEASURE_S).toFixed(1)} | ${((b.cpuMs - a.cpuMs) / (MEASURE_S * 1000) * 100).toFixed(0)}% | ${b.rssMb.toFixed(0)} |`;
+  } finally {
+    camera.close();
+    await service.stop();
+  }
+}
+
 async function firstFileMs(dir: string, t0: number): Promise<number> {
   for (;;) {
     const files = await readdir(dir).catch(() => [] as string[]);
@@ -137,6 +177,13 @@ async function trigger(width: number, height: number, format: string): Promise<s
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'stream') {
+    for (const subscribers of [1, 4]) {
+      process.stdout.write((await streaming(Encoding.JPEG, 'JPEG q80', subscribers)) + '\n');
+      process.stdout.write((await streaming(Encoding.RAW, 'RAW rgb24', subscribers)) + '\n');
+    }
+    return;
+  }
   const lines: string[] = [];
   const out = (line: string): void => {
     lines.push(line);
@@ -164,6 +211,17 @@ async function main(): Promise<void> {
     }
   } finally {
     await rm(clips, { recursive: true, force: true });
+  }
+  out('');
+  out('### StreamFrames to real grpc-js clients on loopback (synthetic 1920x1080 at 30 fps)');
+  out('');
+  out('Per subscriber frames/s; MB/s summed over subscribers; dropped/s per subscriber; service CPU (100% = one core).');
+  out('');
+  out('| size | encoding | subscribers | frames/s each | MB/s total | dropped/s each | service CPU | RSS MB |');
+  out('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const subscribers of [1, 4]) {
+    out(await streaming(Encoding.JPEG, 'JPEG q80', subscribers));
+    out(await streaming(Encoding.RAW, 'RAW rgb24', subscribers));
   }
   out('');
   out('### Resident memory against the ring (synthetic 1920x1080 rgb24, ring 5 s, after 60 s)');

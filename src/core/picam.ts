@@ -16,7 +16,8 @@ import { RingBuffer } from './ring/ring-buffer.js';
 import { checkRingFits, ringSize } from './ring/ring-size.js';
 import { streamRequestSchema, triggerRequestSchema, type StreamRequest, type TriggerRequest } from './requests.js';
 import { validate } from './validate.js';
-import { streamFrames, type StreamedFrame, type StreamOptions } from './stream/frame-stream.js';
+import { streamFrames, type FrameFeed, type StreamedFrame, type StreamOptions } from './stream/frame-stream.js';
+import { SharedEncoder } from './stream/shared-encoder.js';
 
 export type CoreEvent =
   | { kind: 'night'; transition: NightTransition; fps: number }
@@ -52,6 +53,7 @@ export interface PicamStatus {
   eventsPending: number;
   eventsTotal: number;
   streamSubscribers: number;
+  streamEncodes: number;
   night: boolean;
 }
 
@@ -84,7 +86,8 @@ export class Picam {
   private exporter!: Exporter;
   private readonly store: EventStore;
   private readonly listeners = new Set<(event: CoreEvent) => void>();
-  private readonly frameListeners = new Set<(id: number) => void>();
+  private readonly frameListeners = new Set<() => void>();
+  private encoder!: SharedEncoder;
   private readonly servingListeners = new Set<(serving: boolean) => void>();
   private watchdog: NodeJS.Timeout | undefined;
   private serving = false;
@@ -135,6 +138,7 @@ export class Picam {
     if (spanS < this.config.export.save_before_s) {
       this.logger.warn({ span_s: spanS, save_before_s: this.config.export.save_before_s }, 'ring holds less than export.save_before_s: events will miss their oldest frames');
     }
+    this.encoder = new SharedEncoder(this.ring, source);
     this.night = new NightController(this.config.night, source.dayExposure);
     this.currentFps = this.config.camera.framerate;
     this.exporter = new Exporter({
@@ -223,6 +227,12 @@ export class Picam {
 
   frames(request: StreamRequest, signal: AbortSignal): AsyncGenerator<StreamedFrame> {
     const valid = validate(streamRequestSchema, request);
+    const resized = (valid.width > 0 && valid.width !== this.source.width) || (valid.height > 0 && valid.height !== this.source.height);
+    if (valid.encoding === 'raw' && valid.pixel_format === 'yuv420' && (this.source.format !== 'yuv420' || resized)) {
+      throw new PicamError('INVALID_ARGUMENT', `pixel_format: PIXEL_FORMAT_YUV420 is offered only at full size from a camera that keeps yuv420; this one keeps ${this.source.format}`, {
+        field: 'pixel_format',
+      });
+    }
     const options: StreamOptions = {
       encoding: valid.encoding,
       maxFps: valid.max_fps,
@@ -231,13 +241,15 @@ export class Picam {
       height: valid.height,
       pixelFormat: valid.pixel_format,
       qualitySet: valid.quality_set,
+      historyS: valid.history_s,
     };
-    const feed = {
+    const feed: FrameFeed = {
       ring: this.ring,
+      encoder: this.encoder,
       width: this.source.width,
       height: this.source.height,
       format: this.source.format,
-      subscribe: (listener: (id: number) => void) => {
+      subscribe: (listener) => {
         this.frameListeners.add(listener);
         this.subscribers++;
         return () => {
@@ -316,6 +328,7 @@ export class Picam {
       eventsPending: this.exporter.pendingCount,
       eventsTotal: this.exporter.totalCount,
       streamSubscribers: this.subscribers,
+      streamEncodes: this.encoder.encodes,
       night: this.night.isNight,
     };
   }
@@ -337,7 +350,7 @@ export class Picam {
     this.lastFrameMs = capture.timestampMs;
     this.framesCaptured++;
     if (!this.serving) this.setServing(true);
-    for (const listener of this.frameListeners) listener(id);
+    for (const listener of this.frameListeners) listener();
   }
 
   private judge(score: number, capture: CaptureInfo, frameId: number): void {

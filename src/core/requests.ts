@@ -33,6 +33,7 @@ export const streamRequestSchema = z.object({
   height: integer(0, 8192),
   pixel_format: z.enum(['rgb24', 'gray8', 'yuv420']),
   quality_set: z.boolean(),
+  history_s: z.number().min(0).max(3600),
 });
 /** Unchecked stream arguments as an adapter received them. */
 export interface StreamRequest {
@@ -43,4 +44,5 @@ export interface StreamRequest {
   height: number;
   pixel_format: string;
   quality_set: boolean;
+  history_s: number;
 }

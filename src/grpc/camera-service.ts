@@ -53,6 +53,7 @@ export function cameraHandlers(core: Picam): ServiceHandlers<Methods> {
           height: request.height,
           pixel_format: pixelFormat,
           quality_set: request.quality !== undefined,
+          history_s: request.historyS ?? 0,
         },
         stream.signal,
       );

@@ -113,6 +113,7 @@ export function statusToProto(status: PicamStatus): MessageInitShape<typeof GetS
     eventsPending: status.eventsPending,
     eventsTotal: BigInt(status.eventsTotal),
     streamSubscribers: status.streamSubscribers,
+    streamEncodes: BigInt(status.streamEncodes),
     night: status.night,
   };
 }

@@ -37,13 +37,18 @@ export function serviceDefinition<T extends GenServiceMethods>(service: GenServi
       originalName: method.name,
       requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
       responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
-      requestSerialize: (message: unknown) => Buffer.from(toBinary(method.input, message as MessageShape<DescMessage>)),
+      requestSerialize: (message: unknown) => asBuffer(toBinary(method.input, message as MessageShape<DescMessage>)),
       requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
-      responseSerialize: (message: unknown) => Buffer.from(toBinary(method.output, message as MessageShape<DescMessage>)),
+      responseSerialize: (message: unknown) => asBuffer(toBinary(method.output, message as MessageShape<DescMessage>)),
       responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
     };
   }
   return definition;
+}
+
+/** A Buffer view of the serialized bytes: Buffer.from(Uint8Array) would copy a 6 MB raw frame once more. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Wraps promise-returning handlers into grpc-js call handlers, mapping errors to status codes. */

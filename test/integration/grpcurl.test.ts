@@ -61,6 +61,15 @@ describe('grpcurl with reflection only (no .proto at hand)', () => {
     assert.equal(health.status, 'SERVING');
   });
 
+  it('streams frame metadata: StreamFrames with maxFps 2', async () => {
+    const output = await call('-max-time', '2.5', '-d', '{"encoding":"ENCODING_METADATA_ONLY","maxFps":2}', service.grpcAddress, 'picam.v1.CameraService/StreamFrames').catch(
+      (error: { stdout?: string }) => error.stdout ?? '', // -max-time ends the stream with DeadlineExceeded
+    );
+    const frames = output.match(/"frameId":/g) ?? [];
+    assert.ok(frames.length >= 3 && frames.length <= 7, `${frames.length} frames in 2.5 s at maxFps 2:\n${output}`);
+    assert.match(output, /"encoding": "ENCODING_METADATA_ONLY"/);
+  });
+
   it('shows INVALID_ARGUMENT with the field', async () => {
     await assert.rejects(call('-d', '{"after_s": -3}', service.grpcAddress, 'picam.v1.CameraService/Trigger'), (error: { stdout?: string; stderr?: string }) => {
       const text = `${error.stdout ?? ''}${error.stderr ?? ''}`;

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { FrameGeometry } from '../capture/frame.js';
-import { i420ToRgb } from './i420-to-rgb.js';
+import { convertPool } from './convert-pool.js';
 
 /** Uncompressed pixels sharp and the npy writer take: RGB24, or grey with one channel. */
 export interface PixelImage {
@@ -12,7 +12,8 @@ export interface PixelImage {
 
 /**
  * A frame in its native format to pixels, converted once and shared by every
- * format an export writes. `data` must stay untouched until this resolves.
+ * format an export writes. I420 is converted in a worker thread on a copy;
+ * for the other formats `data` must stay untouched until this resolves.
  */
 export async function decodeFrame(data: Buffer, geometry: FrameGeometry): Promise<PixelImage> {
   const { width, height } = geometry;
@@ -21,11 +22,8 @@ export async function decodeFrame(data: Buffer, geometry: FrameGeometry): Promis
       return { data, width, height, channels: 3 };
     case 'gray8':
       return { data, width, height, channels: 1 };
-    case 'yuv420': {
-      const out = Buffer.allocUnsafe(width * height * 3);
-      i420ToRgb(data, width, height, out);
-      return { data: out, width, height, channels: 3 };
-    }
+    case 'yuv420':
+      return { data: await convertPool.i420ToRgb(data, width, height), width, height, channels: 3 };
     case 'mjpeg': {
       const { data: pixels, info } = await sharp(data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
       return { data: pixels, width: info.width, height: info.height, channels: info.channels === 1 ? 1 : 3 };

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import sharp from 'sharp';
+import { CameraService, Encoding, PixelFormat } from '../../src/gen/picam/v1/camera_pb.js';
+import { createClient } from '../helpers/grpc-client.js';
+import { startService, type Service } from '../helpers/service.js';
+
+type Camera = ReturnType<typeof createClient<typeof CameraService extends { method: infer M } ? { [K in keyof M]: M[K] } : never>>;
+type Request = Parameters<Camera['streamFrames']>[0];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The first `count` messages of a stream, then cancels it. */
+async function take(camera: Camera, request: Request, count: number) {
+  const call = camera.streamFrames(request);
+  const out = [];
+  for await (const message of call.stream) {
+    out.push(message);
+    if (out.length === count) break;
+  }
+  call.cancel();
+  return out;
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+describe('StreamFrames against the real service', () => {
+  let service: Service;
+  let camera: Camera;
+  let pid: number;
+
+  before(async () => {
+    service = await startService({ camera: { source: 'synthetic', width: 640, height: 480, framerate: 30 }, ring: { seconds: 3 } });
+    camera = createClient(CameraService, service.grpcAddress) as unknown as Camera;
+    pid = Number(service.logs.find((l) => typeof l.pid === 'number')?.pid);
+    await sleep(1500); // some history in the ring
+  });
+
+  after(async () => {
+    camera.close();
+    assert.equal(await service.stop(), 0);
+  });
+
+  it('delivers every encoding decodable, at the requested size', async () => {
+    const [jpeg] = await take(camera, { encoding: Encoding.JPEG, width: 160, quality: 60 }, 1);
+    const info = await sharp(jpeg!.frame!.data).metadata();
+    assert.deepEqual([info.format, info.width, info.height], ['jpeg', 160, 120], 'height follows width');
+    assert.deepEqual([jpeg!.frame!.width, jpeg!.frame!.height], [160, 120]);
+
+    const [raw] = await take(camera, { encoding: Encoding.RAW, width: 100, height: 50 }, 1);
+    assert.equal(raw!.frame!.pixelFormat, PixelFormat.RGB24);
+    assert.equal(raw!.frame!.data.length, 100 * 50 * 3);
+
+    const [grey] = await take(camera, { encoding: Encoding.RAW, pixelFormat: PixelFormat.GRAY8, height: 240 }, 1);
+    assert.deepEqual([grey!.frame!.width, grey!.frame!.height, grey!.frame!.data.length], [320, 240, 320 * 240]);
+
+    const [meta] = await take(camera, { encoding: Encoding.METADATA_ONLY }, 1);
+    assert.equal(meta!.frame!.data.length, 0);
+    assert.ok(meta!.frame!.darkScore > 0);
+
+    const full = await take(camera, { encoding: Encoding.RAW }, 1);
+    assert.equal(full[0]!.frame!.data.length, 640 * 480 * 3, 'full-size raw frame');
+  });
+
+  it('honours max_fps: 5 fps over 4 s', async () => {
+    const call = camera.streamFrames({ encoding: Encoding.METADATA_ONLY, maxFps: 5 });
+    let count = 0;
+    const timer = setTimeout(() => call.cancel(), 4000);
+    try {
+      for await (const message of call.stream) {
+        void message;
+        count++;
+      }
+    } catch (error) {
+      assert.match(String(error), /Cancelled/);
+    }
+    clearTimeout(timer);
+    assert.ok(count <= 21 && count >= 10, `${count} frames in 4 s at max_fps 5`);
+  });
+
+  it('starts history_s back in the ring, then goes live', async () => {
+    const started = Date.now();
+    const frames = await take(camera, { encoding: Encoding.METADATA_ONLY, historyS: 1 }, 40);
+    const first = timestampMs(frames[0]!.frame!.captureTime!);
+    assert.ok(first <= started - 800 && first >= started - 1200, `first frame ${started - first} ms before the call`);
+    const ids = frames.map((m) => Number(m.frame!.frameId));
+    assert.deepEqual(ids.slice(0, 20), ids.slice(0, 20).map((_, i) => ids[0]! + i), 'history replays consecutive frames');
+  });
+
+  it('drops frames for a subscriber that stops reading, with bounded server memory', async () => {
+    const call = camera.streamFrames({ encoding: Encoding.RAW }); // 0.9 MB a frame
+    const iterator = call.stream[Symbol.asyncIterator]();
+    await iterator.next();
+    const before = await rssMb(pid);
+    await sleep(4000); // 120 frames (110 MB) are captured while it reads nothing
+    const during = await rssMb(pid);
+    let dropped = 0;
+    for (let i = 0; i < 60 && dropped === 0; i++) dropped += (await iterator.next()).value!.dropped;
+    call.cancel();
+    assert.ok(dropped > 30, `dropped ${dropped}`);
+    assert.ok(during - before < 40, `server RSS grew ${(during - before).toFixed(1)} MB while the reader stalled`);
+  });
+
+  it('serves ten subscribers at once, encoding each frame once for all of them, and frees them on cancel', async () => {
+    const before = await camera.getStatus({});
+    const calls = Array.from({ length: 10 }, () => camera.streamFrames({ encoding: Encoding.JPEG, quality: 70 }));
+    const counts = await Promise.all(
+      calls.map(async (call) => {
+        let n = 0;
+        for await (const message of call.stream) {
+          assert.ok(message.frame!.data.length > 1000);
+          if (++n === 15) break;
+        }
+        return n;
+      }),
+    );
+    assert.deepEqual(counts, Array(10).fill(15));
+    const during = await camera.getStatus({});
+    assert.equal(during.streamSubscribers, 10);
+    const encodes = Number(during.streamEncodes - before.streamEncodes);
+    const captured = Number(during.source!.framesCaptured - before.source!.framesCaptured);
+    assert.ok(encodes <= captured + 2, `${encodes} encodes for ${captured} frames and 10 subscribers`);
+    calls.forEach((call) => call.cancel());
+    for (let i = 0; i < 50 && (await camera.getStatus({})).streamSubscribers !== 0; i++) await sleep(100);
+    assert.equal((await camera.getStatus({})).streamSubscribers, 0, 'cancel released every subscriber');
+  });
+});
