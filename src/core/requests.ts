@@ -9,10 +9,12 @@ import { integer } from './config/format-issues.js';
 export const triggerRequestSchema = z.object({
   source: z.string(),
   reason: z.string().max(500).default(''),
+  label: z.string().max(100).default(''),
+  stack: z.boolean().optional(),
   before_s: z.number().min(0).max(3600).optional(),
   after_s: z.number().min(0).max(3600).optional(),
   formats: z
-    .array(z.enum(['jpg', 'png', 'npy']))
+    .array(z.enum(['jpg', 'png', 'npy', 'mp4']))
     .optional()
     .transform((formats) => (formats && formats.length > 0 ? [...new Set(formats)] : undefined)),
 });
@@ -20,6 +22,8 @@ export const triggerRequestSchema = z.object({
 export interface TriggerRequest {
   source: string;
   reason?: string | undefined;
+  label?: string | undefined;
+  stack?: boolean | undefined;
   before_s?: number | undefined;
   after_s?: number | undefined;
   formats?: readonly string[] | undefined;

@@ -25,6 +25,8 @@ export function cameraHandlers(core: Picam): ServiceHandlers<Methods> {
       const accepted = await core.trigger({
         source: 'grpc',
         reason: request.reason,
+        label: request.label,
+        stack: request.stack,
         before_s: request.beforeS,
         after_s: request.afterS,
         formats: request.formats,

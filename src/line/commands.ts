@@ -1,9 +1,9 @@
-import type { Picam } from '../core/index.js';
+import type { Picam, TriggerRequest } from '../core/index.js';
 import { PicamError } from '../core/index.js';
 import { errLine, LINE_CODE } from './reply-codes.js';
 
 export const HELP =
-  'OK commands: SNAP|SAVE [wait] [before_s=S] [after_s=S] [reason=TEXT] [formats=jpg,png,npy]; STATUS; NIGHT; HELP; QUIT';
+  'OK commands: SNAP|SAVE [wait] [before=S] [after=S] [formats=jpg,png,npy,mp4] [reason=TEXT] [label=TEXT] [stack=on|off]; STATUS; NIGHT; HELP; QUIT';
 
 /** What a command asks of the connection besides its reply. */
 export interface CommandResult {
@@ -15,7 +15,7 @@ export interface CommandResult {
  * Runs one command line against the core and returns its one reply line.
  * Commands are case-insensitive; `SAVE` is the manual's spelling of `SNAP`.
  */
-export async function runCommand(core: Picam, line: string): Promise<CommandResult> {
+export async function runCommand(core: Picam, line: string, allowTrigger: () => boolean = () => true): Promise<CommandResult> {
   let words: string[];
   try {
     words = tokenize(line);
@@ -27,7 +27,7 @@ export async function runCommand(core: Picam, line: string): Promise<CommandResu
     switch (name.toUpperCase()) {
       case 'SNAP':
       case 'SAVE':
-        return { reply: await snap(core, args) };
+        return { reply: await snap(core, args, allowTrigger) };
       case 'STATUS':
         return { reply: status(core) };
       case 'NIGHT':
@@ -45,26 +45,52 @@ export async function runCommand(core: Picam, line: string): Promise<CommandResu
   }
 }
 
+/** Keys SNAP takes, with the short spellings (`before=3`) mapped to the API's field names. */
+const KEY_ALIASES: Record<string, string> = {
+  before: 'before_s',
+  before_s: 'before_s',
+  after: 'after_s',
+  after_s: 'after_s',
+  reason: 'reason',
+  label: 'label',
+  formats: 'formats',
+  format: 'formats',
+  stack: 'stack',
+};
 const NUMBER_KEYS = new Set(['before_s', 'after_s']);
-const KEYS = new Set([...NUMBER_KEYS, 'reason', 'formats']);
+const BOOLEANS: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
 
-async function snap(core: Picam, args: string[]): Promise<string> {
+/** Parses `SNAP` arguments into a core trigger request; throws INVALID_ARGUMENT naming the key. */
+export function parseSnapArgs(args: string[]): { wait: boolean; request: Omit<TriggerRequest, 'source'> } {
   let wait = false;
-  const options: Record<string, unknown> = {};
+  const request: Record<string, unknown> = {};
   for (const arg of args) {
     if (arg.toLowerCase() === 'wait') {
       wait = true;
       continue;
     }
     const eq = arg.indexOf('=');
-    const key = eq > 0 ? arg.slice(0, eq).toLowerCase() : '';
-    if (!KEYS.has(key)) {
-      throw new PicamError('INVALID_ARGUMENT', `${JSON.stringify(arg.slice(0, 32))}: expected wait or key=value with key one of ${[...KEYS].join(', ')}`);
+    const key = eq > 0 ? KEY_ALIASES[arg.slice(0, eq).toLowerCase()] : undefined;
+    if (key === undefined) {
+      throw new PicamError('INVALID_ARGUMENT', `${JSON.stringify(arg.slice(0, 32))}: expected wait or key=value with key one of ${Object.keys(KEY_ALIASES).join(', ')}`);
     }
     const value = arg.slice(eq + 1);
-    options[key] = NUMBER_KEYS.has(key) ? (value.trim() === '' ? Number.NaN : Number(value)) : key === 'formats' ? value.split(',') : value;
+    if (NUMBER_KEYS.has(key)) request[key] = value.trim() === '' ? Number.NaN : Number(value);
+    else if (key === 'formats') request[key] = value.split(',');
+    else if (key === 'stack') {
+      const flag = BOOLEANS[value.toLowerCase()];
+      if (flag === undefined) throw new PicamError('INVALID_ARGUMENT', `stack: expected on or off, received ${JSON.stringify(value)}`, { field: 'stack' });
+      request[key] = flag;
+    } else request[key] = value;
   }
-  const accepted = await core.trigger({ source: 'line', ...options } as Parameters<Picam['trigger']>[0]);
+  return { wait, request };
+}
+
+async function snap(core: Picam, args: string[], allowTrigger: () => boolean): Promise<string> {
+  const { wait, request } = parseSnapArgs(args);
+  // Only well-formed triggers spend the connection's allowance.
+  if (!allowTrigger()) return errLine('BUSY', 'too many triggers on this connection; slow down');
+  const accepted = await core.trigger({ source: 'line', ...request });
   if (!wait) return `OK ${accepted.eventId} ${accepted.dir}`;
   const manifest = await accepted.done;
   if (manifest.error !== undefined) {

@@ -8,7 +8,7 @@ export interface LineServer {
   close(): Promise<void>;
 }
 
-type Limits = Pick<Config['network'], 'idle_timeout_s' | 'reply_linger_s' | 'max_line_bytes' | 'max_connections'>;
+type Limits = Pick<Config['network'], 'idle_timeout_s' | 'reply_linger_s' | 'max_line_bytes' | 'max_connections' | 'max_triggers_per_s'>;
 
 /**
  * The line protocol on TCP (default 9999): one command per line, one reply
@@ -34,6 +34,19 @@ export async function startLineServer(core: Picam, host: string, port: number, l
 
   function serve(socket: net.Socket): () => void {
     let buffered = '';
+    /** Inside an over-long line: drop bytes until its newline. */
+    let discarding = false;
+    // Token bucket: a burst of max_triggers_per_s, refilled at that rate.
+    let tokens = limits.max_triggers_per_s;
+    let refilled = performance.now();
+    const allowTrigger = (): boolean => {
+      const now = performance.now();
+      tokens = Math.min(limits.max_triggers_per_s, tokens + ((now - refilled) / 1000) * limits.max_triggers_per_s);
+      refilled = now;
+      if (tokens < 1) return false;
+      tokens--;
+      return true;
+    };
     let queue = Promise.resolve();
     let pending = 0;
     let ended = false;
@@ -62,7 +75,7 @@ export async function startLineServer(core: Picam, host: string, port: number, l
     const enqueue = (line: string): void => {
       pending++;
       queue = queue.then(async () => {
-        const result = await runCommand(core, line);
+        const result = await runCommand(core, line, allowTrigger);
         if (!socket.writable) return;
         socket.write(result.reply + '\n');
         if (result.close) ended = true;
@@ -82,27 +95,36 @@ export async function startLineServer(core: Picam, host: string, port: number, l
       while ((newline = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, newline).replace(/\r$/, '');
         buffered = buffered.slice(newline + 1);
-        if (Buffer.byteLength(line) > limits.max_line_bytes) return tooLong();
-        if (line.trim() !== '') enqueue(line);
+        if (discarding) {
+          discarding = false; // the tail of an over-long line ends here
+          continue;
+        }
+        if (Buffer.byteLength(line) > limits.max_line_bytes) tooLong();
+        else if (line.trim() !== '') enqueue(line);
       }
-      if (Buffer.byteLength(buffered) > limits.max_line_bytes) tooLong();
-      else if (buffered !== '') arm(limits.reply_linger_s, flushPartial);
+      if (Buffer.byteLength(buffered) > limits.max_line_bytes) {
+        if (!discarding) tooLong();
+        discarding = true;
+        buffered = '';
+      }
+      if (buffered !== '') arm(limits.reply_linger_s, flushPartial);
       else if (pending === 0) finishIfDone();
     });
+    /** One ERR per over-long line; the connection stays usable. */
     const tooLong = (): void => {
-      ended = true;
-      buffered = '';
       pending++;
-      queue = queue.then(() => {
-        socket.write(errLine('BAD_ARGUMENT', `line longer than ${limits.max_line_bytes} bytes`) + '\n');
-      }).finally(() => {
-        pending--;
-        finishIfDone();
-      });
+      queue = queue
+        .then(() => {
+          if (socket.writable) socket.write(errLine('BAD_ARGUMENT', `line longer than ${limits.max_line_bytes} bytes, discarded`) + '\n');
+        })
+        .finally(() => {
+          pending--;
+          finishIfDone();
+        });
     };
     socket.on('end', () => {
       // A last command without a newline still counts (printf SNAP | nc ...).
-      if (!ended && buffered.trim() !== '') enqueue(buffered.replace(/\r$/, ''));
+      if (!ended && !discarding && buffered.trim() !== '') enqueue(buffered.replace(/\r$/, ''));
       buffered = '';
       ended = true;
       finishIfDone();

@@ -136,7 +136,7 @@ describe('gRPC API against the real service', () => {
     assert.equal(negative.details, 'before_s: expected number >= 0, received -1');
     const format = await grpcError(camera.trigger({ formats: ['gif'] }));
     assert.equal(format.code, grpc.status.INVALID_ARGUMENT);
-    assert.match(format.details, /^formats\.0: expected one of "jpg" \| "png" \| "npy", received "gif"$/);
+    assert.match(format.details, /^formats\.0: expected one of "jpg" \| "png" \| "npy" \| "mp4", received "gif"$/);
   });
 
   it('ListEvents, GetEvent and DeleteEvent work on the event folders', async () => {

@@ -11,7 +11,7 @@ describe('line protocol against the real service', () => {
   let service: Service;
 
   before(async () => {
-    service = await startService({ network: { max_connections: 3, idle_timeout_s: 1, max_line_bytes: 128 } });
+    service = await startService({ network: { max_connections: 3, idle_timeout_s: 1, max_line_bytes: 128, max_triggers_per_s: 5 } });
   });
 
   after(async () => {
@@ -86,11 +86,63 @@ describe('line protocol against the real service', () => {
     }
   });
 
-  it('refuses over-long lines and closes the connection', async () => {
+  it('refuses an over-long line, discards the rest of it, and stays usable', async () => {
     const client = await LineClient.connect(service.linePort);
-    client.send('SNAP ' + 'x'.repeat(200) + '\n');
-    assert.equal(await client.readLine(), 'ERR BAD_ARGUMENT line longer than 128 bytes');
-    await client.closed;
+    try {
+      client.send('SNAP ' + 'x'.repeat(200));
+      client.send('y'.repeat(300) + '\nSTATUS\n');
+      assert.equal(await client.readLine(), 'ERR BAD_ARGUMENT line longer than 128 bytes, discarded');
+      assert.match(await client.readLine(), /^OK source=synthetic/, 'the tail of the long line was not run as a command');
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('takes the short keys, label and stack, and limits triggers per connection', async () => {
+    const client = await LineClient.connect(service.linePort);
+    try {
+      const reply = await client.command('save wait before=0.1 after=0.1 label=person stack=off formats=npy');
+      const dir = reply.split(' ')[2]!;
+      const manifest = await readManifest(dir);
+      assert.equal(manifest.trigger.label, 'person');
+      assert.deepEqual(manifest.formats, ['npy']);
+      assert.match(await client.command('SNAP stack=maybe'), /^ERR BAD_ARGUMENT stack: expected on or off/);
+      // max_triggers_per_s is 5 here: a burst of 5 passes, then ERR BUSY.
+      const replies = [];
+      for (let i = 0; i < 8; i++) replies.push(await client.command('SNAP before=0 after=0'));
+      assert.ok(replies.some((r) => r.startsWith('ERR BUSY too many triggers')), replies.join('\n'));
+      assert.match(await client.command('STATUS'), /^OK /, 'other commands still answered');
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('survives 10,000 random and oversized lines and still answers STATUS', async () => {
+    const client = await LineClient.connect(service.linePort);
+    try {
+      let seed = 42;
+      const random = (): number => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed / 0x7fffffff;
+      };
+      const chunks: string[] = [];
+      for (let i = 0; i < 10_000; i++) {
+        const length = random() < 0.05 ? 200 + Math.floor(random() * 2000) : Math.floor(random() * 60);
+        let line = '';
+        for (let j = 0; j < length; j++) line += String.fromCharCode(32 + Math.floor(random() * 95));
+        // Never a trigger: these are junk, not 10,000 events.
+        chunks.push(/^\s*(snap|save|quit)/i.test(line) ? `x${line}` : line);
+      }
+      client.send(chunks.join('\n') + '\nSTATUS\n');
+      let last = '';
+      for (let i = 0; i < 10_001 && !last.startsWith('OK source='); i++) last = await client.readLine();
+      assert.match(last, /^OK source=synthetic serving=1/);
+    } finally {
+      client.destroy();
+    }
+    const fresh = await LineClient.connect(service.linePort);
+    assert.match(await fresh.command('STATUS'), /^OK /, 'and so does a new connection');
+    fresh.destroy();
   });
 
   it('limits connections, answering the extra ones ERR BUSY', async () => {

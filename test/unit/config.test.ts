@@ -62,7 +62,7 @@ describe('config', () => {
     assert.deepEqual(messages({ camera: { codec: 'h264' } }), ['camera.codec: expected one of "auto" | "rgb" | "yuv420" | "mjpeg", received "h264"']);
     assert.deepEqual(messages({ camera: { rotation: 90 } }), ['camera.rotation: expected one of 0 | 180, received 90']);
     assert.deepEqual(messages({ ring: { frames: 10, seconds: 2 } }), ['ring: give one of frames, seconds, max_bytes']);
-    assert.deepEqual(messages({ export: { formats: ['gif'] } }), ['export.formats.0: expected one of "jpg" | "png" | "npy", received "gif"']);
+    assert.deepEqual(messages({ export: { formats: ['gif'] } }), ['export.formats.0: expected one of "jpg" | "png" | "npy" | "mp4", received "gif"']);
     assert.deepEqual(messages({ night: { gain: 0.5 } }), ['night.gain: expected number >= 1, received 0.5']);
   });
 

@@ -81,6 +81,7 @@ function synthetic(camera: Config['camera']): SyntheticSource {
     cycleFrames: camera.synthetic_cycle_frames,
     hflip: camera.hflip !== turned,
     vflip: camera.vflip !== turned,
+    ...(camera.exposure_us > 0 ? { day: { exposureUs: camera.exposure_us, gain: camera.gain > 0 ? camera.gain : 1 } } : {}),
   });
 }
 

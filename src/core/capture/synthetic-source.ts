@@ -10,10 +10,14 @@ export interface SyntheticOptions {
   /** Mirror left-right / upside down, as camera.hflip, vflip and rotation 180 ask. */
   hflip?: boolean;
   vflip?: boolean;
+  /** Daytime exposure (camera.exposure_us/gain); shorter is a darker scene. Default 10 ms x 1. */
+  day?: ExposureSettings;
 }
 
-/** Daylight exposure of the simulated sensor; night exposure is judged against it. */
-const DAY: ExposureSettings = { exposureUs: 10_000, gain: 1 };
+/** Exposure x gain at which full daylight gives the base picture (mean luma ~128). */
+const REFERENCE: ExposureSettings = { exposureUs: 10_000, gain: 1 };
+/** Read noise of the simulated sensor, in output levels at gain 1; gain amplifies it. */
+const READ_NOISE = 2;
 const NIGHT_LIGHT = 0.02;
 const BOX = 0.2;
 /** Rows per background band (a divisor of the 32-pixel checker). */
@@ -30,7 +34,7 @@ export class SyntheticSource implements FrameSource {
   readonly format: PixelFormat = 'rgb24';
   readonly width: number;
   readonly height: number;
-  readonly dayExposure = DAY;
+  readonly dayExposure: ExposureSettings;
   /** Red channel of one background row: a left-to-right ramp. */
   private readonly red: Uint8Array;
   /** The buffer being rendered into: a ring slot while running. */
@@ -38,7 +42,7 @@ export class SyntheticSource implements FrameSource {
   private readonly lut = new Uint8Array(256);
   private readonly intervalMs: number;
   private fps: number;
-  private exposure: ExposureSettings = DAY;
+  private exposure: ExposureSettings;
   private frameIndex = 0;
   private timer: NodeJS.Timeout | undefined;
   private nextDue = 0;
@@ -47,6 +51,8 @@ export class SyntheticSource implements FrameSource {
     this.width = options.width;
     this.height = options.height;
     this.fps = options.framerate;
+    this.dayExposure = options.day ?? REFERENCE;
+    this.exposure = this.dayExposure;
     this.intervalMs = 1000 / options.framerate;
     // Flips are built into the scene: the ramps and the box run the other way.
     this.red = Uint8Array.from({ length: options.width }, (_, x) => 40 + Math.round((180 * (options.hflip ? options.width - 1 - x : x)) / options.width));
@@ -104,8 +110,10 @@ export class SyntheticSource implements FrameSource {
    * are memcpy: ~1 ms per 1080p frame instead of ~30 for a per-pixel pass.
    */
   private render(): void {
-    const gainFactor = (this.exposure.exposureUs * this.exposure.gain) / (DAY.exposureUs * DAY.gain);
+    const gainFactor = (this.exposure.exposureUs * this.exposure.gain) / (REFERENCE.exposureUs * REFERENCE.gain);
     const scale = this.sceneLight() * gainFactor;
+    // Noise shows in dim scenes and at high gain; bright daylight frames skip the cost.
+    const noise = scale < 0.5 || this.exposure.gain > 1 ? READ_NOISE * this.exposure.gain : 0;
     const { lut, out, width, height } = this;
     for (let v = 0; v < 256; v++) lut[v] = Math.min(255, Math.round(v * scale));
     const rowBytes = width * 3;
@@ -120,11 +128,28 @@ export class SyntheticSource implements FrameSource {
         out[i + 1] = green;
         out[i + 2] = ((x >> 5) & 1) !== checkerY ? light : dark;
       }
+      if (noise > 0) this.addNoise(out, start, start + rowBytes, noise);
       const end = Math.min(height, band + BAND);
       for (let row = band + 1; row < end; row++) out.copy(out, row * rowBytes, start, start + rowBytes);
     }
     this.drawMovingBox(Math.min(255, Math.round(230 * scale)));
     this.frameIndex++;
+  }
+
+  /**
+   * Sensor noise, different every frame (so stacking frames visibly reduces
+   * it), added to each band's template row: values come from a table of
+   * unit-variance noise at a random offset, so it costs one table read per
+   * byte of one row in sixteen (~1 ms a 1080p frame).
+   */
+  private addNoise(out: Buffer, from: number, to: number, sigma: number): void {
+    const table = NOISE;
+    let j = (Math.random() * NOISE_SIZE) | 0;
+    for (let i = from; i < to; i++) {
+      const v = out[i]! + sigma * table[j]!;
+      out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+      j = (j + 1) & (NOISE_SIZE - 1);
+    }
   }
 
   private drawMovingBox(level: number): void {
@@ -143,3 +168,7 @@ export class SyntheticSource implements FrameSource {
   }
 }
 
+
+const NOISE_SIZE = 1 << 16;
+/** Unit-variance noise (sum of two uniforms, rescaled), made once. */
+const NOISE = Float32Array.from({ length: NOISE_SIZE }, () => (Math.random() + Math.random() - 1) * 2.449);

@@ -1,14 +1,17 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { FrameGeometry } from '../capture/frame.js';
+import type { FrameGeometry, FrameMeta } from '../capture/frame.js';
 import { PicamError } from '../errors.js';
-import type { RingBuffer } from '../ring/ring-buffer.js';
-import { writeFileAtomic, syncFolder } from './atomic-write.js';
-import { eventDateFolder, newEventId } from './event-id.js';
 import { decodeFrame, type PixelImage } from '../pixels/decode.js';
-import { encodeImage, type ExportFormat } from './frame-encoder.js';
+import type { RingBuffer } from '../ring/ring-buffer.js';
+import { syncFolder, writeFileAtomic } from './atomic-write.js';
+import { eventDateFolder, newEventId } from './event-id.js';
+import { encodeImage, type FrameFormat } from './frame-encoder.js';
 import { MANIFEST_FILE, type EventState, type Manifest, type ManifestFrame, type MissingFrames } from './manifest.js';
+import { Mp4Writer } from './mp4-writer.js';
 import { FrameStacker } from './stacker.js';
+
+export type ExportFormat = FrameFormat | 'mp4';
 
 export interface ExportSettings {
   baseDir: string;
@@ -16,18 +19,24 @@ export interface ExportSettings {
   beforeS: number;
   afterS: number;
   jpegQuality: number;
+  pngCompression: number;
   stack: boolean;
   stackCount: number;
   darkThreshold: number;
+  maxPending: number;
+  /** Nominal frame rate, for the clip when the window holds too few frames to measure it. */
+  framerate: number;
 }
 
 export interface TriggerOptions {
   /** Which adapter triggered: "grpc", "line", ... */
   source: string;
   reason: string;
+  label: string;
   beforeS?: number | undefined;
   afterS?: number | undefined;
   formats?: ExportFormat[] | undefined;
+  stack?: boolean | undefined;
 }
 
 export interface EventProgress {
@@ -57,12 +66,19 @@ export interface ExporterDeps {
 
 /** How long past the window's end an export waits for a frame before giving up on the source. */
 const SOURCE_STALL_MS = 3000;
+/**
+ * Frames of one event encoded at once. One encode at a time reaches only
+ * about half of sharp's rate on two cores; more than two starves capture.
+ */
+const IN_FLIGHT = 2;
 
 /**
  * Turns triggers into event folders. Each event reads its window straight
- * from the ring (copying one frame at a time), so saving never stalls
- * capture; overlapping events run side by side. Shutdown lets them finish for
- * a grace period, then cuts them: a cut event gets a `partial` manifest.
+ * from the ring, copying each frame out before encoding it, so saving never
+ * stalls capture and a long export never sees a frame overwritten; frames
+ * the ring overwrites before the export reaches them are listed as missing.
+ * Overlapping triggers make separate events that may share frames. Shutdown
+ * lets events finish for a grace period, then cuts them (`partial`).
  */
 export class Exporter {
   private readonly pending = new Map<string, { abort: AbortController; done: Promise<Manifest> }>();
@@ -86,7 +102,11 @@ export class Exporter {
   async trigger(options: TriggerOptions): Promise<AcceptedEvent> {
     if (this.closed) throw new PicamError('UNAVAILABLE', 'shutting down: no new events');
     const settings = this.deps.settings();
+    if (this.pending.size >= settings.maxPending) {
+      throw new PicamError('BUSY', `${this.pending.size} events are being written (export.max_pending_events); try again shortly`);
+    }
     const triggerMs = Date.now();
+    const triggerMono = performance.now();
     const eventId = newEventId(triggerMs);
     const dir = path.join(settings.baseDir, eventDateFolder(eventId), eventId);
     try {
@@ -97,22 +117,22 @@ export class Exporter {
     const beforeS = options.beforeS ?? settings.beforeS;
     const afterS = options.afterS ?? settings.afterS;
     const { ring } = this.deps;
-    const startMs = triggerMs - beforeS * 1000;
-    const firstId = ring.firstAtOrAfter(startMs);
-    const framesBefore = Math.max(0, ring.firstAtOrAfter(triggerMs) - firstId);
+    const startMono = triggerMono - beforeS * 1000;
+    const firstId = ring.firstAtOrAfter(startMono, 'monotonic');
+    const framesBefore = Math.max(0, ring.firstAtOrAfter(triggerMono, 'monotonic') - firstId);
     const abort = new AbortController();
     const job: ExportJob = {
       eventId,
       dir,
-      source: options.source,
-      reason: options.reason,
+      options,
       triggerMs,
-      startMs,
-      endMs: triggerMs + afterS * 1000,
+      startMono,
+      endMono: triggerMono + afterS * 1000,
       beforeS,
       afterS,
       firstId,
       formats: options.formats ?? settings.formats,
+      stack: options.stack ?? settings.stack,
       settings,
       signal: abort.signal,
     };
@@ -140,29 +160,77 @@ export class Exporter {
   }
 
   private async run(job: ExportJob): Promise<Manifest> {
-    const { ring } = this.deps;
+    const { ring, geometry } = this.deps;
     const frames: ManifestFrame[] = [];
     const missing: MissingFrames[] = [];
     const stacks: Manifest['stacks'] = [];
-    const stacker = job.settings.stack ? new FrameStacker(job.settings.stackCount) : undefined;
-    const scratch = Buffer.allocUnsafe(ring.slotBytes);
+    const frameFormats = job.formats.filter((f): f is FrameFormat => f !== 'mp4');
+    const stacker = job.stack ? new FrameStacker(job.settings.stackCount) : undefined;
+    const clip = job.formats.includes('mp4') ? new Mp4Writer(path.join(job.dir, 'clip.mp4'), measuredRate(ring, job) ?? job.settings.framerate) : undefined;
+    const encode = { jpegQuality: job.settings.jpegQuality, pngCompression: job.settings.pngCompression };
     let bytes = 0;
     let error: PicamError | undefined;
     let nextId = job.firstId;
-    const oldestMs = ring.timestampOf(ring.oldestId);
-    if (ring.size === ring.capacity && oldestMs !== undefined && oldestMs > job.startMs) {
+    const inFlight: Array<Promise<void>> = [];
+    // Stacks and the clip need frames in capture order: they run on one chain.
+    let ordered: Promise<void> = Promise.resolve();
+
+    const oldestMono = ring.monotonicOf(ring.oldestId);
+    if (ring.size === ring.capacity && oldestMono !== undefined && oldestMono > job.startMono) {
       // Frames existed before the oldest one held, but the ring had already dropped them.
-      const lostS = ((oldestMs - job.startMs) / 1000).toFixed(2);
+      const lostS = ((oldestMono - job.startMono) / 1000).toFixed(2);
       missing.push({
         first_id: ring.oldestId - 1,
         last_id: ring.oldestId - 1,
-        reason: `window starts ${lostS} s before the oldest frame in the ring (ring.frames too small for the before window)`,
+        reason: `window starts ${lostS} s before the oldest frame in the ring (ring too small for the before window)`,
       });
     }
+
+    const processFrame = async (meta: FrameMeta, native: Buffer): Promise<void> => {
+      let pixels: Promise<PixelImage> | undefined;
+      const decoded = (): Promise<PixelImage> => (pixels ??= decodeFrame(native, geometry));
+      const stem = frameStem(meta.id, meta.timestampMs);
+      const files: string[] = [];
+      const record: ManifestFrame = {
+        id: meta.id,
+        timestamp: new Date(meta.timestampMs).toISOString(),
+        timestamp_ms: meta.timestampMs,
+        monotonic_ms: round(meta.monotonicMs),
+        dark_score: round(meta.darkScore),
+        night: meta.night,
+        exposure_us: meta.exposureUs,
+        gain: meta.gain,
+        files,
+      };
+      const needsOrder = clip !== undefined || (stacker !== undefined && (meta.night || meta.darkScore < job.settings.darkThreshold));
+      if (needsOrder) {
+        ordered = ordered.then(async () => {
+          const image = await decoded();
+          if (clip) await clip.write(image);
+          if (stacker && (meta.night || meta.darkScore < job.settings.darkThreshold)) {
+            const stacked = stacker.add(meta.id, image);
+            if (stacked) bytes += await this.writeStack(job, stacked.image, stacked.ids, stacks, frameFormats, encode);
+          }
+        });
+        ordered.catch(() => undefined); // awaited (and reported) at the end
+      }
+      await Promise.all(
+        frameFormats.map(async (format) => {
+          const name = `${stem}.${format}`;
+          // A camera JPEG is saved as the camera made it: no second lossy encode.
+          const chunks = format === 'jpg' && geometry.format === 'mjpeg' ? [native] : await encodeImage(await decoded(), format, encode);
+          bytes += await writeFileAtomic(path.join(job.dir, name), chunks);
+          files.push(name);
+        }),
+      );
+      files.sort();
+      frames.push(record);
+    };
+
     try {
       while (!job.signal.aborted) {
         if (nextId > ring.newestId) {
-          const arrived = await waitForFrame(ring, job.signal, job.endMs + SOURCE_STALL_MS);
+          const arrived = await waitForFrame(ring, job.signal, job.endMono + SOURCE_STALL_MS);
           if (arrived) continue;
           if (!job.signal.aborted) missing.push({ first_id: nextId, last_id: nextId, reason: 'no frames from the source' });
           break;
@@ -172,79 +240,64 @@ export class Exporter {
           nextId = ring.oldestId;
           continue;
         }
-        if (ring.timestampOf(nextId)! > job.endMs) break;
-        // The slot may be overwritten while we await the encoder: copy first.
-        const meta = ring.copyOut(nextId, scratch)!;
-        const native = scratch.subarray(0, meta.length);
-        // Converted once per frame, shared by every format (and the stack).
-        let pixels: Promise<PixelImage> | undefined;
-        const decoded = (): Promise<PixelImage> => (pixels ??= decodeFrame(native, this.deps.geometry));
-        const files: string[] = [];
-        const stem = frameStem(meta.id, meta.timestampMs);
-        await Promise.all(
-          job.formats.map(async (format) => {
-            const name = `${stem}.${format}`;
-            // A camera JPEG is saved as the camera made it: no second lossy encode.
-            const chunks =
-              format === 'jpg' && this.deps.geometry.format === 'mjpeg'
-                ? [native]
-                : await encodeImage(await decoded(), format, { jpegQuality: job.settings.jpegQuality });
-            bytes += await writeFileAtomic(path.join(job.dir, name), chunks);
-            files.push(name);
-          }),
-        );
-        files.sort();
-        frames.push({
-          id: meta.id,
-          timestamp: new Date(meta.timestampMs).toISOString(),
-          timestamp_ms: meta.timestampMs,
-          monotonic_ms: round(meta.monotonicMs),
-          dark_score: round(meta.darkScore),
-          night: meta.night,
-          exposure_us: meta.exposureUs,
-          gain: meta.gain,
-          files,
-        });
-        if (stacker && (meta.night || meta.darkScore < job.settings.darkThreshold)) {
-          const stacked = stacker.add(meta.id, await decoded());
-          if (stacked) {
-            const name = `stack-${frameStem(stacked.ids[0]!, meta.timestampMs)}.jpg`;
-            const chunks = await encodeImage(stacked.image, 'jpg', { jpegQuality: job.settings.jpegQuality });
-            bytes += await writeFileAtomic(path.join(job.dir, name), chunks);
-            stacks.push({ file: name, frame_ids: stacked.ids });
-          }
-        }
+        if (ring.monotonicOf(nextId)! > job.endMono) break;
+        // Copied out now, in one synchronous step: the slot may be reused while we encode.
+        const frame = ring.get(nextId)!;
+        const native = Buffer.from(frame.data);
+        const task = processFrame(frame.meta, native);
+        task.catch(() => undefined); // handled below, when awaited in order
+        inFlight.push(task);
+        if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
         nextId++;
       }
+      await Promise.all(inFlight);
+      await ordered;
     } catch (caught) {
       error = PicamError.from(caught);
+      await Promise.allSettled([...inFlight, ordered]);
+    }
+    if (clip) {
+      try {
+        if (error || job.signal.aborted || frames.length === 0) await clip.abort();
+        else {
+          await clip.close();
+          bytes += (await stat(path.join(job.dir, 'clip.mp4'))).size;
+        }
+      } catch (caught) {
+        error = error ?? PicamError.from(caught);
+      }
     }
     if (job.signal.aborted) {
-      const last = ring.firstAtOrAfter(job.endMs + 1) - 1;
+      const last = ring.firstAtOrAfter(job.endMono, 'monotonic') - 1;
       missing.push({ first_id: nextId, last_id: Math.max(nextId, last), reason: 'cut by shutdown' });
     }
-    const state: EventState = error
-      ? frames.length === 0
-        ? 'failed'
-        : 'partial'
-      : missing.length > 0 || frames.length === 0
-        ? 'partial'
-        : 'complete';
+    frames.sort((a, b) => a.id - b.id);
+    const state: EventState = error ? (frames.length === 0 ? 'failed' : 'partial') : missing.length > 0 || frames.length === 0 ? 'partial' : 'complete';
     const manifest: Manifest = {
       version: 1,
       event_id: job.eventId,
       state,
-      trigger: { source: job.source, reason: job.reason, time: new Date(job.triggerMs).toISOString(), time_ms: job.triggerMs },
+      trigger: {
+        source: job.options.source,
+        reason: job.options.reason,
+        label: job.options.label,
+        time: new Date(job.triggerMs).toISOString(),
+        time_ms: job.triggerMs,
+        monotonic_ms: round(job.startMono + job.beforeS * 1000),
+      },
       window: {
         before_s: job.beforeS,
         after_s: job.afterS,
-        start: new Date(job.startMs).toISOString(),
-        end: new Date(job.endMs).toISOString(),
+        start: new Date(job.triggerMs - job.beforeS * 1000).toISOString(),
+        end: new Date(job.triggerMs + job.afterS * 1000).toISOString(),
+        start_monotonic_ms: round(job.startMono),
+        end_monotonic_ms: round(job.endMono),
       },
       formats: job.formats,
       frames,
       missing,
       stacks,
+      ...(clip && !error && !job.signal.aborted && frames.length > 0 ? { clip: 'clip.mp4' } : {}),
       ...(error ? { error: error.message, error_code: error.code } : {}),
       finished: new Date().toISOString(),
       bytes,
@@ -259,31 +312,55 @@ export class Exporter {
       manifest.error = manifest.error ?? failure.message;
       manifest.error_code = manifest.error_code ?? failure.code;
     }
-    this.deps.progress({
-      eventId: job.eventId,
-      state: manifest.state,
-      dir: job.dir,
-      framesWritten: frames.length,
-      error: manifest.error,
-    });
+    this.deps.progress({ eventId: job.eventId, state: manifest.state, dir: job.dir, framesWritten: frames.length, error: manifest.error });
     return manifest;
+  }
+
+  /** Writes one stacked image in each per-frame format; returns the bytes written. */
+  private async writeStack(
+    job: ExportJob,
+    image: PixelImage,
+    ids: number[],
+    stacks: Manifest['stacks'],
+    formats: FrameFormat[],
+    encode: { jpegQuality: number; pngCompression: number },
+  ): Promise<number> {
+    let bytes = 0;
+    const files: string[] = [];
+    for (const format of formats) {
+      const name = `stack_${String(ids[0]).padStart(10, '0')}-${String(ids.at(-1)).padStart(10, '0')}.${format}`;
+      bytes += await writeFileAtomic(path.join(job.dir, name), await encodeImage(image, format, encode));
+      files.push(name);
+    }
+    stacks.push({ files, frame_ids: ids });
+    return bytes;
   }
 }
 
 interface ExportJob {
   eventId: string;
   dir: string;
-  source: string;
-  reason: string;
+  options: TriggerOptions;
   triggerMs: number;
-  startMs: number;
-  endMs: number;
+  startMono: number;
+  endMono: number;
   beforeS: number;
   afterS: number;
   firstId: number;
   formats: ExportFormat[];
+  stack: boolean;
   settings: ExportSettings;
   signal: AbortSignal;
+}
+
+/** The frame rate of the frames in the before-window, for the clip's timing. */
+function measuredRate(ring: RingBuffer, job: ExportJob): number | undefined {
+  const last = ring.newestId;
+  const first = Math.max(job.firstId, ring.oldestId);
+  const a = ring.monotonicOf(first);
+  const b = ring.monotonicOf(last);
+  if (a === undefined || b === undefined || last - first < 2 || b <= a) return undefined;
+  return ((last - first) * 1000) / (b - a);
 }
 
 /** File stem that sorts in capture order: zero-padded frame id, then the capture time. */
@@ -296,9 +373,9 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-/** True when a new frame arrived; false on abort or when `deadlineMs` passes first. */
-async function waitForFrame(ring: RingBuffer, signal: AbortSignal, deadlineMs: number): Promise<boolean> {
-  const remaining = deadlineMs - Date.now();
+/** True when a new frame arrived; false on abort or when `deadlineMono` passes first. */
+async function waitForFrame(ring: RingBuffer, signal: AbortSignal, deadlineMono: number): Promise<boolean> {
+  const remaining = deadlineMono - performance.now();
   if (remaining <= 0 || signal.aborted) return false;
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import type { ExportFormat } from './frame-encoder.js';
+import type { ExportFormat } from './exporter.js';
 
 export type EventState = 'pending' | 'complete' | 'partial' | 'failed';
 
@@ -25,7 +25,8 @@ export interface MissingFrames {
 }
 
 export interface StackedImage {
-  file: string;
+  /** One file per per-frame format, e.g. stack_0000000101-0000000104.jpg. */
+  files: string[];
   frame_ids: number[];
 }
 
@@ -34,12 +35,15 @@ export interface Manifest {
   version: 1;
   event_id: string;
   state: EventState;
-  trigger: { source: string; reason: string; time: string; time_ms: number };
-  window: { before_s: number; after_s: number; start: string; end: string };
+  trigger: { source: string; reason: string; label: string; time: string; time_ms: number; monotonic_ms: number };
+  /** The window by wall clock (informative) and by monotonic clock (what selected the frames). */
+  window: { before_s: number; after_s: number; start: string; end: string; start_monotonic_ms: number; end_monotonic_ms: number };
   formats: ExportFormat[];
   frames: ManifestFrame[];
   missing: MissingFrames[];
   stacks: StackedImage[];
+  /** The event's H.264 clip, when `mp4` was asked for and made. */
+  clip?: string;
   /** What went wrong, when something did; `error_code` is one of the core's error codes. */
   error?: string;
   error_code?: ErrorCode;

@@ -42,6 +42,12 @@ export interface NightSnapshot {
 
 /** A raw score this high means the picture is clipped white: its brightness cannot be judged. */
 const SATURATED = 245;
+/**
+ * Above this raw score the night exposure is too strong for the scene: much
+ * of the picture is clipped (noise keeps a clipped mean below 255), so the
+ * normalised score understates the light. Step the exposure down.
+ */
+const OVEREXPOSED = 180;
 /** A raw score this low at reduced night settings asks for more exposure again. */
 const UNDEREXPOSED = 50;
 /** Exposure x gain ratio between night steps. */
@@ -126,7 +132,7 @@ export class NightController {
       // they may end the night, but they say nothing about the current step.
       const current = this.exposure;
       const atCurrent = Math.abs(exposure.exposureUs * exposure.gain - current.exposureUs * current.gain) < 1e-6 * current.exposureUs * current.gain;
-      const saturated = score >= SATURATED && atCurrent;
+      const saturated = score >= OVEREXPOSED && atCurrent;
       this.brightFrames = score < SATURATED && this.lastNormalized > bright_threshold ? this.brightFrames + 1 : 0;
       if (this.brightFrames >= min_dark_frames) {
         return this.switchTo(false, timestampMs, `${this.brightFrames} frames brighter than ${bright_threshold} (normalised)`, frameId);
@@ -135,9 +141,9 @@ export class NightController {
       this.underexposedFrames = atCurrent && score < UNDEREXPOSED && this.step > 0 ? this.underexposedFrames + 1 : 0;
       if (this.saturatedFrames >= min_dark_frames) {
         if (this.atDaySettings) {
-          return this.switchTo(false, timestampMs, `${this.saturatedFrames} frames clipped white even at day settings`, frameId);
+          return this.switchTo(false, timestampMs, `${this.saturatedFrames} frames overexposed (score >= ${OVEREXPOSED}) even at day settings`, frameId);
         }
-        return this.adjust(+1, timestampMs, `${this.saturatedFrames} frames clipped white`, frameId);
+        return this.adjust(+1, timestampMs, `${this.saturatedFrames} frames overexposed (score >= ${OVEREXPOSED})`, frameId);
       }
       if (this.underexposedFrames >= min_dark_frames) {
         return this.adjust(-1, timestampMs, `${this.underexposedFrames} frames darker than ${UNDEREXPOSED} at a reduced night exposure`, frameId);

@@ -136,14 +136,23 @@ export class RingBuffer {
     return this.has(id) ? this.timestamps[id % this.capacity] : undefined;
   }
 
-  /** Id of the first frame captured at or after `timestampMs`, or newestId + 1 if none yet. */
-  firstAtOrAfter(timestampMs: number): number {
+  monotonicOf(id: number): number | undefined {
+    return this.has(id) ? this.monotonic[id % this.capacity] : undefined;
+  }
+
+  /**
+   * Id of the first frame captured at or after `time` on the given clock, or
+   * newestId + 1 if none yet. Windows use the monotonic clock: a Pi without a
+   * real-time clock may step its wall clock by years when NTP syncs.
+   */
+  firstAtOrAfter(time: number, clock: 'wall' | 'monotonic' = 'wall'): number {
     if (this.count === 0) return this.nextId;
+    const times = clock === 'wall' ? this.timestamps : this.monotonic;
     let lo = this.oldestId;
     let hi = this.newestId + 1;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
-      if (this.timestamps[mid % this.capacity]! < timestampMs) lo = mid + 1;
+      if (times[mid % this.capacity]! < time) lo = mid + 1;
       else hi = mid;
     }
     return lo;
