@@ -129,6 +129,25 @@ async function streaming(encoding: Encoding, label: string, subscribers: number)
   }
 }
 
+/** Does capture keep its rate while 300 frames are written in three formats? */
+async function captureDuringExport(): Promise<string> {
+  const service = await startService({ camera: { source: 'synthetic', width: 1920, height: 1080, framerate: 30 }, ring: { seconds: 8 }, export: { formats: ['jpg', 'png', 'npy'] } });
+  const camera = createClient(CameraService, service.grpcAddress) as unknown as Camera;
+  try {
+    await sleep(6000);
+    const before = await framesCaptured(camera);
+    const t0 = performance.now();
+    const event = await camera.trigger({ beforeS: 5, afterS: 5, wait: true });
+    const seconds = (performance.now() - t0) / 1000;
+    const captured = (await framesCaptured(camera)) - before;
+    const manifest = JSON.parse(await readFile(path.join(event.dir, 'event.json'), 'utf8')) as { frames: unknown[]; missing: unknown[]; state: string };
+    return `${manifest.frames.length} frames x 3 formats written in ${seconds.toFixed(1)} s (state ${manifest.state}, ${manifest.missing.length} missing ranges); capture meanwhile ${(captured / seconds).toFixed(1)} frames/s (asked 30).`;
+  } finally {
+    camera.close();
+    await service.stop();
+  }
+}
+
 async function firstFileMs(dir: string, t0: number): Promise<number> {
   for (;;) {
     const files = await readdir(dir).catch(() => [] as string[]);
@@ -177,6 +196,12 @@ async function trigger(width: number, height: number, format: string): Promise<s
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'trigger') {
+    for (const [w, h] of [[1280, 720], [1920, 1080]] as const) {
+      for (const format of ['jpg', 'png', 'npy', 'mp4']) process.stdout.write((await trigger(w, h, format)) + '\n');
+    }
+    return;
+  }
   if (process.env.BENCH_ONLY === 'stream') {
     for (const subscribers of [1, 4]) {
       process.stdout.write((await streaming(Encoding.JPEG, 'JPEG q80', subscribers)) + '\n');
@@ -233,8 +258,12 @@ async function main(): Promise<void> {
   out('| size | format | reply ms | first file ms | complete ms | frames | frames/s written |');
   out('| --- | --- | --- | --- | --- | --- | --- |');
   for (const [w, h] of [[1280, 720], [1920, 1080]] as const) {
-    for (const format of ['jpg', 'png', 'npy']) out(await trigger(w, h, format));
+    for (const format of ['jpg', 'png', 'npy', 'mp4']) out(await trigger(w, h, format));
   }
+  out('');
+  out('### Capture during a large export (synthetic 1920x1080 at 30 fps, SNAP before=5 after=5, jpg+png+npy)');
+  out('');
+  out(await captureDuringExport());
 }
 
 await main();

@@ -41,6 +41,8 @@ export class PicamError extends Error {
       case 'ENOSPC':
       case 'EDQUOT':
         return new PicamError('RESOURCE_EXHAUSTED', `disk full: ${message}`, { cause: error });
+      case 'EFBIG':
+        return new PicamError('RESOURCE_EXHAUSTED', `file size limit reached: ${message}`, { cause: error });
       case 'EMFILE':
       case 'ENFILE':
         return new PicamError('RESOURCE_EXHAUSTED', `too many open files: ${message}`, { cause: error });
@@ -49,6 +51,8 @@ export class PicamError extends Error {
       case 'EACCES':
       case 'EPERM':
       case 'EROFS':
+      case 'ENOTDIR':
+      case 'EEXIST':
         return new PicamError('FAILED_PRECONDITION', `not writable: ${message}`, { cause: error });
       default:
         return new PicamError('INTERNAL', message, { cause: error });

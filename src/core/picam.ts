@@ -6,6 +6,7 @@ import { applyConfigUpdate, restartOnlyPaths } from './config/config-update.js';
 import type { Config } from './config/schema.js';
 import { PicamError } from './errors.js';
 import { writeFileAtomic } from './export/atomic-write.js';
+import { seedEventIds } from './export/event-id.js';
 import { EventStore } from './export/event-store.js';
 import { Exporter, type AcceptedEvent, type EventProgress } from './export/exporter.js';
 import type { Logger } from './logger.js';
@@ -160,6 +161,8 @@ export class Picam {
       progress: (progress) => this.onProgress(progress),
       warn: (message, details) => this.logger.warn(details, message),
     });
+    const [newest] = await this.store.listIds(1).catch(() => []);
+    if (newest) seedEventIds(newest);
     await source.start(this.sink());
     this.watchdog = setInterval(() => this.checkServing(), 200);
   }

@@ -8,20 +8,12 @@ import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { parseConfig } from '../../src/core/config/load-config.js';
 import { HealthCheckResponse_ServingStatus, Health } from '../../src/gen/grpc/health/v1/health_pb.js';
 import { CameraService, Encoding, EventState, PixelFormat } from '../../src/gen/picam/v1/camera_pb.js';
-import { createClient, type PromiseClient } from '../helpers/grpc-client.js';
+import { createClient, grpcError, type PromiseClient } from '../helpers/grpc-client.js';
 import { leftoverTempFiles, numpyLoad, readManifest } from '../helpers/files.js';
 import { startService, type Service } from '../helpers/service.js';
 
 type Camera = PromiseClient<typeof CameraService extends { method: infer M } ? { [K in keyof M]: M[K] } : never>;
 
-async function grpcError(promise: Promise<unknown>): Promise<grpc.ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as grpc.ServiceError;
-  }
-  assert.fail('call succeeded');
-}
 
 describe('gRPC API against the real service', () => {
   let service: Service;

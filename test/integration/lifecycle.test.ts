@@ -78,6 +78,10 @@ describe('service lifecycle', () => {
       }
       assert.deepEqual(await leftoverTempFiles(mountPoint), [], 'no half-written file left behind');
       assert.match(await client.command('STATUS'), /^OK source=synthetic serving=1/, 'service still up');
+      // Space returns (an operator deletes the event): the next trigger succeeds.
+      await rm(path.join(mountPoint, match[1]!.slice(0, 4) + '-' + match[1]!.slice(4, 6) + '-' + match[1]!.slice(6, 8)), { recursive: true, force: true });
+      const again = await client.command('SNAP wait before=0.1 after=0');
+      assert.match(again, /^OK \S+ \S+ complete frames=\d+$/, 'recovers when space returns');
     } finally {
       client.destroy();
       assert.equal(await service.stop(), 0);

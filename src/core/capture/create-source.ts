@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { PicamError } from '../errors.js';
 import { fileSource } from './file-source.js';
 import type { ExposureSettings, FrameSource } from './frame-source.js';
-import type { PixelFormat } from './frame.js';
+import type { FfmpegCameraOptions } from './ffmpeg-args.js';
 import { parseCameraList, RPICAM_LIST_ARGS } from './rpicam-args.js';
 import { rpicamSource } from './rpicam-source.js';
 import { SyntheticSource } from './synthetic-source.js';
@@ -104,44 +104,29 @@ function rpicam(camera: Config['camera'], tool: string): FrameSource {
   });
 }
 
-function ffmpegFormat(camera: Config['camera']): Exclude<PixelFormat, 'gray8'> {
-  return camera.codec === 'yuv420' ? 'yuv420' : camera.codec === 'mjpeg' ? 'mjpeg' : 'rgb24';
-}
-
-function dayExposure(camera: Config['camera']): ExposureSettings {
-  return camera.exposure_us > 0 && camera.gain > 0 ? { exposureUs: camera.exposure_us, gain: camera.gain } : NOMINAL_DAY;
-}
-
-function v4l2(camera: Config['camera'], device: string, context: SourceContext): FrameSource {
-  return v4l2Source({
-    device,
+/** What the ffmpeg-based sources (v4l2, file) take from the camera config. */
+function ffmpegCamera(camera: Config['camera']): FfmpegCameraOptions {
+  return {
     width: camera.width,
     height: camera.height,
     fps: camera.framerate,
-    format: ffmpegFormat(camera),
+    format: camera.codec === 'yuv420' ? 'yuv420' : camera.codec === 'mjpeg' ? 'mjpeg' : 'rgb24',
     hflip: camera.hflip,
     vflip: camera.vflip,
     rotation: camera.rotation,
-    dayExposure: dayExposure(camera),
-    warn: context.warn,
-  });
+    dayExposure: camera.exposure_us > 0 && camera.gain > 0 ? { exposureUs: camera.exposure_us, gain: camera.gain } : NOMINAL_DAY,
+  };
+}
+
+function v4l2(camera: Config['camera'], device: string, context: SourceContext): FrameSource {
+  return v4l2Source({ ...ffmpegCamera(camera), device, warn: context.warn });
 }
 
 function file(camera: Config['camera'], context: SourceContext): FrameSource {
   if (camera.file === '') {
     throw new PicamError('FAILED_PRECONDITION', 'camera.file: expected the path of a video file for source "file", received ""', { field: 'camera.file' });
   }
-  return fileSource({
-    file: path.resolve(context.baseFolder, camera.file),
-    width: camera.width,
-    height: camera.height,
-    fps: camera.framerate,
-    format: ffmpegFormat(camera),
-    hflip: camera.hflip,
-    vflip: camera.vflip,
-    rotation: camera.rotation,
-    dayExposure: dayExposure(camera),
-  });
+  return fileSource({ ...ffmpegCamera(camera), file: path.resolve(context.baseFolder, camera.file) });
 }
 
 /** The configured device if it exists, else the first /dev/videoN, with its driver name. */

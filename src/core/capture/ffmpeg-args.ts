@@ -9,6 +9,14 @@ export interface FfmpegOutputOptions {
   rotation: 0 | 180;
 }
 
+/** Camera settings both ffmpeg sources (v4l2, file) share. */
+export interface FfmpegCameraOptions extends FfmpegOutputOptions {
+  format: Exclude<PixelFormat, 'gray8'>;
+  /** Frame rate asked of a device; for a file, the nominal rate (it plays at its own). */
+  fps: number;
+  dayExposure: { exposureUs: number; gain: number };
+}
+
 export interface FfmpegV4l2Options extends FfmpegOutputOptions {
   device: string;
   fps: number;

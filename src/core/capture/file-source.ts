@@ -1,19 +1,8 @@
-import { ffmpegFileArgs } from './ffmpeg-args.js';
-import type { ExposureSettings } from './frame-source.js';
-import type { PixelFormat } from './frame.js';
+import { ffmpegFileArgs, type FfmpegCameraOptions } from './ffmpeg-args.js';
 import { ProcessSource } from './process-source.js';
 
-export interface FileSourceOptions {
+export interface FileSourceOptions extends FfmpegCameraOptions {
   file: string;
-  width: number;
-  height: number;
-  /** Nominal rate for stall detection and ring sizing; the clip plays at its own. */
-  fps: number;
-  format: Exclude<PixelFormat, 'gray8'>;
-  hflip: boolean;
-  vflip: boolean;
-  rotation: 0 | 180;
-  dayExposure: ExposureSettings;
 }
 
 /**

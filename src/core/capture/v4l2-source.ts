@@ -1,19 +1,10 @@
 import { execa } from 'execa';
-import { ffmpegV4l2Args } from './ffmpeg-args.js';
+import { ffmpegV4l2Args, type FfmpegCameraOptions } from './ffmpeg-args.js';
 import type { ExposureSettings } from './frame-source.js';
-import type { PixelFormat } from './frame.js';
 import { ProcessSource } from './process-source.js';
 
-export interface V4l2SourceOptions {
+export interface V4l2SourceOptions extends FfmpegCameraOptions {
   device: string;
-  width: number;
-  height: number;
-  fps: number;
-  format: Exclude<PixelFormat, 'gray8'>;
-  hflip: boolean;
-  vflip: boolean;
-  rotation: 0 | 180;
-  dayExposure: ExposureSettings;
   /** Reports what could not be applied. */
   warn(message: string): void;
 }

@@ -22,6 +22,16 @@ export function isEventId(id: string): boolean {
   return ID_PATTERN.test(id);
 }
 
+/**
+ * Makes new ids sort after `newest`, an id already on disk: a Pi without a
+ * real-time clock may start with a wall clock behind the one it had before
+ * the restart, and ids must stay ordered anyway.
+ */
+export function seedEventIds(newest: string): void {
+  const ms = eventTimeMs(newest);
+  if (Number.isFinite(ms)) lastMs = Math.max(lastMs, ms);
+}
+
 /** Throws INVALID_ARGUMENT unless `id` has the shape of an event id. */
 export function checkEventId(id: string, field = 'event_id'): void {
   if (!isEventId(id)) invalidFieldThrow(field, id);
