@@ -961,7 +961,8 @@ export const ConfigureRequestSchema: GenMessage<ConfigureRequest> = /*@__PURE__*
  */
 export type ConfigureResponse = Message<"picam.v1.ConfigureResponse"> & {
   /**
-   * The whole effective configuration (after the update unless validate_only).
+   * The whole configuration after the update; with validate_only, the
+   * configuration the update would give (nothing is applied).
    *
    * @generated from field: picam.v1.Config config = 1;
    */
