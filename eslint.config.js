@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/gen/**', 'clients/**/gen/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/gen/**', 'clients/**/gen/**', 'clients/**/dist/**', 'clients/python/.venv/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
