@@ -109,7 +109,7 @@ export class Picam {
     this.logger = options.logger;
     this.store = new EventStore(
       () => this.baseDir(),
-      (id) => this.exporter.isPending(id),
+      (id) => this.exporter.pendingTrigger(id),
     );
   }
 

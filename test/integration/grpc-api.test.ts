@@ -110,8 +110,11 @@ describe('gRPC API against the real service', () => {
       }
     })();
     await new Promise((resolve) => setTimeout(resolve, 200)); // the watch call reaches the server
-    const response = await camera.trigger({ beforeS: 0.2, afterS: 0.3, formats: ['jpg'] });
+    const response = await camera.trigger({ beforeS: 0.2, afterS: 0.3, formats: ['jpg'], reason: 'watched' });
     assert.equal(response.state, EventState.PENDING);
+    const pending = await camera.getEvent({ eventId: response.eventId });
+    assert.equal(pending.event?.state, EventState.PENDING);
+    assert.deepEqual([pending.event?.triggerSource, pending.event?.reason], ['grpc', 'watched'], 'a pending event says who triggered it');
     await watching;
     watch.cancel();
     assert.deepEqual(seen, [

@@ -2,6 +2,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PicamError } from '../errors.js';
 import { checkEventId, eventDateFolder, eventTimeMs, isEventId } from './event-id.js';
+import type { PendingTrigger } from './exporter.js';
 import { MANIFEST_FILE, type EventState, type Manifest, type ManifestFrame } from './manifest.js';
 
 export interface EventSummary {
@@ -31,7 +32,8 @@ const DATE_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
 export class EventStore {
   constructor(
     private readonly baseDir: () => string,
-    private readonly isPending: (eventId: string) => boolean,
+    /** The trigger of an event still being written, undefined for any other. */
+    private readonly pendingTrigger: (eventId: string) => PendingTrigger | undefined,
   ) {}
 
   dirOf(eventId: string): string {
@@ -74,6 +76,7 @@ export class EventStore {
         frames: manifest.frames,
       };
     }
+    const pending = this.pendingTrigger(eventId);
     let files: string[];
     try {
       files = await readdir(dir);
@@ -85,10 +88,10 @@ export class EventStore {
       summary: {
         eventId,
         dir,
-        state: this.isPending(eventId) ? 'pending' : 'partial',
+        state: pending ? 'pending' : 'partial',
         triggerMs: eventTimeMs(eventId),
-        triggerSource: '',
-        reason: '',
+        triggerSource: pending?.source ?? '',
+        reason: pending?.reason ?? '',
         frameCount: new Set(files.filter((f) => !f.startsWith('.')).map((f) => f.split('.')[0])).size,
         bytes: await folderBytes(dir),
       },
@@ -99,7 +102,7 @@ export class EventStore {
   /** Deletes a finished event; returns the bytes freed. */
   async delete(eventId: string): Promise<number> {
     checkEventId(eventId);
-    if (this.isPending(eventId)) {
+    if (this.pendingTrigger(eventId)) {
       throw new PicamError('FAILED_PRECONDITION', `event ${eventId} is still being written`, { field: 'event_id' });
     }
     const dir = this.dirOf(eventId);

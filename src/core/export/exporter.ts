@@ -39,6 +39,11 @@ export interface TriggerOptions {
   stack?: boolean | undefined;
 }
 
+export interface PendingTrigger {
+  source: string;
+  reason: string;
+}
+
 export interface EventProgress {
   eventId: string;
   state: EventState;
@@ -81,7 +86,7 @@ const IN_FLIGHT = 2;
  * lets events finish for a grace period, then cuts them (`partial`).
  */
 export class Exporter {
-  private readonly pending = new Map<string, { abort: AbortController; done: Promise<Manifest> }>();
+  private readonly pending = new Map<string, { abort: AbortController; done: Promise<Manifest>; trigger: PendingTrigger }>();
   private closed = false;
   private total = 0;
 
@@ -97,6 +102,11 @@ export class Exporter {
 
   isPending(eventId: string): boolean {
     return this.pending.has(eventId);
+  }
+
+  /** Who triggered an event still being written (its manifest does not exist yet). */
+  pendingTrigger(eventId: string): PendingTrigger | undefined {
+    return this.pending.get(eventId)?.trigger;
   }
 
   async trigger(options: TriggerOptions): Promise<AcceptedEvent> {
@@ -138,7 +148,7 @@ export class Exporter {
     };
     this.total++;
     const done = this.run(job).finally(() => this.pending.delete(eventId));
-    this.pending.set(eventId, { abort, done });
+    this.pending.set(eventId, { abort, done, trigger: { source: options.source, reason: options.reason } });
     this.deps.progress({ eventId, state: 'pending', dir, framesWritten: 0 });
     return { eventId, dir, triggerMs, framesBefore, done };
   }
