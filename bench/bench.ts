@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CameraService, Encoding } from '../src/gen/picam/v1/camera_pb.js';
 import { createClient } from '../test/helpers/grpc-client.js';
 import { FIXTURES, startService, type Service, type StartOptions } from '../test/helpers/service.js';
+import { encoderCeiling, inMemoryIngest, pipeCeiling } from './reference-ceilings.js';
 import { LineClient } from '../test/helpers/sockets.js';
 
 /**
@@ -195,7 +196,32 @@ async function trigger(width: number, height: number, format: string): Promise<s
   }
 }
 
+async function references(out: (line: string) => void): Promise<void> {
+  out('### Reference lines (same run, same machine)');
+  out('');
+  out('| figure | 1280x720 | 1920x1080 |');
+  out('| --- | --- | --- |');
+  const sizes = [[1280, 720], [1920, 1080]] as const;
+  for (const format of ['rgb24', 'yuv420'] as const) {
+    const cells = sizes.map(([w, h]) => `${inMemoryIngest(w, h, format).toFixed(3)} ms`);
+    out(`| in-memory ingest, ${format}: ring write + dark score + metadata, CPU per frame | ${cells.join(' | ')} |`);
+  }
+  const pipes = [];
+  for (const [w, h] of sizes) pipes.push(await pipeCeiling(w, h, 3));
+  out(`| source ceiling: ffmpeg rgb24 through a pipe into Node, discarded | ${pipes.map((p) => `${p.fps.toFixed(0)} fps, ${p.cpuMs.toFixed(2)} ms CPU/frame`).join(' | ')} |`);
+  for (const format of ['jpeg', 'png'] as const) {
+    const cells = [];
+    for (const [w, h] of sizes) cells.push(`${(await encoderCeiling(w, h, format)).toFixed(0)} frames/s`);
+    out(`| encoder ceiling: sharp ${format === 'jpeg' ? 'JPEG q90 (no mozjpeg, no optimised tables)' : 'PNG level 1'}, 2 processes | ${cells.join(' | ')} |`);
+  }
+  out('');
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'reference') {
+    await references((line) => process.stdout.write(line + '\n'));
+    return;
+  }
   if (process.env.BENCH_ONLY === 'trigger') {
     for (const [w, h] of [[1280, 720], [1920, 1080]] as const) {
       for (const format of ['jpg', 'png', 'npy', 'mp4']) process.stdout.write((await trigger(w, h, format)) + '\n');
@@ -216,6 +242,7 @@ async function main(): Promise<void> {
   };
   out(`Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${MEASURE_S} s windows.`);
   out('');
+  await references(out);
   out('### Ingest (source, dark score, ring write)');
   out('');
   out('| source | size | asked fps | sustained fps | CPU ms/frame | RSS MB | ring payload MB | start-up ms |');
