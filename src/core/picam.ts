@@ -8,6 +8,7 @@ import { PicamError } from './errors.js';
 import { writeFileAtomic } from './export/atomic-write.js';
 import { seedEventIds } from './export/event-id.js';
 import { EventStore } from './export/event-store.js';
+import { enforceRetention, repairEvents } from './export/retention.js';
 import { Exporter, type AcceptedEvent, type EventProgress } from './export/exporter.js';
 import type { Logger } from './logger.js';
 import { darkScore } from './night/dark-score.js';
@@ -19,6 +20,9 @@ import { streamRequestSchema, triggerRequestSchema, type StreamRequest, type Tri
 import { validate } from './validate.js';
 import { streamFrames, type FrameFeed, type StreamedFrame, type StreamOptions } from './stream/frame-stream.js';
 import { SharedEncoder } from './stream/shared-encoder.js';
+
+/** How often retention runs besides after each event (for max_age_days). */
+const RETENTION_CHECK_MS = 10 * 60_000;
 
 export type CoreEvent =
   | { kind: 'night'; transition: NightTransition; fps: number }
@@ -91,6 +95,9 @@ export class Picam {
   private encoder!: SharedEncoder;
   private readonly servingListeners = new Set<(serving: boolean) => void>();
   private watchdog: NodeJS.Timeout | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  /** Retention runs one at a time. */
+  private retention: Promise<void> = Promise.resolve();
   private serving = false;
   private lastFrameMs = 0;
   private framesCaptured = 0;
@@ -163,6 +170,9 @@ export class Picam {
     });
     const [newest] = await this.store.listIds(1).catch(() => []);
     if (newest) seedEventIds(newest);
+    await this.repairAndRetain();
+    this.retentionTimer = setInterval(() => void this.retain(), RETENTION_CHECK_MS);
+    this.retentionTimer.unref();
     await source.start(this.sink());
     this.watchdog = setInterval(() => this.checkServing(), 200);
   }
@@ -188,6 +198,7 @@ export class Picam {
   /** Stops triggers, lets exports finish for `export.shutdown_grace_s`, then stops capture. */
   async stop(): Promise<void> {
     clearInterval(this.watchdog);
+    clearInterval(this.retentionTimer);
     await this.exporter.close(this.config.export.shutdown_grace_s * 1000);
     await this.source.stop();
     this.setServing(false);
@@ -416,7 +427,40 @@ export class Picam {
     this.emit({ kind: 'night', transition, fps: settings.fps });
   }
 
+  /** After an unclean stop: temp files removed, manifest-less folders given a partial manifest. */
+  private async repairAndRetain(): Promise<void> {
+    try {
+      const repaired = await repairEvents(this.baseDir());
+      if (repaired.tempFilesRemoved > 0 || repaired.manifestsWritten.length > 0) {
+        this.logger.warn(
+          { temp_files_removed: repaired.tempFilesRemoved, events_recovered: repaired.manifestsWritten },
+          'repaired events left by an unclean stop',
+        );
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'cannot check events for repair');
+    }
+    await this.retain();
+  }
+
+  /** Applies export.max_bytes / max_age_days; never touches an event being written. */
+  private retain(): Promise<void> {
+    this.retention = this.retention.then(async () => {
+      const { max_bytes, max_age_days } = this.config.export;
+      try {
+        const result = await enforceRetention(this.baseDir(), { maxBytes: max_bytes, maxAgeDays: max_age_days }, (id) => this.exporter.isPending(id));
+        if (result.deleted.length > 0) {
+          this.logger.info({ deleted: result.deleted, bytes_freed: result.bytesFreed, bytes_kept: result.bytesKept }, `retention deleted ${result.deleted.length} events`);
+        }
+      } catch (error) {
+        this.logger.error({ err: error }, 'retention failed');
+      }
+    });
+    return this.retention;
+  }
+
   private onProgress(progress: EventProgress): void {
+    if (progress.state !== 'pending') void this.retain();
     const level = progress.state === 'failed' ? 'error' : progress.state === 'partial' ? 'warn' : 'info';
     this.logger[level](
       { event_id: progress.eventId, state: progress.state, dir: progress.dir, frames: progress.framesWritten, error: progress.error },

@@ -25,7 +25,7 @@ export interface Service {
   /** Resolves with the first log line matching, waiting for it if needed. */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** SIGTERM, then the exit code; the temp folder is removed unless `keep`. */
-  stop(options?: { keep?: boolean }): Promise<number | null>;
+  stop(options?: { keep?: boolean; signal?: NodeJS.Signals }): Promise<number | null>;
   /** Removes the temp folder (after a `stop({ keep: true })`). */
   remove(): Promise<void>;
 }
@@ -134,7 +134,7 @@ export async function startService(overrides: ConfigOverrides = {}, options: Sta
     logs,
     waitForLog,
     async stop(options = {}) {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null) child.kill(options.signal ?? 'SIGTERM');
       const code = await exited;
       if (!options.keep) await rm(dir, { recursive: true, force: true });
       return code;

@@ -102,6 +102,10 @@ const exportConfig = z
       .default(8)
       .describe('Events being written at once; a trigger beyond this fails (RESOURCE_EXHAUSTED / `ERR BUSY`) instead of queueing without bound.'),
     shutdown_grace_s: z.number().min(0).max(600).default(10).describe('On SIGTERM, seconds to let pending exports finish before they are cut (and marked `partial`).'),
+    max_bytes: integer(0, Number.MAX_SAFE_INTEGER)
+      .default(0)
+      .describe('Disk budget for all events; past it the oldest finished events are deleted (never one being written). 0 = no limit.'),
+    max_age_days: z.number().min(0).max(36500).default(0).describe('Events older than this many days are deleted. 0 = keep forever.'),
   })
   .describe('Saving frames on trigger.');
 
