@@ -101,6 +101,7 @@ function rpicam(camera: Config['camera'], tool: string): FrameSource {
     rotation: camera.rotation,
     day: { exposureUs: camera.exposure_us, gain: camera.gain },
     nominalDay: NOMINAL_DAY,
+    backoffMaxMs: camera.restart_backoff_max_s * 1000,
   });
 }
 
@@ -115,6 +116,7 @@ function ffmpegCamera(camera: Config['camera']): FfmpegCameraOptions {
     vflip: camera.vflip,
     rotation: camera.rotation,
     dayExposure: camera.exposure_us > 0 && camera.gain > 0 ? { exposureUs: camera.exposure_us, gain: camera.gain } : NOMINAL_DAY,
+    backoffMaxMs: camera.restart_backoff_max_s * 1000,
   };
 }
 

@@ -15,6 +15,8 @@ export interface FfmpegCameraOptions extends FfmpegOutputOptions {
   /** Frame rate asked of a device; for a file, the nominal rate (it plays at its own). */
   fps: number;
   dayExposure: { exposureUs: number; gain: number };
+  /** Longest restart delay of the ffmpeg process, ms. */
+  backoffMaxMs: number;
 }
 
 export interface FfmpegV4l2Options extends FfmpegOutputOptions {

@@ -19,6 +19,7 @@ export function fileSource(o: FileSourceOptions): ProcessSource {
     format: o.format,
     fps: o.fps,
     dayExposure: o.dayExposure,
+    backoffMaxMs: o.backoffMaxMs,
     command: () => ({ file: 'ffmpeg', args: ffmpegFileArgs(o) }),
     applyInPlace: async () => false,
     exposureFixed: true,

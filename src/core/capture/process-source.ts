@@ -22,6 +22,8 @@ export interface ProcessSourceOptions {
   applyInPlace?(settings: CaptureSettings, previous: CaptureSettings): Promise<boolean>;
   /** The tool cannot change exposure (a recording): frames always report the day settings. */
   exposureFixed?: boolean;
+  /** Longest restart delay, ms. */
+  backoffMaxMs?: number;
 }
 
 /** Frames this many intervals late mean the tool is stuck. */
@@ -75,7 +77,7 @@ export class ProcessSource implements FrameSource {
       log: (line) => sink.log(line),
       error: (message) => sink.error(message),
       stallMs: () => Math.max(MIN_STALL_MS, (STALL_INTERVALS * 1000) / this.settings.fps, (STALL_INTERVALS * this.settings.exposure.exposureUs) / 1000),
-    });
+    }, this.options.backoffMaxMs);
     this.supervisor = supervisor;
     supervisor.start();
   }

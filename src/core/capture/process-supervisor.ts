@@ -22,7 +22,6 @@ export interface SupervisorHooks {
 }
 
 const BACKOFF_MIN_MS = 500;
-const BACKOFF_MAX_MS = 30_000;
 /** A process that delivered frames this long counts as healthy: backoff starts over. */
 const HEALTHY_MS = 10_000;
 /** The first frame may take a while (sensor start-up, ffmpeg probing). */
@@ -52,6 +51,8 @@ export class ProcessSupervisor {
   constructor(
     private readonly name: string,
     private readonly hooks: SupervisorHooks,
+    /** Longest restart delay (camera.restart_backoff_max_s). */
+    private readonly backoffMaxMs = 30_000,
   ) {}
 
   get restarts(): number {
@@ -161,7 +162,7 @@ export class ProcessSupervisor {
     this.lastErrorText = message;
     this.hooks.error(message);
     if (this.stopping) return;
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.failures);
+    const base = Math.min(this.backoffMaxMs, BACKOFF_MIN_MS * 2 ** this.failures);
     const delay = base * (0.8 + 0.4 * Math.random());
     this.failures++;
     this.restartCount++;

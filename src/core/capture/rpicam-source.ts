@@ -16,6 +16,7 @@ export interface RpicamSourceOptions {
   day: { exposureUs: number; gain: number };
   /** What night brightness is normalised to when day exposure is automatic. */
   nominalDay: ExposureSettings;
+  backoffMaxMs: number;
 }
 
 /**
@@ -32,6 +33,7 @@ export function rpicamSource(o: RpicamSourceOptions): ProcessSource {
     format: o.format,
     fps: o.fps,
     dayExposure: day,
+    backoffMaxMs: o.backoffMaxMs,
     command: (settings) => {
       // In daytime keep the user's (possibly automatic) settings; at night force the night ones.
       const isDay = settings.exposure === day;

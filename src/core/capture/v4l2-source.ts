@@ -23,6 +23,7 @@ export function v4l2Source(o: V4l2SourceOptions): ProcessSource {
     format: o.format,
     fps: o.fps,
     dayExposure: o.dayExposure,
+    backoffMaxMs: o.backoffMaxMs,
     command: (settings) => ({ file: 'ffmpeg', args: ffmpegV4l2Args({ ...o, fps: settings.fps }) }),
     applyInPlace: async (settings, previous) => {
       if (settings.exposure !== previous.exposure) await setExposureControls(o, settings.exposure);

@@ -37,6 +37,12 @@ const camera = z
     hflip: z.boolean().default(false).describe('Mirror the picture left to right.'),
     vflip: z.boolean().default(false).describe('Flip the picture upside down.'),
     rotation: z.literal([0, 180]).default(0).describe('Rotate the picture: 0 or 180 degrees (what rpicam-vid supports).'),
+    restart_backoff_max_s: z
+      .number()
+      .min(0.1)
+      .max(3600)
+      .default(30)
+      .describe('A camera tool that exits or stalls is restarted after 0.5 s, doubling per failure up to this many seconds (±20% jitter).'),
     exposure_us: integer(0, 60_000_000).default(0).describe('Day exposure time in microseconds; 0 leaves it to the camera\'s automatic exposure.'),
     gain: z.number().min(0).max(64).default(0).describe('Day analogue gain; 0 leaves it to the camera\'s automatic gain.'),
     synthetic_cycle_frames: integer(0, Number.MAX_SAFE_INTEGER)
