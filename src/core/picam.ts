@@ -3,9 +3,9 @@ import { createSource } from './capture/create-source.js';
 import type { CaptureSettings, FrameSink, FrameSource, SourceKind } from './capture/frame-source.js';
 import { frameBytes, type CaptureInfo, type PixelFormat } from './capture/frame.js';
 import { applyConfigUpdate, restartOnlyPaths } from './config/config-update.js';
+import { persistConfig } from './config/persist-config.js';
 import type { Config } from './config/schema.js';
 import { PicamError } from './errors.js';
-import { writeFileAtomic } from './export/atomic-write.js';
 import { seedEventIds } from './export/event-id.js';
 import { EventStore } from './export/event-store.js';
 import { enforceRetention, repairEvents } from './export/retention.js';
@@ -305,10 +305,10 @@ export class Picam {
     this.logger.level = next.logging.level;
     if (changed.size > 0) this.logger.info({ paths: [...changed.keys()] }, 'configuration changed');
     if (persist) {
-      await writeFileAtomic(this.options.configFile, [Buffer.from(JSON.stringify(next, null, 2) + '\n')]).catch((error: unknown) => {
+      await persistConfig(this.options.configFile, next, [...updates.keys()]).catch((error: unknown) => {
         throw PicamError.from(error);
       });
-      this.logger.info({ file: this.options.configFile }, 'configuration persisted');
+      this.logger.info({ file: this.options.configFile, paths: [...updates.keys()] }, 'configuration persisted (previous version in .bak)');
     }
     return { config: next, appliedPaths: [...changed.keys()], persisted: persist };
   }

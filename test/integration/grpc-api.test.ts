@@ -191,11 +191,14 @@ describe('gRPC API against the real service', () => {
     assert.equal(fixed.code, grpc.status.FAILED_PRECONDITION);
     assert.match(fixed.details, /^camera\.width: only a restart/);
 
+    const before = await readFile(service.configFile, 'utf8');
     const persisted = await camera.configure({ config: { export: { saveAfterS: 0.4 } }, persist: true });
     assert.equal(persisted.persisted, true);
-    const onDisk = parseConfig(JSON.parse(await readFile(service.configFile, 'utf8')));
+    const written = JSON.parse(await readFile(service.configFile, 'utf8')) as Record<string, Record<string, unknown>>;
+    const onDisk = parseConfig(written);
     assert.equal(onDisk.export.save_after_s, 0.4);
-    assert.equal(onDisk.night.dark_threshold, 30);
+    assert.equal(written.night, undefined, 'only the persisted path is written; the rest of the file stays as it was');
+    assert.equal(await readFile(`${service.configFile}.bak`, 'utf8'), before, 'the previous version is kept');
     assert.deepEqual(await leftoverTempFiles(service.dir).then((files) => files.filter((f) => !f.includes('events'))), []);
   });
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, parseConfig } from '../../src/core/config/load-config.js';
 import { applyConfigUpdate } from '../../src/core/config/config-update.js';
+import { persistConfig } from '../../src/core/config/persist-config.js';
 import { configReference } from '../../scripts/config-doc.js';
 import { ROOT } from '../helpers/service.js';
 
@@ -107,6 +108,23 @@ describe('config', () => {
       message: 'night.min_dark_frames: expected integer >= 1, received 0',
     });
     assert.throws(() => applyConfigUpdate(config, new Map([['night.nope', 1]])), { message: 'night.nope: unknown field' });
+  });
+
+  it('persists only the changed keys, keeping short forms and a backup', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'picam-persist-'));
+    try {
+      const file = path.join(dir, 'config.json');
+      const original = JSON.stringify({ ring: 150, network: 9999, logging: 'INFO' });
+      await writeFile(file, original);
+      const config = parseConfig({ ring: 150, network: { port: 9999, host: '127.0.0.1' }, logging: 'INFO', night: { dark_threshold: 30 } });
+      await persistConfig(file, config, ['network.host', 'night.dark_threshold']);
+      const written = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      assert.deepEqual(written, { ring: 150, network: { port: 9999, host: '127.0.0.1' }, logging: 'INFO', night: { dark_threshold: 30 } });
+      assert.equal(await readFile(`${file}.bak`, 'utf8'), original);
+      assert.equal(parseConfig(written).network.host, '127.0.0.1', 'still a valid config');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps docs/config.md in step with the schema', async () => {
