@@ -51,10 +51,10 @@ async function main(): Promise<number> {
     throw error;
   }
   const { host } = config.network;
-  const grpcServer = await startGrpcServer(core, host, config.network.grpc_port, logger);
+  const grpcServer = await startGrpcServer(core, host, config.network.grpc_port, logger, config.network.token);
   const lineServer = await startLineServer(core, host, config.network.port, config.network, logger);
   logger.info(
-    { host, grpc_port: grpcServer.port, line_port: lineServer.port },
+    { host, grpc_port: grpcServer.port, line_port: lineServer.port, token: config.network.token === '' ? 'off' : 'required' },
     `listening: gRPC on ${host}:${grpcServer.port}, line protocol on ${host}:${lineServer.port}`,
   );
   return waitForSignal(logger, async () => {

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'RESOURCE_EXHAUSTED',
   'UNAVAILABLE',
   'BUSY',
+  'UNAUTHENTICATED',
   'INTERNAL',
 ] as const;
 

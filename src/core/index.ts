@@ -11,3 +11,4 @@ export type { EventSummary, EventDetail } from './export/event-store.js';
 export type { NightSnapshot, NightTransition } from './night/night-controller.js';
 export type { StreamedFrame } from './stream/frame-stream.js';
 export type { PixelFormat } from './capture/frame.js';
+export { tokenMatches } from './token.js';

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import type { Logger, Picam } from '../core/index.js';
+import { PicamError, tokenMatches, type Logger, type Picam } from '../core/index.js';
 import { CameraService } from '../gen/picam/v1/camera_pb.js';
 import { cameraHandlers } from './camera-service.js';
 import { addReflection } from './reflection.js';
@@ -20,7 +20,7 @@ export interface GrpcServer {
   shutdown(): Promise<void>;
 }
 
-export async function startGrpcServer(core: Picam, host: string, port: number, logger: Logger): Promise<GrpcServer> {
+export async function startGrpcServer(core: Picam, host: string, port: number, logger: Logger, token = ''): Promise<GrpcServer> {
   const server = new grpc.Server({
     'grpc.max_send_message_length': MAX_SEND_BYTES,
     'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
@@ -29,8 +29,15 @@ export async function startGrpcServer(core: Picam, host: string, port: number, l
   });
   server.addService(
     serviceDefinition(CameraService),
-    serviceImplementation(CameraService, cameraHandlers(core), (error, method) =>
-      logger.error({ err: error, method }, 'internal error in gRPC handler'),
+    serviceImplementation(
+      CameraService,
+      cameraHandlers(core),
+      (error, method) => logger.error({ err: error, method }, 'internal error in gRPC handler'),
+      (metadata) => {
+        const header = metadata.get('authorization')[0];
+        const presented = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+        if (!tokenMatches(token, presented)) throw new PicamError('UNAUTHENTICATED', 'send metadata "authorization: Bearer <network.token>"');
+      },
     ),
   );
   const health = new HealthImplementation({ '': 'NOT_SERVING', [CameraService.typeName]: 'NOT_SERVING' });

@@ -56,6 +56,8 @@ export function serviceImplementation<T extends GenServiceMethods>(
   service: GenService<T>,
   handlers: ServiceHandlers<T>,
   onInternalError: (error: unknown, method: string) => void,
+  /** Throws (e.g. UNAUTHENTICATED) to refuse a call before its handler runs. */
+  authorize: (metadata: grpc.Metadata) => void = () => undefined,
 ): grpc.UntypedServiceImplementation {
   const implementation: grpc.UntypedServiceImplementation = {};
   const fail = (error: unknown, method: string): grpc.ServiceError => {
@@ -67,7 +69,10 @@ export function serviceImplementation<T extends GenServiceMethods>(
     const handler = handlers[method.localName as keyof T] as unknown as (...args: unknown[]) => Promise<unknown>;
     if (method.methodKind === 'unary') {
       implementation[method.localName] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        handler(call.request, call.metadata).then(
+        Promise.resolve()
+          .then(() => authorize(call.metadata))
+          .then(() => handler(call.request, call.metadata))
+          .then(
           (response) => callback(null, create(method.output, response as MessageInitShape<DescMessage>)),
           (error: unknown) => callback(fail(error, method.name)),
         );
@@ -94,7 +99,10 @@ export function serviceImplementation<T extends GenServiceMethods>(
               abort.signal.addEventListener('abort', done);
             }),
         };
-        handler(call.request, stream).then(
+        Promise.resolve()
+          .then(() => authorize(call.metadata))
+          .then(() => handler(call.request, stream))
+          .then(
           () => {
             if (!abort.signal.aborted) call.end();
           },

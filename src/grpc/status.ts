@@ -9,6 +9,7 @@ const STATUS: Record<ErrorCode, grpc.status> = {
   RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
   UNAVAILABLE: grpc.status.UNAVAILABLE,
   BUSY: grpc.status.RESOURCE_EXHAUSTED,
+  UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
   INTERNAL: grpc.status.INTERNAL,
 };
 

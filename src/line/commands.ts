@@ -3,7 +3,7 @@ import { PicamError } from '../core/index.js';
 import { errLine, LINE_CODE } from './reply-codes.js';
 
 export const HELP =
-  'OK commands: SNAP|SAVE [wait] [before=S] [after=S] [formats=jpg,png,npy,mp4] [reason=TEXT] [label=TEXT] [stack=on|off]; STATUS; NIGHT; HELP; QUIT';
+  'OK commands: SNAP|SAVE [wait] [before=S] [after=S] [formats=jpg,png,npy,mp4] [reason=TEXT] [label=TEXT] [stack=on|off]; STATUS; NIGHT; AUTH <token>; HELP; QUIT';
 
 /** What a command asks of the connection besides its reply. */
 export interface CommandResult {

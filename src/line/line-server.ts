@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { Config, Logger, Picam } from '../core/index.js';
+import { tokenMatches, type Config, type Logger, type Picam } from '../core/index.js';
 import { runCommand } from './commands.js';
 import { errLine } from './reply-codes.js';
 
@@ -8,7 +8,10 @@ export interface LineServer {
   close(): Promise<void>;
 }
 
-type Limits = Pick<Config['network'], 'idle_timeout_s' | 'reply_linger_s' | 'max_line_bytes' | 'max_connections' | 'max_triggers_per_s'>;
+type Limits = Pick<Config['network'], 'idle_timeout_s' | 'reply_linger_s' | 'max_line_bytes' | 'max_connections' | 'max_triggers_per_s' | 'token'>;
+
+/** Wrong AUTH lines a connection may send before it is closed. */
+const MAX_AUTH_FAILURES = 3;
 
 /**
  * The line protocol on TCP (default 9999): one command per line, one reply
@@ -38,6 +41,8 @@ export async function startLineServer(core: Picam, host: string, port: number, l
     let discarding = false;
     // Token bucket: a burst of max_triggers_per_s, refilled at that rate.
     let tokens = limits.max_triggers_per_s;
+    let authenticated = limits.token === '';
+    let authFailures = 0;
     let refilled = performance.now();
     const allowTrigger = (): boolean => {
       const now = performance.now();
@@ -67,6 +72,20 @@ export async function startLineServer(core: Picam, host: string, port: number, l
       if (line.trim() !== '') enqueue(line);
       else finishIfDone();
     };
+    /** With network.token set, nothing but AUTH is answered until the token was sent. */
+    const authenticate = (line: string): { reply: string; close?: boolean } | undefined => {
+      const [word = '', presented] = line.trim().split(/\s+/, 2);
+      if (word.toUpperCase() !== 'AUTH') {
+        return authenticated ? undefined : { reply: errLine('UNAUTHENTICATED', 'send AUTH <token> first') };
+      }
+      if (limits.token === '') return { reply: 'OK authentication is off' };
+      if (tokenMatches(limits.token, presented)) {
+        authenticated = true;
+        return { reply: 'OK authenticated' };
+      }
+      authFailures++;
+      return { reply: errLine('UNAUTHENTICATED', 'wrong token'), close: authFailures >= MAX_AUTH_FAILURES };
+    };
     const finishIfDone = (): void => {
       if (pending > 0) return;
       if (ended || closing) hangUp(socket);
@@ -75,7 +94,8 @@ export async function startLineServer(core: Picam, host: string, port: number, l
     const enqueue = (line: string): void => {
       pending++;
       queue = queue.then(async () => {
-        const result = await runCommand(core, line, allowTrigger);
+        const auth = authenticate(line);
+        const result = auth ?? (await runCommand(core, line, allowTrigger));
         if (!socket.writable) return;
         socket.write(result.reply + '\n');
         if (result.close) ended = true;

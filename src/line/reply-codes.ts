@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../core/index.js';
 
 /** The closed list of `ERR <CODE>` words; extend it here and nowhere else. */
-export const LINE_ERROR_CODES = ['UNKNOWN_COMMAND', 'BAD_ARGUMENT', 'NOT_FOUND', 'BUSY', 'UNAVAILABLE', 'RESOURCE_EXHAUSTED', 'INTERNAL'] as const;
+export const LINE_ERROR_CODES = ['UNKNOWN_COMMAND', 'BAD_ARGUMENT', 'NOT_FOUND', 'BUSY', 'UNAVAILABLE', 'RESOURCE_EXHAUSTED', 'UNAUTHENTICATED', 'INTERNAL'] as const;
 export type LineErrorCode = (typeof LINE_ERROR_CODES)[number];
 
 /** The one mapping from core error codes to line protocol codes. */
@@ -12,6 +12,7 @@ export const LINE_CODE: Record<ErrorCode, LineErrorCode> = {
   RESOURCE_EXHAUSTED: 'RESOURCE_EXHAUSTED',
   UNAVAILABLE: 'UNAVAILABLE',
   BUSY: 'BUSY',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
   INTERNAL: 'INTERNAL',
 };
 

@@ -14,7 +14,7 @@ import {
   type TriggerResponse,
   type WatchEventsResponse,
 } from '../../../src/gen/picam/v1/camera_pb.js';
-import { createClient, type PromiseClient } from './promise-client.js';
+import { createClient, type ClientOptions, type PromiseClient } from './promise-client.js';
 
 type Methods = typeof CameraService extends { method: infer M } ? { [K in keyof M]: M[K] } : never;
 
@@ -61,8 +61,8 @@ const PIXEL_FORMATS = { rgb24: PixelFormat.RGB24, gray8: PixelFormat.GRAY8, yuv4
 export class PicamClient {
   readonly raw: PromiseClient<Methods>;
 
-  constructor(address = 'localhost:50051') {
-    this.raw = createClient(CameraService, address) as unknown as PromiseClient<Methods>;
+  constructor(address = 'localhost:50051', options: ClientOptions = {}) {
+    this.raw = createClient(CameraService, address, options) as unknown as PromiseClient<Methods>;
   }
 
   close(): void {

@@ -20,7 +20,12 @@ export type PromiseClient<T extends GenServiceMethods> = {
  * unary calls return promises (with a deadline), server streams are async
  * iterables with cancel(). Errors are grpc-js ServiceErrors with `code`.
  */
-export function createClient<T extends GenServiceMethods>(service: GenService<T>, address: string): PromiseClient<T> {
+export interface ClientOptions {
+  /** picam's network.token, sent as `authorization: Bearer <token>` on every call. */
+  token?: string;
+}
+
+export function createClient<T extends GenServiceMethods>(service: GenService<T>, address: string, options: ClientOptions = {}): PromiseClient<T> {
   const Constructor = grpc.makeGenericClientConstructor(serviceDefinition(service), service.typeName);
   const client = new Constructor(address, grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
@@ -28,18 +33,23 @@ export function createClient<T extends GenServiceMethods>(service: GenService<T>
     'grpc.keepalive_timeout_ms': 10_000,
   }) as unknown as Record<string, (...args: unknown[]) => unknown> & grpc.Client;
   const out: Record<string, unknown> = { close: () => client.close() };
+  const metadata = (): grpc.Metadata => {
+    const m = new grpc.Metadata();
+    if (options.token) m.set('authorization', `Bearer ${options.token}`);
+    return m;
+  };
   for (const method of service.methods) {
     const call = client[method.localName]!.bind(client);
     if (method.methodKind === 'unary') {
-      out[method.localName] = (request: MessageInitShape<DescMessage>, options: { deadlineMs?: number } = {}) =>
+      out[method.localName] = (request: MessageInitShape<DescMessage>, callOptions: { deadlineMs?: number } = {}) =>
         new Promise((resolve, reject) => {
-          call(create(method.input, request), { deadline: Date.now() + (options.deadlineMs ?? 20000) }, (error: grpc.ServiceError | null, response: unknown) =>
+          call(create(method.input, request), metadata(), { deadline: Date.now() + (callOptions.deadlineMs ?? 20000) }, (error: grpc.ServiceError | null, response: unknown) =>
             error ? reject(error) : resolve(response),
           );
         });
     } else {
       out[method.localName] = (request: MessageInitShape<DescMessage>) => {
-        const stream = call(create(method.input, request)) as grpc.ClientReadableStream<unknown>;
+        const stream = call(create(method.input, request), metadata()) as grpc.ClientReadableStream<unknown>;
         return { stream, cancel: () => stream.cancel() };
       };
     }

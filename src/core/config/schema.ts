@@ -137,6 +137,12 @@ const network = z.preprocess(
         .max(1000)
         .default(5)
         .describe('Triggers one line connection may send per second (a burst of as many is allowed); more get `ERR BUSY`.'),
+      token: z
+        .string()
+        .default('')
+        .describe(
+          'Shared secret; empty = off. When set, CameraService calls need gRPC metadata `authorization: Bearer <token>` (else UNAUTHENTICATED; health and reflection stay open) and a line connection must start with `AUTH <token>`. Never logged.',
+        ),
     })
     .describe('Listening addresses and line protocol limits.'),
 );

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { PicamClient } from '../../clients/ts/src/index.js';
+import { Health, HealthCheckResponse_ServingStatus } from '../../src/gen/grpc/health/v1/health_pb.js';
+import { createClient, grpcError } from '../helpers/grpc-client.js';
+import { startService, type Service } from '../helpers/service.js';
+import { LineClient, netcat } from '../helpers/sockets.js';
+
+const TOKEN = 's3cret-token';
+
+describe('shared-secret token (network.token)', () => {
+  let service: Service;
+
+  before(async () => {
+    service = await startService({ network: { token: TOKEN } });
+  });
+
+  after(async () => {
+    assert.equal(await service.stop(), 0);
+  });
+
+  it('gRPC: CameraService needs "authorization: Bearer <token>"; health stays open', async () => {
+    const anonymous = new PicamClient(service.grpcAddress);
+    const wrong = new PicamClient(service.grpcAddress, { token: 'guess' });
+    const right = new PicamClient(service.grpcAddress, { token: TOKEN });
+    const health = createClient(Health, service.grpcAddress);
+    try {
+      assert.equal((await grpcError(anonymous.status())).code, grpc.status.UNAUTHENTICATED);
+      assert.equal((await grpcError(wrong.trigger())).code, grpc.status.UNAUTHENTICATED);
+      const stream = anonymous.frames({ encoding: 'metadata' });
+      assert.equal((await grpcError(stream.next())).code, grpc.status.UNAUTHENTICATED, 'streams too');
+      assert.equal((await right.status()).serving, true);
+      assert.equal((await health.check({ service: '' })).status, HealthCheckResponse_ServingStatus.SERVING);
+    } finally {
+      [anonymous, wrong, right].forEach((c) => c.close());
+      health.close();
+    }
+  });
+
+  it('line: nothing but AUTH is answered until the token is sent; three wrong tokens close the connection', async () => {
+    const client = await LineClient.connect(service.linePort);
+    try {
+      assert.equal(await client.command('SNAP'), 'ERR UNAUTHENTICATED send AUTH <token> first');
+      assert.equal(await client.command(`AUTH ${TOKEN}`), 'OK authenticated');
+      assert.match(await client.command('STATUS'), /^OK source=/);
+    } finally {
+      client.destroy();
+    }
+    const piped = await netcat(service.linePort, `AUTH ${TOKEN}\nSNAP\n`);
+    assert.match(piped.stdout, /^OK authenticated\nOK \S+ \//);
+    const guesser = await LineClient.connect(service.linePort);
+    for (let i = 0; i < 3; i++) assert.equal(await guesser.command(`AUTH nope${i}`), 'ERR UNAUTHENTICATED wrong token');
+    await guesser.closed;
+  });
+
+  it('never logs the token', () => {
+    assert.ok(service.logs.length > 0);
+    assert.ok(!JSON.stringify(service.logs).includes(TOKEN));
+  });
+});
