@@ -1029,9 +1029,11 @@ type CameraConfig struct {
 	// Day exposure time in microseconds; 0 = automatic.
 	ExposureUs *uint32 `protobuf:"varint,14,opt,name=exposure_us,json=exposureUs,proto3,oneof" json:"exposure_us,omitempty"`
 	// Day analogue gain; 0 = automatic.
-	Gain          *float64 `protobuf:"fixed64,15,opt,name=gain,proto3,oneof" json:"gain,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Gain *float64 `protobuf:"fixed64,15,opt,name=gain,proto3,oneof" json:"gain,omitempty"`
+	// Longest wait before restarting a camera tool that exited or stalled.
+	RestartBackoffMaxS *float64 `protobuf:"fixed64,16,opt,name=restart_backoff_max_s,json=restartBackoffMaxS,proto3,oneof" json:"restart_backoff_max_s,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CameraConfig) Reset() {
@@ -1165,6 +1167,13 @@ func (x *CameraConfig) GetExposureUs() uint32 {
 func (x *CameraConfig) GetGain() float64 {
 	if x != nil && x.Gain != nil {
 		return *x.Gain
+	}
+	return 0
+}
+
+func (x *CameraConfig) GetRestartBackoffMaxS() float64 {
+	if x != nil && x.RestartBackoffMaxS != nil {
+		return *x.RestartBackoffMaxS
 	}
 	return 0
 }
@@ -1356,8 +1365,12 @@ type ExportConfig struct {
 	PngCompression *uint32 `protobuf:"varint,9,opt,name=png_compression,json=pngCompression,proto3,oneof" json:"png_compression,omitempty"`
 	// Events written at once; more triggers fail with RESOURCE_EXHAUSTED.
 	MaxPendingEvents *uint32 `protobuf:"varint,10,opt,name=max_pending_events,json=maxPendingEvents,proto3,oneof" json:"max_pending_events,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Disk budget for all events in bytes; the oldest finished ones are deleted past it. 0 = no limit.
+	MaxBytes *uint64 `protobuf:"varint,11,opt,name=max_bytes,json=maxBytes,proto3,oneof" json:"max_bytes,omitempty"`
+	// Events older than this many days are deleted. 0 = keep forever.
+	MaxAgeDays    *float64 `protobuf:"fixed64,12,opt,name=max_age_days,json=maxAgeDays,proto3,oneof" json:"max_age_days,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExportConfig) Reset() {
@@ -1460,6 +1473,20 @@ func (x *ExportConfig) GetMaxPendingEvents() uint32 {
 	return 0
 }
 
+func (x *ExportConfig) GetMaxBytes() uint64 {
+	if x != nil && x.MaxBytes != nil {
+		return *x.MaxBytes
+	}
+	return 0
+}
+
+func (x *ExportConfig) GetMaxAgeDays() float64 {
+	if x != nil && x.MaxAgeDays != nil {
+		return *x.MaxAgeDays
+	}
+	return 0
+}
+
 // NetworkConfig sets listening addresses and line protocol limits.
 type NetworkConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1479,8 +1506,10 @@ type NetworkConfig struct {
 	MaxConnections *uint32 `protobuf:"varint,7,opt,name=max_connections,json=maxConnections,proto3,oneof" json:"max_connections,omitempty"`
 	// Triggers one line connection may send per second.
 	MaxTriggersPerS *float64 `protobuf:"fixed64,8,opt,name=max_triggers_per_s,json=maxTriggersPerS,proto3,oneof" json:"max_triggers_per_s,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Shared secret for gRPC (authorization: Bearer) and the line port (AUTH); empty = off.
+	Token         *string `protobuf:"bytes,9,opt,name=token,proto3,oneof" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *NetworkConfig) Reset() {
@@ -1567,6 +1596,13 @@ func (x *NetworkConfig) GetMaxTriggersPerS() float64 {
 		return *x.MaxTriggersPerS
 	}
 	return 0
+}
+
+func (x *NetworkConfig) GetToken() string {
+	if x != nil && x.Token != nil {
+		return *x.Token
+	}
+	return ""
 }
 
 // LoggingConfig sets log output.
@@ -3064,7 +3100,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x05night\x18\x03 \x01(\v2\x15.picam.v1.NightConfigR\x05night\x12.\n" +
 	"\x06export\x18\x04 \x01(\v2\x16.picam.v1.ExportConfigR\x06export\x121\n" +
 	"\anetwork\x18\x05 \x01(\v2\x17.picam.v1.NetworkConfigR\anetwork\x121\n" +
-	"\alogging\x18\x06 \x01(\v2\x17.picam.v1.LoggingConfigR\alogging\"\xa1\x05\n" +
+	"\alogging\x18\x06 \x01(\v2\x17.picam.v1.LoggingConfigR\alogging\"\xf3\x05\n" +
 	"\fCameraConfig\x12\x1b\n" +
 	"\x06source\x18\x01 \x01(\tH\x00R\x06source\x88\x01\x01\x12\x19\n" +
 	"\x05width\x18\x02 \x01(\rH\x01R\x05width\x88\x01\x01\x12\x1b\n" +
@@ -3084,7 +3120,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\brotation\x18\r \x01(\rH\fR\brotation\x88\x01\x01\x12$\n" +
 	"\vexposure_us\x18\x0e \x01(\rH\rR\n" +
 	"exposureUs\x88\x01\x01\x12\x17\n" +
-	"\x04gain\x18\x0f \x01(\x01H\x0eR\x04gain\x88\x01\x01B\t\n" +
+	"\x04gain\x18\x0f \x01(\x01H\x0eR\x04gain\x88\x01\x01\x126\n" +
+	"\x15restart_backoff_max_s\x18\x10 \x01(\x01H\x0fR\x12restartBackoffMaxS\x88\x01\x01B\t\n" +
 	"\a_sourceB\b\n" +
 	"\x06_widthB\t\n" +
 	"\a_heightB\f\n" +
@@ -3100,7 +3137,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x06_vflipB\v\n" +
 	"\t_rotationB\x0e\n" +
 	"\f_exposure_usB\a\n" +
-	"\x05_gain\"\x8f\x01\n" +
+	"\x05_gainB\x18\n" +
+	"\x16_restart_backoff_max_s\"\x8f\x01\n" +
 	"\n" +
 	"RingConfig\x12\x1b\n" +
 	"\x06frames\x18\x01 \x01(\rH\x00R\x06frames\x88\x01\x01\x12\x1d\n" +
@@ -3126,7 +3164,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x10_min_dark_framesB\a\n" +
 	"\x05_modeB\x0e\n" +
 	"\f_exposure_usB\a\n" +
-	"\x05_gain\"\xce\x04\n" +
+	"\x05_gain\"\xb6\x05\n" +
 	"\fExportConfig\x12\x1e\n" +
 	"\bbase_dir\x18\x01 \x01(\tH\x00R\abaseDir\x88\x01\x01\x12\x18\n" +
 	"\aformats\x18\x02 \x03(\tR\aformats\x12'\n" +
@@ -3140,7 +3178,11 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x10shutdown_grace_s\x18\b \x01(\x01H\x06R\x0eshutdownGraceS\x88\x01\x01\x12,\n" +
 	"\x0fpng_compression\x18\t \x01(\rH\aR\x0epngCompression\x88\x01\x01\x121\n" +
 	"\x12max_pending_events\x18\n" +
-	" \x01(\rH\bR\x10maxPendingEvents\x88\x01\x01B\v\n" +
+	" \x01(\rH\bR\x10maxPendingEvents\x88\x01\x01\x12 \n" +
+	"\tmax_bytes\x18\v \x01(\x04H\tR\bmaxBytes\x88\x01\x01\x12%\n" +
+	"\fmax_age_days\x18\f \x01(\x01H\n" +
+	"R\n" +
+	"maxAgeDays\x88\x01\x01B\v\n" +
 	"\t_base_dirB\x10\n" +
 	"\x0e_save_before_sB\x0f\n" +
 	"\r_save_after_sB\x14\n" +
@@ -3149,7 +3191,10 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\r_jpeg_qualityB\x13\n" +
 	"\x11_shutdown_grace_sB\x12\n" +
 	"\x10_png_compressionB\x15\n" +
-	"\x13_max_pending_events\"\xc8\x03\n" +
+	"\x13_max_pending_eventsB\f\n" +
+	"\n" +
+	"_max_bytesB\x0f\n" +
+	"\r_max_age_days\"\xed\x03\n" +
 	"\rNetworkConfig\x12\x17\n" +
 	"\x04host\x18\x01 \x01(\tH\x00R\x04host\x88\x01\x01\x12\x17\n" +
 	"\x04port\x18\x02 \x01(\rH\x01R\x04port\x88\x01\x01\x12 \n" +
@@ -3158,7 +3203,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x0ereply_linger_s\x18\x05 \x01(\x01H\x04R\freplyLingerS\x88\x01\x01\x12)\n" +
 	"\x0emax_line_bytes\x18\x06 \x01(\rH\x05R\fmaxLineBytes\x88\x01\x01\x12,\n" +
 	"\x0fmax_connections\x18\a \x01(\rH\x06R\x0emaxConnections\x88\x01\x01\x120\n" +
-	"\x12max_triggers_per_s\x18\b \x01(\x01H\aR\x0fmaxTriggersPerS\x88\x01\x01B\a\n" +
+	"\x12max_triggers_per_s\x18\b \x01(\x01H\aR\x0fmaxTriggersPerS\x88\x01\x01\x12\x19\n" +
+	"\x05token\x18\t \x01(\tH\bR\x05token\x88\x01\x01B\a\n" +
 	"\x05_hostB\a\n" +
 	"\x05_portB\f\n" +
 	"\n" +
@@ -3167,7 +3213,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x0f_reply_linger_sB\x11\n" +
 	"\x0f_max_line_bytesB\x12\n" +
 	"\x10_max_connectionsB\x15\n" +
-	"\x13_max_triggers_per_s\"4\n" +
+	"\x13_max_triggers_per_sB\b\n" +
+	"\x06_token\"4\n" +
 	"\rLoggingConfig\x12\x19\n" +
 	"\x05level\x18\x01 \x01(\tH\x00R\x05level\x88\x01\x01B\b\n" +
 	"\x06_level\"\xb8\x01\n" +

@@ -188,7 +188,7 @@ class Config(_message.Message):
     def __init__(self, camera: _Optional[_Union[CameraConfig, _Mapping]] = ..., ring: _Optional[_Union[RingConfig, _Mapping]] = ..., night: _Optional[_Union[NightConfig, _Mapping]] = ..., export: _Optional[_Union[ExportConfig, _Mapping]] = ..., network: _Optional[_Union[NetworkConfig, _Mapping]] = ..., logging: _Optional[_Union[LoggingConfig, _Mapping]] = ...) -> None: ...
 
 class CameraConfig(_message.Message):
-    __slots__ = ("source", "width", "height", "framerate", "codec", "video_mode", "synthetic_cycle_frames", "device", "file", "index", "hflip", "vflip", "rotation", "exposure_us", "gain")
+    __slots__ = ("source", "width", "height", "framerate", "codec", "video_mode", "synthetic_cycle_frames", "device", "file", "index", "hflip", "vflip", "rotation", "exposure_us", "gain", "restart_backoff_max_s")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     WIDTH_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -204,6 +204,7 @@ class CameraConfig(_message.Message):
     ROTATION_FIELD_NUMBER: _ClassVar[int]
     EXPOSURE_US_FIELD_NUMBER: _ClassVar[int]
     GAIN_FIELD_NUMBER: _ClassVar[int]
+    RESTART_BACKOFF_MAX_S_FIELD_NUMBER: _ClassVar[int]
     source: str
     width: int
     height: int
@@ -219,7 +220,8 @@ class CameraConfig(_message.Message):
     rotation: int
     exposure_us: int
     gain: float
-    def __init__(self, source: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., framerate: _Optional[float] = ..., codec: _Optional[str] = ..., video_mode: _Optional[str] = ..., synthetic_cycle_frames: _Optional[int] = ..., device: _Optional[str] = ..., file: _Optional[str] = ..., index: _Optional[int] = ..., hflip: bool = ..., vflip: bool = ..., rotation: _Optional[int] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ...) -> None: ...
+    restart_backoff_max_s: float
+    def __init__(self, source: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., framerate: _Optional[float] = ..., codec: _Optional[str] = ..., video_mode: _Optional[str] = ..., synthetic_cycle_frames: _Optional[int] = ..., device: _Optional[str] = ..., file: _Optional[str] = ..., index: _Optional[int] = ..., hflip: bool = ..., vflip: bool = ..., rotation: _Optional[int] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ..., restart_backoff_max_s: _Optional[float] = ...) -> None: ...
 
 class RingConfig(_message.Message):
     __slots__ = ("frames", "seconds", "max_bytes")
@@ -250,7 +252,7 @@ class NightConfig(_message.Message):
     def __init__(self, enable: bool = ..., dark_threshold: _Optional[float] = ..., bright_threshold: _Optional[float] = ..., min_dark_frames: _Optional[int] = ..., mode: _Optional[str] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ...) -> None: ...
 
 class ExportConfig(_message.Message):
-    __slots__ = ("base_dir", "formats", "save_before_s", "save_after_s", "stack_dark_frames", "stack_count", "jpeg_quality", "shutdown_grace_s", "png_compression", "max_pending_events")
+    __slots__ = ("base_dir", "formats", "save_before_s", "save_after_s", "stack_dark_frames", "stack_count", "jpeg_quality", "shutdown_grace_s", "png_compression", "max_pending_events", "max_bytes", "max_age_days")
     BASE_DIR_FIELD_NUMBER: _ClassVar[int]
     FORMATS_FIELD_NUMBER: _ClassVar[int]
     SAVE_BEFORE_S_FIELD_NUMBER: _ClassVar[int]
@@ -261,6 +263,8 @@ class ExportConfig(_message.Message):
     SHUTDOWN_GRACE_S_FIELD_NUMBER: _ClassVar[int]
     PNG_COMPRESSION_FIELD_NUMBER: _ClassVar[int]
     MAX_PENDING_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_AGE_DAYS_FIELD_NUMBER: _ClassVar[int]
     base_dir: str
     formats: _containers.RepeatedScalarFieldContainer[str]
     save_before_s: float
@@ -271,10 +275,12 @@ class ExportConfig(_message.Message):
     shutdown_grace_s: float
     png_compression: int
     max_pending_events: int
-    def __init__(self, base_dir: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., save_before_s: _Optional[float] = ..., save_after_s: _Optional[float] = ..., stack_dark_frames: bool = ..., stack_count: _Optional[int] = ..., jpeg_quality: _Optional[int] = ..., shutdown_grace_s: _Optional[float] = ..., png_compression: _Optional[int] = ..., max_pending_events: _Optional[int] = ...) -> None: ...
+    max_bytes: int
+    max_age_days: float
+    def __init__(self, base_dir: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., save_before_s: _Optional[float] = ..., save_after_s: _Optional[float] = ..., stack_dark_frames: bool = ..., stack_count: _Optional[int] = ..., jpeg_quality: _Optional[int] = ..., shutdown_grace_s: _Optional[float] = ..., png_compression: _Optional[int] = ..., max_pending_events: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_age_days: _Optional[float] = ...) -> None: ...
 
 class NetworkConfig(_message.Message):
-    __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s")
+    __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s", "token")
     HOST_FIELD_NUMBER: _ClassVar[int]
     PORT_FIELD_NUMBER: _ClassVar[int]
     GRPC_PORT_FIELD_NUMBER: _ClassVar[int]
@@ -283,6 +289,7 @@ class NetworkConfig(_message.Message):
     MAX_LINE_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_CONNECTIONS_FIELD_NUMBER: _ClassVar[int]
     MAX_TRIGGERS_PER_S_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
     host: str
     port: int
     grpc_port: int
@@ -291,7 +298,8 @@ class NetworkConfig(_message.Message):
     max_line_bytes: int
     max_connections: int
     max_triggers_per_s: float
-    def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ..., grpc_port: _Optional[int] = ..., idle_timeout_s: _Optional[float] = ..., reply_linger_s: _Optional[float] = ..., max_line_bytes: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_triggers_per_s: _Optional[float] = ...) -> None: ...
+    token: str
+    def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ..., grpc_port: _Optional[int] = ..., idle_timeout_s: _Optional[float] = ..., reply_linger_s: _Optional[float] = ..., max_line_bytes: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_triggers_per_s: _Optional[float] = ..., token: _Optional[str] = ...) -> None: ...
 
 class LoggingConfig(_message.Message):
     __slots__ = ("level",)
