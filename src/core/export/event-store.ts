@@ -135,6 +135,7 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
 
 async function folderBytes(dir: string): Promise<number> {
   let total = 0;
-  for (const name of await readdir(dir)) total += (await stat(path.join(dir, name))).size;
+  // An event being written renames temp files as we go: one may vanish between readdir and stat.
+  for (const name of await readdir(dir)) total += (await stat(path.join(dir, name)).catch(() => ({ size: 0 }))).size;
   return total;
 }
