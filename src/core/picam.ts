@@ -431,9 +431,9 @@ export class Picam {
   private async repairAndRetain(): Promise<void> {
     try {
       const repaired = await repairEvents(this.baseDir());
-      if (repaired.tempFilesRemoved > 0 || repaired.manifestsWritten.length > 0) {
+      if (repaired.tempFilesRemoved > 0 || repaired.manifestsWritten.length > 0 || repaired.manifestsCorrected.length > 0) {
         this.logger.warn(
-          { temp_files_removed: repaired.tempFilesRemoved, events_recovered: repaired.manifestsWritten },
+          { temp_files_removed: repaired.tempFilesRemoved, events_recovered: repaired.manifestsWritten, events_marked_partial: repaired.manifestsCorrected },
           'repaired events left by an unclean stop',
         );
       }

@@ -68,6 +68,28 @@ describe('disk retention and recovery after a crash', () => {
     }
   });
 
+  it('at start, a complete manifest whose files are not all there becomes partial', async () => {
+    const first = await startService({ export: { formats: ['jpg'] } });
+    const camera = cameraClient(first.grpcAddress);
+    const event = await camera.trigger({ beforeS: 0.2, afterS: 0.2, wait: true });
+    camera.close();
+    assert.equal(await first.stop({ keep: true }), 0);
+    const manifest = await readManifest(event.dir);
+    assert.equal(manifest.state, 'complete');
+    const { unlink } = await import('node:fs/promises');
+    await unlink(path.join(event.dir, manifest.frames[1]!.files[0]!));
+    const second = await startService({ export: { base_dir: first.eventsDir } });
+    try {
+      await second.waitForLog((l) => l.msg === 'repaired events left by an unclean stop');
+      const corrected = await readManifest(event.dir);
+      assert.equal(corrected.state, 'partial');
+      assert.ok(corrected.missing.some((m) => m.first_id === manifest.frames[1]!.id && /files missing/.test(m.reason)));
+    } finally {
+      assert.equal(await second.stop(), 0);
+      await first.remove();
+    }
+  });
+
   it('deletes events older than export.max_age_days at start', async () => {
     const first = await startService({});
     const old = path.join(first.eventsDir, '2020-01-01', '20200101T000000000Z-abcdef');

@@ -1,4 +1,4 @@
-import { readdir, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { eventTimeMs, isEventId } from './event-id.js';
@@ -72,22 +72,28 @@ export async function enforceRetention(baseDir: string, policy: RetentionPolicy,
 export interface RepairResult {
   tempFilesRemoved: number;
   manifestsWritten: string[];
+  /** Events whose `complete` manifest listed files that are not there: now `partial`. */
+  manifestsCorrected: string[];
 }
 
 /**
- * Start-up check after a crash: removes half-written temp files and gives a
- * folder that has none a `partial` manifest listing the frames that did make
- * it to disk, so every event folder reads back with an honest state.
+ * Start-up check after a crash: removes half-written temp files, gives a
+ * folder without a manifest a `partial` one listing the frames that did make
+ * it to disk, and turns a `complete` manifest whose files are not all there
+ * into `partial`, so every event folder reads back with an honest state.
  */
 export async function repairEvents(baseDir: string): Promise<RepairResult> {
-  const result: RepairResult = { tempFilesRemoved: 0, manifestsWritten: [] };
+  const result: RepairResult = { tempFilesRemoved: 0, manifestsWritten: [], manifestsCorrected: [] };
   for (const folder of await eventFolders(baseDir)) {
     const names = await readdir(folder.dir).catch(() => [] as string[]);
     for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.tmp'))) {
       await unlink(path.join(folder.dir, name)).catch(() => undefined);
       result.tempFilesRemoved++;
     }
-    if (names.includes(MANIFEST_FILE)) continue;
+    if (names.includes(MANIFEST_FILE)) {
+      if (await correctManifest(folder.dir, new Set(names))) result.manifestsCorrected.push(folder.id);
+      continue;
+    }
     const frames = new Map<number, string[]>();
     for (const name of names.filter((n) => /^\d{10}_/.test(n))) {
       const id = Number(name.slice(0, 10));
@@ -114,4 +120,24 @@ export async function repairEvents(baseDir: string): Promise<RepairResult> {
     result.manifestsWritten.push(folder.id);
   }
   return result;
+}
+
+/** A `complete` manifest must match the files beside it; if files are gone, it says `partial` and which. */
+async function correctManifest(dir: string, present: Set<string>): Promise<boolean> {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+  } catch {
+    return false; // unreadable manifests are left for a person to look at
+  }
+  if (manifest.state !== 'complete' || !Array.isArray(manifest.frames)) return false;
+  const lost = manifest.frames.filter((frame) => frame.files.some((file) => !present.has(file)));
+  if (lost.length === 0) return false;
+  manifest.state = 'partial';
+  manifest.missing = [
+    ...(manifest.missing ?? []),
+    ...lost.map((frame) => ({ first_id: frame.id, last_id: frame.id, reason: 'files missing from the folder at start-up' })),
+  ];
+  await writeFileAtomic(path.join(dir, MANIFEST_FILE), [Buffer.from(JSON.stringify(manifest, null, 2) + '\n')]);
+  return true;
 }
