@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, loadConfig, Picam, PicamError, type Logger } from './core/index.js';
@@ -51,10 +52,24 @@ async function main(): Promise<number> {
     throw error;
   }
   const { host } = config.network;
-  const grpcServer = await startGrpcServer(core, host, config.network.grpc_port, logger, config.network.token);
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  if (config.network.tls_cert !== '') {
+    const folder = path.dirname(loaded.file ?? path.resolve(configPath));
+    try {
+      tls = {
+        cert: await readFile(path.resolve(folder, config.network.tls_cert)),
+        key: await readFile(path.resolve(folder, config.network.tls_key)),
+      };
+    } catch (error) {
+      process.stderr.write(`picam: network.tls_cert/tls_key: cannot read: ${(error as Error).message}\n`);
+      await core.stop();
+      return 2;
+    }
+  }
+  const grpcServer = await startGrpcServer(core, host, config.network.grpc_port, logger, { token: config.network.token, tls });
   const lineServer = await startLineServer(core, host, config.network.port, config.network, logger);
   logger.info(
-    { host, grpc_port: grpcServer.port, line_port: lineServer.port, token: config.network.token === '' ? 'off' : 'required' },
+    { host, grpc_port: grpcServer.port, line_port: lineServer.port, token: config.network.token === '' ? 'off' : 'required', grpc_tls: tls !== undefined },
     `listening: gRPC on ${host}:${grpcServer.port}, line protocol on ${host}:${lineServer.port}`,
   );
   return waitForSignal(logger, async () => {

@@ -20,7 +20,15 @@ export interface GrpcServer {
   shutdown(): Promise<void>;
 }
 
-export async function startGrpcServer(core: Picam, host: string, port: number, logger: Logger, token = ''): Promise<GrpcServer> {
+export interface GrpcSecurity {
+  /** network.token; empty = off. */
+  token: string;
+  /** PEM certificate chain and key for TLS; undefined = plaintext. */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
+}
+
+export async function startGrpcServer(core: Picam, host: string, port: number, logger: Logger, security: GrpcSecurity = { token: '' }): Promise<GrpcServer> {
+  const { token } = security;
   const server = new grpc.Server({
     'grpc.max_send_message_length': MAX_SEND_BYTES,
     'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
@@ -51,7 +59,10 @@ export async function startGrpcServer(core: Picam, host: string, port: number, l
   health.addToServer(server);
   addReflection(server);
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) =>
+    const credentials = security.tls
+      ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: security.tls.cert, private_key: security.tls.key }], false)
+      : grpc.ServerCredentials.createInsecure();
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (error, actual) =>
       error ? reject(error) : resolve(actual),
     );
   });

@@ -59,3 +59,35 @@ describe('shared-secret token (network.token)', () => {
     assert.ok(!JSON.stringify(service.logs).includes(TOKEN));
   });
 });
+
+describe('gRPC over TLS (network.tls_cert / tls_key)', () => {
+  it('serves TLS clients that trust the certificate and refuses plaintext ones', async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { execFileSync } = await import('node:child_process');
+    const dir = await mkdtemp(path.join(tmpdir(), 'picam-tls-'));
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const service = await startService({ network: { tls_cert: cert, tls_key: key } });
+    const secure = new PicamClient(service.grpcAddress.replace('127.0.0.1', 'localhost'), { tls: await readFile(cert) });
+    const plain = new PicamClient(service.grpcAddress);
+    try {
+      assert.equal((await secure.status()).serving, true);
+      assert.equal((await grpcError(plain.status())).code, grpc.status.UNAVAILABLE);
+      assert.ok(service.logs.some((l) => l.grpc_tls === true));
+    } finally {
+      secure.close();
+      plain.close();
+      assert.equal(await service.stop(), 0);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('needs both the certificate and the key', async () => {
+    const { parseConfig, ConfigError } = await import('../../src/core/config/load-config.js');
+    assert.throws(() => parseConfig({ network: { tls_cert: 'cert.pem' } }), (error: unknown) =>
+      error instanceof ConfigError && error.issues[0]!.message === 'network.tls_key: expected both network.tls_cert and network.tls_key, or neither');
+  });
+});

@@ -23,11 +23,15 @@ export type PromiseClient<T extends GenServiceMethods> = {
 export interface ClientOptions {
   /** picam's network.token, sent as `authorization: Bearer <token>` on every call. */
   token?: string;
+  /** Connect over TLS, trusting this PEM certificate (or the system's CAs when `true`). */
+  tls?: Buffer | true;
 }
 
 export function createClient<T extends GenServiceMethods>(service: GenService<T>, address: string, options: ClientOptions = {}): PromiseClient<T> {
   const Constructor = grpc.makeGenericClientConstructor(serviceDefinition(service), service.typeName);
-  const client = new Constructor(address, grpc.credentials.createInsecure(), {
+  const credentials =
+    options.tls === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(options.tls === true ? null : options.tls);
+  const client = new Constructor(address, credentials, {
     'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,

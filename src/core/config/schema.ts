@@ -137,6 +137,8 @@ const network = z.preprocess(
         .max(1000)
         .default(5)
         .describe('Triggers one line connection may send per second (a burst of as many is allowed); more get `ERR BUSY`.'),
+      tls_cert: z.string().default('').describe('PEM certificate chain for gRPC over TLS (with `tls_key`); empty = plaintext. Relative to the config file folder.'),
+      tls_key: z.string().default('').describe('PEM private key for `tls_cert`.'),
       token: z
         .string()
         .default('')
@@ -176,6 +178,10 @@ export const configSchema = z
     logging: logging.prefault({}),
   })
   .superRefine((config, ctx) => {
+    if ((config.network.tls_cert === '') !== (config.network.tls_key === '')) {
+      const missing = config.network.tls_cert === '' ? 'tls_cert' : 'tls_key';
+      ctx.addIssue({ code: 'custom', path: ['network', missing], message: 'expected both network.tls_cert and network.tls_key, or neither', input: '' });
+    }
     if (config.night.bright_threshold <= config.night.dark_threshold) {
       ctx.addIssue({
         code: 'custom',

@@ -1507,7 +1507,11 @@ type NetworkConfig struct {
 	// Triggers one line connection may send per second.
 	MaxTriggersPerS *float64 `protobuf:"fixed64,8,opt,name=max_triggers_per_s,json=maxTriggersPerS,proto3,oneof" json:"max_triggers_per_s,omitempty"`
 	// Shared secret for gRPC (authorization: Bearer) and the line port (AUTH); empty = off.
-	Token         *string `protobuf:"bytes,9,opt,name=token,proto3,oneof" json:"token,omitempty"`
+	Token *string `protobuf:"bytes,9,opt,name=token,proto3,oneof" json:"token,omitempty"`
+	// PEM certificate chain for gRPC over TLS; empty = plaintext.
+	TlsCert *string `protobuf:"bytes,10,opt,name=tls_cert,json=tlsCert,proto3,oneof" json:"tls_cert,omitempty"`
+	// PEM private key for tls_cert.
+	TlsKey        *string `protobuf:"bytes,11,opt,name=tls_key,json=tlsKey,proto3,oneof" json:"tls_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1601,6 +1605,20 @@ func (x *NetworkConfig) GetMaxTriggersPerS() float64 {
 func (x *NetworkConfig) GetToken() string {
 	if x != nil && x.Token != nil {
 		return *x.Token
+	}
+	return ""
+}
+
+func (x *NetworkConfig) GetTlsCert() string {
+	if x != nil && x.TlsCert != nil {
+		return *x.TlsCert
+	}
+	return ""
+}
+
+func (x *NetworkConfig) GetTlsKey() string {
+	if x != nil && x.TlsKey != nil {
+		return *x.TlsKey
 	}
 	return ""
 }
@@ -3194,7 +3212,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x13_max_pending_eventsB\f\n" +
 	"\n" +
 	"_max_bytesB\x0f\n" +
-	"\r_max_age_days\"\xed\x03\n" +
+	"\r_max_age_days\"\xc4\x04\n" +
 	"\rNetworkConfig\x12\x17\n" +
 	"\x04host\x18\x01 \x01(\tH\x00R\x04host\x88\x01\x01\x12\x17\n" +
 	"\x04port\x18\x02 \x01(\rH\x01R\x04port\x88\x01\x01\x12 \n" +
@@ -3204,7 +3222,11 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x0emax_line_bytes\x18\x06 \x01(\rH\x05R\fmaxLineBytes\x88\x01\x01\x12,\n" +
 	"\x0fmax_connections\x18\a \x01(\rH\x06R\x0emaxConnections\x88\x01\x01\x120\n" +
 	"\x12max_triggers_per_s\x18\b \x01(\x01H\aR\x0fmaxTriggersPerS\x88\x01\x01\x12\x19\n" +
-	"\x05token\x18\t \x01(\tH\bR\x05token\x88\x01\x01B\a\n" +
+	"\x05token\x18\t \x01(\tH\bR\x05token\x88\x01\x01\x12\x1e\n" +
+	"\btls_cert\x18\n" +
+	" \x01(\tH\tR\atlsCert\x88\x01\x01\x12\x1c\n" +
+	"\atls_key\x18\v \x01(\tH\n" +
+	"R\x06tlsKey\x88\x01\x01B\a\n" +
 	"\x05_hostB\a\n" +
 	"\x05_portB\f\n" +
 	"\n" +
@@ -3214,7 +3236,10 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x0f_max_line_bytesB\x12\n" +
 	"\x10_max_connectionsB\x15\n" +
 	"\x13_max_triggers_per_sB\b\n" +
-	"\x06_token\"4\n" +
+	"\x06_tokenB\v\n" +
+	"\t_tls_certB\n" +
+	"\n" +
+	"\b_tls_key\"4\n" +
 	"\rLoggingConfig\x12\x19\n" +
 	"\x05level\x18\x01 \x01(\tH\x00R\x05level\x88\x01\x01B\b\n" +
 	"\x06_level\"\xb8\x01\n" +

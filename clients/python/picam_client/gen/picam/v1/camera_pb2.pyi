@@ -280,7 +280,7 @@ class ExportConfig(_message.Message):
     def __init__(self, base_dir: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., save_before_s: _Optional[float] = ..., save_after_s: _Optional[float] = ..., stack_dark_frames: bool = ..., stack_count: _Optional[int] = ..., jpeg_quality: _Optional[int] = ..., shutdown_grace_s: _Optional[float] = ..., png_compression: _Optional[int] = ..., max_pending_events: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_age_days: _Optional[float] = ...) -> None: ...
 
 class NetworkConfig(_message.Message):
-    __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s", "token")
+    __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s", "token", "tls_cert", "tls_key")
     HOST_FIELD_NUMBER: _ClassVar[int]
     PORT_FIELD_NUMBER: _ClassVar[int]
     GRPC_PORT_FIELD_NUMBER: _ClassVar[int]
@@ -290,6 +290,8 @@ class NetworkConfig(_message.Message):
     MAX_CONNECTIONS_FIELD_NUMBER: _ClassVar[int]
     MAX_TRIGGERS_PER_S_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TLS_CERT_FIELD_NUMBER: _ClassVar[int]
+    TLS_KEY_FIELD_NUMBER: _ClassVar[int]
     host: str
     port: int
     grpc_port: int
@@ -299,7 +301,9 @@ class NetworkConfig(_message.Message):
     max_connections: int
     max_triggers_per_s: float
     token: str
-    def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ..., grpc_port: _Optional[int] = ..., idle_timeout_s: _Optional[float] = ..., reply_linger_s: _Optional[float] = ..., max_line_bytes: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_triggers_per_s: _Optional[float] = ..., token: _Optional[str] = ...) -> None: ...
+    tls_cert: str
+    tls_key: str
+    def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ..., grpc_port: _Optional[int] = ..., idle_timeout_s: _Optional[float] = ..., reply_linger_s: _Optional[float] = ..., max_line_bytes: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_triggers_per_s: _Optional[float] = ..., token: _Optional[str] = ..., tls_cert: _Optional[str] = ..., tls_key: _Optional[str] = ...) -> None: ...
 
 class LoggingConfig(_message.Message):
     __slots__ = ("level",)
