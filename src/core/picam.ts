@@ -291,6 +291,13 @@ export class Picam {
     if (fixed.length > 0) {
       throw new PicamError('FAILED_PRECONDITION', `${fixed.join(', ')}: only a restart can change this`, { field: fixed[0] });
     }
+    // Where picam writes (and retention deletes) is the file owner's choice, not a remote caller's.
+    const guarded = ['export.base_dir', 'export.allow_runtime_base_dir'].filter((p) => changed.has(p));
+    if (guarded.length > 0 && !this.config.export.allow_runtime_base_dir) {
+      throw new PicamError('FAILED_PRECONDITION', `${guarded.join(', ')}: set export.allow_runtime_base_dir in the config file to change this at run time`, {
+        field: guarded[0],
+      });
+    }
     if (validateOnly) return { config: next, appliedPaths: [], persisted: false };
     const nightBefore = JSON.stringify(this.captureSettings());
     this.config = next;

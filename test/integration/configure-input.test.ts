@@ -16,7 +16,6 @@ const BAD: Record<string, unknown> = {
   'night.mode': 'dusk',
   'night.exposure_us': 0,
   'night.gain': 100,
-  'export.base_dir': '',
   'export.formats': ['gif'],
   'export.save_before_s': -1,
   'export.save_after_s': 99999,
@@ -58,6 +57,13 @@ describe('Configure with bad input', () => {
     assert.equal((await grpcError(client.raw.configure({ updateMask: { paths: ['night.colour'] } }))).code, grpc.status.INVALID_ARGUMENT);
     assert.equal((await grpcError(client.raw.configure({ updateMask: { paths: ['nope'] } }))).code, grpc.status.INVALID_ARGUMENT);
     assert.equal((await grpcError(client.configure({ 'network.port': 1234 }))).code, grpc.status.FAILED_PRECONDITION);
+  });
+
+  it('base_dir cannot be moved at run time unless the config file allows it', async () => {
+    const error = await grpcError(client.configure({ 'export.base_dir': '/tmp/elsewhere' }));
+    assert.equal(error.code, grpc.status.FAILED_PRECONDITION);
+    assert.match(error.details, /^export\.base_dir: set export\.allow_runtime_base_dir/);
+    assert.equal((await grpcError(client.configure({ 'export.allow_runtime_base_dir': true }))).code, grpc.status.FAILED_PRECONDITION);
   });
 
   it('a base_dir deleted while running is made again by the next trigger', async () => {

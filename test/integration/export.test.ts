@@ -50,7 +50,7 @@ describe('export on trigger', () => {
   before(async () => {
     service = await startService({
       camera: { source: 'synthetic', width: 320, height: 240, framerate: 30 },
-      export: { formats: ['jpg', 'png', 'npy', 'mp4'], save_before_s: 0.5, save_after_s: 0.5, max_pending_events: 3 },
+      export: { formats: ['jpg', 'png', 'npy', 'mp4'], save_before_s: 0.5, save_after_s: 0.5, max_pending_events: 3, allow_runtime_base_dir: true },
     });
     camera = createClient(CameraService, service.grpcAddress) as unknown as Camera;
     await sleep(1200);

@@ -112,6 +112,10 @@ const exportConfig = z
       .default(0)
       .describe('Disk budget for all events; past it the oldest finished events are deleted (never one being written). 0 = no limit.'),
     max_age_days: z.number().min(0).max(36500).default(0).describe('Events older than this many days are deleted. 0 = keep forever.'),
+    allow_runtime_base_dir: z
+      .boolean()
+      .default(false)
+      .describe('Let Configure change `base_dir` while running. Off by default: a remote caller should not be able to point picam\'s writes (and retention\'s deletes) at another folder.'),
   })
   .describe('Saving frames on trigger.');
 

@@ -1368,9 +1368,11 @@ type ExportConfig struct {
 	// Disk budget for all events in bytes; the oldest finished ones are deleted past it. 0 = no limit.
 	MaxBytes *uint64 `protobuf:"varint,11,opt,name=max_bytes,json=maxBytes,proto3,oneof" json:"max_bytes,omitempty"`
 	// Events older than this many days are deleted. 0 = keep forever.
-	MaxAgeDays    *float64 `protobuf:"fixed64,12,opt,name=max_age_days,json=maxAgeDays,proto3,oneof" json:"max_age_days,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MaxAgeDays *float64 `protobuf:"fixed64,12,opt,name=max_age_days,json=maxAgeDays,proto3,oneof" json:"max_age_days,omitempty"`
+	// Let Configure change base_dir while running (off by default).
+	AllowRuntimeBaseDir *bool `protobuf:"varint,13,opt,name=allow_runtime_base_dir,json=allowRuntimeBaseDir,proto3,oneof" json:"allow_runtime_base_dir,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *ExportConfig) Reset() {
@@ -1485,6 +1487,13 @@ func (x *ExportConfig) GetMaxAgeDays() float64 {
 		return *x.MaxAgeDays
 	}
 	return 0
+}
+
+func (x *ExportConfig) GetAllowRuntimeBaseDir() bool {
+	if x != nil && x.AllowRuntimeBaseDir != nil {
+		return *x.AllowRuntimeBaseDir
+	}
+	return false
 }
 
 // NetworkConfig sets listening addresses and line protocol limits.
@@ -3182,7 +3191,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x10_min_dark_framesB\a\n" +
 	"\x05_modeB\x0e\n" +
 	"\f_exposure_usB\a\n" +
-	"\x05_gain\"\xb6\x05\n" +
+	"\x05_gain\"\x8b\x06\n" +
 	"\fExportConfig\x12\x1e\n" +
 	"\bbase_dir\x18\x01 \x01(\tH\x00R\abaseDir\x88\x01\x01\x12\x18\n" +
 	"\aformats\x18\x02 \x03(\tR\aformats\x12'\n" +
@@ -3200,7 +3209,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\tmax_bytes\x18\v \x01(\x04H\tR\bmaxBytes\x88\x01\x01\x12%\n" +
 	"\fmax_age_days\x18\f \x01(\x01H\n" +
 	"R\n" +
-	"maxAgeDays\x88\x01\x01B\v\n" +
+	"maxAgeDays\x88\x01\x01\x128\n" +
+	"\x16allow_runtime_base_dir\x18\r \x01(\bH\vR\x13allowRuntimeBaseDir\x88\x01\x01B\v\n" +
 	"\t_base_dirB\x10\n" +
 	"\x0e_save_before_sB\x0f\n" +
 	"\r_save_after_sB\x14\n" +
@@ -3212,7 +3222,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x13_max_pending_eventsB\f\n" +
 	"\n" +
 	"_max_bytesB\x0f\n" +
-	"\r_max_age_days\"\xc4\x04\n" +
+	"\r_max_age_daysB\x19\n" +
+	"\x17_allow_runtime_base_dir\"\xc4\x04\n" +
 	"\rNetworkConfig\x12\x17\n" +
 	"\x04host\x18\x01 \x01(\tH\x00R\x04host\x88\x01\x01\x12\x17\n" +
 	"\x04port\x18\x02 \x01(\rH\x01R\x04port\x88\x01\x01\x12 \n" +

@@ -252,7 +252,7 @@ class NightConfig(_message.Message):
     def __init__(self, enable: bool = ..., dark_threshold: _Optional[float] = ..., bright_threshold: _Optional[float] = ..., min_dark_frames: _Optional[int] = ..., mode: _Optional[str] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ...) -> None: ...
 
 class ExportConfig(_message.Message):
-    __slots__ = ("base_dir", "formats", "save_before_s", "save_after_s", "stack_dark_frames", "stack_count", "jpeg_quality", "shutdown_grace_s", "png_compression", "max_pending_events", "max_bytes", "max_age_days")
+    __slots__ = ("base_dir", "formats", "save_before_s", "save_after_s", "stack_dark_frames", "stack_count", "jpeg_quality", "shutdown_grace_s", "png_compression", "max_pending_events", "max_bytes", "max_age_days", "allow_runtime_base_dir")
     BASE_DIR_FIELD_NUMBER: _ClassVar[int]
     FORMATS_FIELD_NUMBER: _ClassVar[int]
     SAVE_BEFORE_S_FIELD_NUMBER: _ClassVar[int]
@@ -265,6 +265,7 @@ class ExportConfig(_message.Message):
     MAX_PENDING_EVENTS_FIELD_NUMBER: _ClassVar[int]
     MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_AGE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_RUNTIME_BASE_DIR_FIELD_NUMBER: _ClassVar[int]
     base_dir: str
     formats: _containers.RepeatedScalarFieldContainer[str]
     save_before_s: float
@@ -277,7 +278,8 @@ class ExportConfig(_message.Message):
     max_pending_events: int
     max_bytes: int
     max_age_days: float
-    def __init__(self, base_dir: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., save_before_s: _Optional[float] = ..., save_after_s: _Optional[float] = ..., stack_dark_frames: bool = ..., stack_count: _Optional[int] = ..., jpeg_quality: _Optional[int] = ..., shutdown_grace_s: _Optional[float] = ..., png_compression: _Optional[int] = ..., max_pending_events: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_age_days: _Optional[float] = ...) -> None: ...
+    allow_runtime_base_dir: bool
+    def __init__(self, base_dir: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., save_before_s: _Optional[float] = ..., save_after_s: _Optional[float] = ..., stack_dark_frames: bool = ..., stack_count: _Optional[int] = ..., jpeg_quality: _Optional[int] = ..., shutdown_grace_s: _Optional[float] = ..., png_compression: _Optional[int] = ..., max_pending_events: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_age_days: _Optional[float] = ..., allow_runtime_base_dir: bool = ...) -> None: ...
 
 class NetworkConfig(_message.Message):
     __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s", "token", "tls_cert", "tls_key")
