@@ -324,6 +324,7 @@ export class Picam {
     const ring = this.ring;
     const oldest = ring.timestampOf(ring.oldestId);
     const newest = ring.timestampOf(ring.newestId);
+    const sourceStats = this.source.stats();
     return {
       version: this.options.version,
       startMs: this.startMs,
@@ -334,8 +335,8 @@ export class Picam {
         framesCaptured: this.framesCaptured,
         framesDropped: this.framesDropped,
         framesPerSecond: this.serving ? Math.round(this.fps * 100) / 100 : 0,
-        restarts: this.source.stats().restarts,
-        lastError: this.source.stats().lastError || this.lastError,
+        restarts: sourceStats.restarts,
+        lastError: sourceStats.lastError || this.lastError,
         width: this.source.width,
         height: this.source.height,
         format: this.source.format,

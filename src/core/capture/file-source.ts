@@ -12,14 +12,9 @@ export interface FileSourceOptions extends FfmpegCameraOptions {
  */
 export function fileSource(o: FileSourceOptions): ProcessSource {
   return new ProcessSource({
+    ...o, // size, format, frame rate, day exposure, backoff
     kind: 'file',
     tool: 'ffmpeg',
-    width: o.width,
-    height: o.height,
-    format: o.format,
-    fps: o.fps,
-    dayExposure: o.dayExposure,
-    backoffMaxMs: o.backoffMaxMs,
     command: () => ({ file: 'ffmpeg', args: ffmpegFileArgs(o) }),
     applyInPlace: async () => false,
     exposureFixed: true,

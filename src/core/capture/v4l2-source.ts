@@ -16,14 +16,9 @@ export interface V4l2SourceOptions extends FfmpegCameraOptions {
  */
 export function v4l2Source(o: V4l2SourceOptions): ProcessSource {
   return new ProcessSource({
+    ...o, // size, format, frame rate, day exposure, backoff
     kind: 'v4l2',
     tool: 'ffmpeg',
-    width: o.width,
-    height: o.height,
-    format: o.format,
-    fps: o.fps,
-    dayExposure: o.dayExposure,
-    backoffMaxMs: o.backoffMaxMs,
     command: (settings) => ({ file: 'ffmpeg', args: ffmpegV4l2Args({ ...o, fps: settings.fps }) }),
     applyInPlace: async (settings, previous) => {
       if (settings.exposure !== previous.exposure) await setExposureControls(o, settings.exposure);
