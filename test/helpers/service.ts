@@ -21,6 +21,8 @@ export interface Service {
   eventsDir: string;
   grpcAddress: string;
   linePort: number;
+  /** Base URL of the HTTP server (metrics, live page, event files); empty when it is off. */
+  httpUrl: string;
   logs: LogLine[];
   /** Resolves with the first log line matching, waiting for it if needed. */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
@@ -38,7 +40,7 @@ export function testConfig(eventsDir: string, overrides: ConfigOverrides = {}): 
     camera: { source: 'synthetic', width: 320, height: 240, framerate: 30, synthetic_cycle_frames: 0 },
     ring: { frames: 120 },
     export: { base_dir: eventsDir, save_before_s: 0.5, save_after_s: 0.5, shutdown_grace_s: 5 },
-    network: { host: '127.0.0.1', port: 0, grpc_port: 0, reply_linger_s: 0.3 },
+    network: { host: '127.0.0.1', port: 0, grpc_port: 0, http_port: 0, reply_linger_s: 0.3 },
     logging: { level: 'info' },
   };
   // `ring` takes one of frames/seconds/max_bytes, so an override replaces it whole.
@@ -131,6 +133,7 @@ export async function startService(overrides: ConfigOverrides = {}, options: Sta
     eventsDir,
     grpcAddress: `127.0.0.1:${String(listening.grpc_port)}`,
     linePort: Number(listening.line_port),
+    httpUrl: typeof listening.http_port === 'number' ? `http://127.0.0.1:${String(listening.http_port)}` : '',
     logs,
     waitForLog,
     async stop(options = {}) {

@@ -12,7 +12,7 @@ export function isRuntimePath(path: string): boolean {
   return RUNTIME_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
-const SECTIONS = new Set(['camera', 'ring', 'night', 'export', 'network', 'logging']);
+const SECTIONS = new Set(['camera', 'ring', 'night', 'export', 'network', 'logging', 'mqtt']);
 
 /**
  * Applies `updates` (dotted path -> value; undefined resets to the default) to

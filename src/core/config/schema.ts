@@ -126,6 +126,9 @@ const network = z.preprocess(
       host: z.string().min(1).default('0.0.0.0').describe('Bind address for both ports; `0.0.0.0` accepts connections from the LAN, `127.0.0.1` only from this machine.'),
       port: integer(0, 65535).default(9999).describe('TCP port of the line protocol (`echo SNAP | nc host 9999`); 0 picks a free port. A bare number is accepted too.'),
       grpc_port: integer(0, 65535).default(50051).describe('TCP port of the gRPC API; 0 picks a free port.'),
+      http_port: integer(-1, 65535)
+        .default(8080)
+        .describe('TCP port of the HTTP server: Prometheus `/metrics`, `/healthz`, the live page and saved event files; 0 picks a free port, -1 turns it off.'),
       idle_timeout_s: z.number().gt(0).max(86400).default(30).describe('A line connection that sends nothing for this long is closed.'),
       reply_linger_s: z
         .number()
@@ -172,6 +175,37 @@ const logging = z.preprocess(
     .describe('Logging.'),
 );
 
+const mqtt = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Connect to an MQTT broker for fleet triggers and event/night notifications.'),
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, { message: 'expected a URL such as mqtt://broker:1883' })
+      .default('mqtt://localhost:1883')
+      .describe('Broker URL: `mqtt://host:1883`, `mqtts://host:8883` (TLS), `ws://` or `wss://`.'),
+    camera_id: z
+      .string()
+      .regex(/^[^/#+\s]*$/, { message: 'expected a name without /, #, + or spaces' })
+      .max(128)
+      .default('')
+      .describe('This camera\'s name in topics (`picam/<camera_id>/...`); empty = the host name.'),
+    topic_prefix: z
+      .string()
+      .regex(/^[^#+\s]+$/, { message: 'expected a topic without #, + or spaces' })
+      .default('picam')
+      .describe('First level of every topic.'),
+    username: z.string().default('').describe('Broker user name; empty = none.'),
+    password: z.string().default('').describe('Broker password (with `username`). Never logged.'),
+    qos: z.literal([0, 1]).default(1).describe('QoS of subscriptions and published events (0 at most once, 1 at least once).'),
+    reconnect_max_s: z
+      .number()
+      .min(1)
+      .max(3600)
+      .default(30)
+      .describe('After losing the broker, reconnects after 1 s, doubling up to this many seconds. Capture and local triggers never wait for the broker.'),
+  })
+  .describe('Fleet triggers and notifications over MQTT.');
+
 export const configSchema = z
   .strictObject({
     camera: camera.prefault({}),
@@ -180,6 +214,7 @@ export const configSchema = z
     export: exportConfig.prefault({}),
     network: network.prefault({}),
     logging: logging.prefault({}),
+    mqtt: mqtt.prefault({}),
   })
   .superRefine((config, ctx) => {
     if ((config.network.tls_cert === '') !== (config.network.tls_key === '')) {

@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file picam/v1/camera.proto.
  */
 export const file_picam_v1_camera: GenFile = /*@__PURE__*/
-  fileDesc("ChVwaWNhbS92MS9jYW1lcmEucHJvdG8SCHBpY2FtLnYxIrIBCg5UcmlnZ2VyUmVxdWVzdBIOCgZyZWFzb24YASABKAkSFQoIYmVmb3JlX3MYAiABKAFIAIgBARIUCgdhZnRlcl9zGAMgASgBSAGIAQESDwoHZm9ybWF0cxgEIAMoCRIMCgR3YWl0GAUgASgIEg0KBWxhYmVsGAYgASgJEhIKBXN0YWNrGAcgASgISAKIAQFCCwoJX2JlZm9yZV9zQgoKCF9hZnRlcl9zQggKBl9zdGFjayKeAQoPVHJpZ2dlclJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEgsKA2RpchgCIAEoCRIwCgx0cmlnZ2VyX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWZyYW1lc19iZWZvcmUYBCABKA0SIwoFc3RhdGUYBSABKA4yFC5waWNhbS52MS5FdmVudFN0YXRlIuABChNTdHJlYW1GcmFtZXNSZXF1ZXN0EiQKCGVuY29kaW5nGAEgASgOMhIucGljYW0udjEuRW5jb2RpbmcSDwoHbWF4X2ZwcxgCIAEoARINCgV3aWR0aBgDIAEoDRIOCgZoZWlnaHQYBCABKA0SFAoHcXVhbGl0eRgFIAEoDUgAiAEBEisKDHBpeGVsX2Zvcm1hdBgGIAEoDjIVLnBpY2FtLnYxLlBpeGVsRm9ybWF0EhYKCWhpc3RvcnlfcxgHIAEoAUgBiAEBQgoKCF9xdWFsaXR5QgwKCl9oaXN0b3J5X3MikQIKBUZyYW1lEhAKCGZyYW1lX2lkGAEgASgEEjAKDGNhcHR1cmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZGFya19zY29yZRgDIAEoARINCgVuaWdodBgEIAEoCBITCgtleHBvc3VyZV91cxgFIAEoDRIMCgRnYWluGAYgASgBEg0KBXdpZHRoGAcgASgNEg4KBmhlaWdodBgIIAEoDRIkCghlbmNvZGluZxgJIAEoDjISLnBpY2FtLnYxLkVuY29kaW5nEisKDHBpeGVsX2Zvcm1hdBgKIAEoDjIVLnBpY2FtLnYxLlBpeGVsRm9ybWF0EgwKBGRhdGEYCyABKAwiRwoUU3RyZWFtRnJhbWVzUmVzcG9uc2USHgoFZnJhbWUYASABKAsyDy5waWNhbS52MS5GcmFtZRIPCgdkcm9wcGVkGAIgASgNIhYKFEdldE5pZ2h0U3RhdGVSZXF1ZXN0IvcCChVHZXROaWdodFN0YXRlUmVzcG9uc2USDQoFbmlnaHQYASABKAgSDwoHZW5hYmxlZBgCIAEoCBISCgpkYXJrX3Njb3JlGAMgASgBEhgKEG5vcm1hbGl6ZWRfc2NvcmUYBCABKAESFgoOZGFya190aHJlc2hvbGQYBSABKAESGAoQYnJpZ2h0X3RocmVzaG9sZBgGIAEoARIXCg9taW5fZGFya19mcmFtZXMYByABKA0SEwoLZGFya19mcmFtZXMYCCABKA0SFQoNYnJpZ2h0X2ZyYW1lcxgJIAEoDRITCgtleHBvc3VyZV91cxgKIAEoDRIMCgRnYWluGAsgASgBEgwKBG1vZGUYDCABKAkSOAoUbGFzdF90cmFuc2l0aW9uX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3RyYW5zaXRpb25zGA4gASgEEhkKEWZyYW1lc19wZXJfc2Vjb25kGA8gASgBIvYBCgZDb25maWcSJgoGY2FtZXJhGAEgASgLMhYucGljYW0udjEuQ2FtZXJhQ29uZmlnEiIKBHJpbmcYAiABKAsyFC5waWNhbS52MS5SaW5nQ29uZmlnEiQKBW5pZ2h0GAMgASgLMhUucGljYW0udjEuTmlnaHRDb25maWcSJgoGZXhwb3J0GAQgASgLMhYucGljYW0udjEuRXhwb3J0Q29uZmlnEigKB25ldHdvcmsYBSABKAsyFy5waWNhbS52MS5OZXR3b3JrQ29uZmlnEigKB2xvZ2dpbmcYBiABKAsyFy5waWNhbS52MS5Mb2dnaW5nQ29uZmlnItYECgxDYW1lcmFDb25maWcSEwoGc291cmNlGAEgASgJSACIAQESEgoFd2lkdGgYAiABKA1IAYgBARITCgZoZWlnaHQYAyABKA1IAogBARIWCglmcmFtZXJhdGUYBCABKAFIA4gBARISCgVjb2RlYxgFIAEoCUgEiAEBEhcKCnZpZGVvX21vZGUYBiABKAlIBYgBARIjChZzeW50aGV0aWNfY3ljbGVfZnJhbWVzGAcgASgNSAaIAQESEwoGZGV2aWNlGAggASgJSAeIAQESEQoEZmlsZRgJIAEoCUgIiAEBEhIKBWluZGV4GAogASgNSAmIAQESEgoFaGZsaXAYCyABKAhICogBARISCgV2ZmxpcBgMIAEoCEgLiAEBEhUKCHJvdGF0aW9uGA0gASgNSAyIAQESGAoLZXhwb3N1cmVfdXMYDiABKA1IDYgBARIRCgRnYWluGA8gASgBSA6IAQESIgoVcmVzdGFydF9iYWNrb2ZmX21heF9zGBAgASgBSA+IAQFCCQoHX3NvdXJjZUIICgZfd2lkdGhCCQoHX2hlaWdodEIMCgpfZnJhbWVyYXRlQggKBl9jb2RlY0INCgtfdmlkZW9fbW9kZUIZChdfc3ludGhldGljX2N5Y2xlX2ZyYW1lc0IJCgdfZGV2aWNlQgcKBV9maWxlQggKBl9pbmRleEIICgZfaGZsaXBCCAoGX3ZmbGlwQgsKCV9yb3RhdGlvbkIOCgxfZXhwb3N1cmVfdXNCBwoFX2dhaW5CGAoWX3Jlc3RhcnRfYmFja29mZl9tYXhfcyJ0CgpSaW5nQ29uZmlnEhMKBmZyYW1lcxgBIAEoDUgAiAEBEhQKB3NlY29uZHMYAiABKAFIAYgBARIWCgltYXhfYnl0ZXMYAyABKARIAogBAUIJCgdfZnJhbWVzQgoKCF9zZWNvbmRzQgwKCl9tYXhfYnl0ZXMipQIKC05pZ2h0Q29uZmlnEhMKBmVuYWJsZRgBIAEoCEgAiAEBEhsKDmRhcmtfdGhyZXNob2xkGAIgASgBSAGIAQESHQoQYnJpZ2h0X3RocmVzaG9sZBgDIAEoAUgCiAEBEhwKD21pbl9kYXJrX2ZyYW1lcxgEIAEoDUgDiAEBEhEKBG1vZGUYBSABKAlIBIgBARIYCgtleHBvc3VyZV91cxgGIAEoDUgFiAEBEhEKBGdhaW4YByABKAFIBogBAUIJCgdfZW5hYmxlQhEKD19kYXJrX3RocmVzaG9sZEITChFfYnJpZ2h0X3RocmVzaG9sZEISChBfbWluX2RhcmtfZnJhbWVzQgcKBV9tb2RlQg4KDF9leHBvc3VyZV91c0IHCgVfZ2FpbiLZBAoMRXhwb3J0Q29uZmlnEhUKCGJhc2VfZGlyGAEgASgJSACIAQESDwoHZm9ybWF0cxgCIAMoCRIaCg1zYXZlX2JlZm9yZV9zGAMgASgBSAGIAQESGQoMc2F2ZV9hZnRlcl9zGAQgASgBSAKIAQESHgoRc3RhY2tfZGFya19mcmFtZXMYBSABKAhIA4gBARIYCgtzdGFja19jb3VudBgGIAEoDUgEiAEBEhkKDGpwZWdfcXVhbGl0eRgHIAEoDUgFiAEBEh0KEHNodXRkb3duX2dyYWNlX3MYCCABKAFIBogBARIcCg9wbmdfY29tcHJlc3Npb24YCSABKA1IB4gBARIfChJtYXhfcGVuZGluZ19ldmVudHMYCiABKA1ICIgBARIWCgltYXhfYnl0ZXMYCyABKARICYgBARIZCgxtYXhfYWdlX2RheXMYDCABKAFICogBARIjChZhbGxvd19ydW50aW1lX2Jhc2VfZGlyGA0gASgISAuIAQFCCwoJX2Jhc2VfZGlyQhAKDl9zYXZlX2JlZm9yZV9zQg8KDV9zYXZlX2FmdGVyX3NCFAoSX3N0YWNrX2RhcmtfZnJhbWVzQg4KDF9zdGFja19jb3VudEIPCg1fanBlZ19xdWFsaXR5QhMKEV9zaHV0ZG93bl9ncmFjZV9zQhIKEF9wbmdfY29tcHJlc3Npb25CFQoTX21heF9wZW5kaW5nX2V2ZW50c0IMCgpfbWF4X2J5dGVzQg8KDV9tYXhfYWdlX2RheXNCGQoXX2FsbG93X3J1bnRpbWVfYmFzZV9kaXIiywMKDU5ldHdvcmtDb25maWcSEQoEaG9zdBgBIAEoCUgAiAEBEhEKBHBvcnQYAiABKA1IAYgBARIWCglncnBjX3BvcnQYAyABKA1IAogBARIbCg5pZGxlX3RpbWVvdXRfcxgEIAEoAUgDiAEBEhsKDnJlcGx5X2xpbmdlcl9zGAUgASgBSASIAQESGwoObWF4X2xpbmVfYnl0ZXMYBiABKA1IBYgBARIcCg9tYXhfY29ubmVjdGlvbnMYByABKA1IBogBARIfChJtYXhfdHJpZ2dlcnNfcGVyX3MYCCABKAFIB4gBARISCgV0b2tlbhgJIAEoCUgIiAEBEhUKCHRsc19jZXJ0GAogASgJSAmIAQESFAoHdGxzX2tleRgLIAEoCUgKiAEBQgcKBV9ob3N0QgcKBV9wb3J0QgwKCl9ncnBjX3BvcnRCEQoPX2lkbGVfdGltZW91dF9zQhEKD19yZXBseV9saW5nZXJfc0IRCg9fbWF4X2xpbmVfYnl0ZXNCEgoQX21heF9jb25uZWN0aW9uc0IVChNfbWF4X3RyaWdnZXJzX3Blcl9zQggKBl90b2tlbkILCglfdGxzX2NlcnRCCgoIX3Rsc19rZXkiLQoNTG9nZ2luZ0NvbmZpZxISCgVsZXZlbBgBIAEoCUgAiAEBQggKBl9sZXZlbCKNAQoQQ29uZmlndXJlUmVxdWVzdBIgCgZjb25maWcYASABKAsyEC5waWNhbS52MS5Db25maWcSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEhUKDXZhbGlkYXRlX29ubHkYAyABKAgSDwoHcGVyc2lzdBgEIAEoCCJfChFDb25maWd1cmVSZXNwb25zZRIgCgZjb25maWcYASABKAsyEC5waWNhbS52MS5Db25maWcSFQoNYXBwbGllZF9wYXRocxgCIAMoCRIRCglwZXJzaXN0ZWQYAyABKAgiEgoQR2V0U3RhdHVzUmVxdWVzdCL7AQoMU291cmNlU3RhdHVzEgwKBGtpbmQYASABKAkSDgoGcmVhc29uGAIgASgJEg8KB3J1bm5pbmcYAyABKAgSFwoPZnJhbWVzX2NhcHR1cmVkGAQgASgEEhYKDmZyYW1lc19kcm9wcGVkGAUgASgEEhkKEWZyYW1lc19wZXJfc2Vjb25kGAYgASgBEhAKCHJlc3RhcnRzGAcgASgNEhIKCmxhc3RfZXJyb3IYCCABKAkSDQoFd2lkdGgYCSABKA0SDgoGaGVpZ2h0GAogASgNEisKDHBpeGVsX2Zvcm1hdBgLIAEoDjIVLnBpY2FtLnYxLlBpeGVsRm9ybWF0Ir0BCgpSaW5nU3RhdHVzEhcKD2NhcGFjaXR5X2ZyYW1lcxgBIAEoDRIVCg1maWxsZWRfZnJhbWVzGAIgASgNEhUKDXBheWxvYWRfYnl0ZXMYAyABKAQSFwoPb2xkZXN0X2ZyYW1lX2lkGAQgASgEEhcKD25ld2VzdF9mcmFtZV9pZBgFIAEoBBIOCgZzcGFuX3MYBiABKAESEgoKc2xvdF9ieXRlcxgHIAEoBBISCgpjYXBhY2l0eV9zGAggASgBIqICChFHZXRTdGF0dXNSZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKBnNvdXJjZRgDIAEoCzIWLnBpY2FtLnYxLlNvdXJjZVN0YXR1cxIiCgRyaW5nGAQgASgLMhQucGljYW0udjEuUmluZ1N0YXR1cxIPCgdzZXJ2aW5nGAUgASgIEhYKDmV2ZW50c19wZW5kaW5nGAYgASgNEhQKDGV2ZW50c190b3RhbBgHIAEoBBIaChJzdHJlYW1fc3Vic2NyaWJlcnMYCCABKA0SDQoFbmlnaHQYCSABKAgSFgoOc3RyZWFtX2VuY29kZXMYCiABKAQiFAoSV2F0Y2hFdmVudHNSZXF1ZXN0Iq4BCg9OaWdodFRyYW5zaXRpb24SDQoFbmlnaHQYASABKAgSEgoKZGFya19zY29yZRgCIAEoARIYChBub3JtYWxpemVkX3Njb3JlGAMgASgBEhMKC2V4cG9zdXJlX3VzGAQgASgNEgwKBGdhaW4YBSABKAESDgoGcmVhc29uGAYgASgJEhAKCGZyYW1lX2lkGAcgASgEEhkKEWZyYW1lc19wZXJfc2Vjb25kGAggASgBInoKDUV2ZW50UHJvZ3Jlc3MSEAoIZXZlbnRfaWQYASABKAkSIwoFc3RhdGUYAiABKA4yFC5waWNhbS52MS5FdmVudFN0YXRlEgsKA2RpchgDIAEoCRIWCg5mcmFtZXNfd3JpdHRlbhgEIAEoDRINCgVlcnJvchgFIAEoCSKxAQoTV2F0Y2hFdmVudHNSZXNwb25zZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChBuaWdodF90cmFuc2l0aW9uGAIgASgLMhkucGljYW0udjEuTmlnaHRUcmFuc2l0aW9uSAASMQoOZXZlbnRfcHJvZ3Jlc3MYAyABKAsyFy5waWNhbS52MS5FdmVudFByb2dyZXNzSABCBgoEa2luZCLJAQoFRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSCwoDZGlyGAIgASgJEiMKBXN0YXRlGAMgASgOMhQucGljYW0udjEuRXZlbnRTdGF0ZRIwCgx0cmlnZ2VyX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnRyaWdnZXJfc291cmNlGAUgASgJEg4KBnJlYXNvbhgGIAEoCRITCgtmcmFtZV9jb3VudBgHIAEoDRINCgVieXRlcxgIIAEoBCKCAQoKRXZlbnRGcmFtZRIQCghmcmFtZV9pZBgBIAEoBBIwCgxjYXB0dXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmRhcmtfc2NvcmUYAyABKAESDQoFbmlnaHQYBCABKAgSDQoFZmlsZXMYBSADKAkiOgoRTGlzdEV2ZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkiTgoSTGlzdEV2ZW50c1Jlc3BvbnNlEh8KBmV2ZW50cxgBIAMoCzIPLnBpY2FtLnYxLkV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjCg9HZXRFdmVudFJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiWAoQR2V0RXZlbnRSZXNwb25zZRIeCgVldmVudBgBIAEoCzIPLnBpY2FtLnYxLkV2ZW50EiQKBmZyYW1lcxgCIAMoCzIULnBpY2FtLnYxLkV2ZW50RnJhbWUiJgoSRGVsZXRlRXZlbnRSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIioKE0RlbGV0ZUV2ZW50UmVzcG9uc2USEwoLYnl0ZXNfZnJlZWQYASABKAQqZQoIRW5jb2RpbmcSGAoURU5DT0RJTkdfVU5TUEVDSUZJRUQQABIRCg1FTkNPRElOR19KUEVHEAESEAoMRU5DT0RJTkdfUkFXEAISGgoWRU5DT0RJTkdfTUVUQURBVEFfT05MWRADKosBCgtQaXhlbEZvcm1hdBIcChhQSVhFTF9GT1JNQVRfVU5TUEVDSUZJRUQQABIWChJQSVhFTF9GT1JNQVRfUkdCMjQQARIWChJQSVhFTF9GT1JNQVRfR1JBWTgQAhIXChNQSVhFTF9GT1JNQVRfWVVWNDIwEAMSFQoRUElYRUxfRk9STUFUX0pQRUcQBCqNAQoKRXZlbnRTdGF0ZRIbChdFVkVOVF9TVEFURV9VTlNQRUNJRklFRBAAEhcKE0VWRU5UX1NUQVRFX1BFTkRJTkcQARIYChRFVkVOVF9TVEFURV9DT01QTEVURRACEhcKE0VWRU5UX1NUQVRFX1BBUlRJQUwQAxIWChJFVkVOVF9TVEFURV9GQUlMRUQQBDKkBQoNQ2FtZXJhU2VydmljZRI+CgdUcmlnZ2VyEhgucGljYW0udjEuVHJpZ2dlclJlcXVlc3QaGS5waWNhbS52MS5UcmlnZ2VyUmVzcG9uc2USTwoMU3RyZWFtRnJhbWVzEh0ucGljYW0udjEuU3RyZWFtRnJhbWVzUmVxdWVzdBoeLnBpY2FtLnYxLlN0cmVhbUZyYW1lc1Jlc3BvbnNlMAESUAoNR2V0TmlnaHRTdGF0ZRIeLnBpY2FtLnYxLkdldE5pZ2h0U3RhdGVSZXF1ZXN0Gh8ucGljYW0udjEuR2V0TmlnaHRTdGF0ZVJlc3BvbnNlEkQKCUNvbmZpZ3VyZRIaLnBpY2FtLnYxLkNvbmZpZ3VyZVJlcXVlc3QaGy5waWNhbS52MS5Db25maWd1cmVSZXNwb25zZRJECglHZXRTdGF0dXMSGi5waWNhbS52MS5HZXRTdGF0dXNSZXF1ZXN0GhsucGljYW0udjEuR2V0U3RhdHVzUmVzcG9uc2USTAoLV2F0Y2hFdmVudHMSHC5waWNhbS52MS5XYXRjaEV2ZW50c1JlcXVlc3QaHS5waWNhbS52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAESRwoKTGlzdEV2ZW50cxIbLnBpY2FtLnYxLkxpc3RFdmVudHNSZXF1ZXN0GhwucGljYW0udjEuTGlzdEV2ZW50c1Jlc3BvbnNlEkEKCEdldEV2ZW50EhkucGljYW0udjEuR2V0RXZlbnRSZXF1ZXN0GhoucGljYW0udjEuR2V0RXZlbnRSZXNwb25zZRJKCgtEZWxldGVFdmVudBIcLnBpY2FtLnYxLkRlbGV0ZUV2ZW50UmVxdWVzdBodLnBpY2FtLnYxLkRlbGV0ZUV2ZW50UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("ChVwaWNhbS92MS9jYW1lcmEucHJvdG8SCHBpY2FtLnYxIrIBCg5UcmlnZ2VyUmVxdWVzdBIOCgZyZWFzb24YASABKAkSFQoIYmVmb3JlX3MYAiABKAFIAIgBARIUCgdhZnRlcl9zGAMgASgBSAGIAQESDwoHZm9ybWF0cxgEIAMoCRIMCgR3YWl0GAUgASgIEg0KBWxhYmVsGAYgASgJEhIKBXN0YWNrGAcgASgISAKIAQFCCwoJX2JlZm9yZV9zQgoKCF9hZnRlcl9zQggKBl9zdGFjayKeAQoPVHJpZ2dlclJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEgsKA2RpchgCIAEoCRIwCgx0cmlnZ2VyX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWZyYW1lc19iZWZvcmUYBCABKA0SIwoFc3RhdGUYBSABKA4yFC5waWNhbS52MS5FdmVudFN0YXRlIuABChNTdHJlYW1GcmFtZXNSZXF1ZXN0EiQKCGVuY29kaW5nGAEgASgOMhIucGljYW0udjEuRW5jb2RpbmcSDwoHbWF4X2ZwcxgCIAEoARINCgV3aWR0aBgDIAEoDRIOCgZoZWlnaHQYBCABKA0SFAoHcXVhbGl0eRgFIAEoDUgAiAEBEisKDHBpeGVsX2Zvcm1hdBgGIAEoDjIVLnBpY2FtLnYxLlBpeGVsRm9ybWF0EhYKCWhpc3RvcnlfcxgHIAEoAUgBiAEBQgoKCF9xdWFsaXR5QgwKCl9oaXN0b3J5X3MikQIKBUZyYW1lEhAKCGZyYW1lX2lkGAEgASgEEjAKDGNhcHR1cmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZGFya19zY29yZRgDIAEoARINCgVuaWdodBgEIAEoCBITCgtleHBvc3VyZV91cxgFIAEoDRIMCgRnYWluGAYgASgBEg0KBXdpZHRoGAcgASgNEg4KBmhlaWdodBgIIAEoDRIkCghlbmNvZGluZxgJIAEoDjISLnBpY2FtLnYxLkVuY29kaW5nEisKDHBpeGVsX2Zvcm1hdBgKIAEoDjIVLnBpY2FtLnYxLlBpeGVsRm9ybWF0EgwKBGRhdGEYCyABKAwiRwoUU3RyZWFtRnJhbWVzUmVzcG9uc2USHgoFZnJhbWUYASABKAsyDy5waWNhbS52MS5GcmFtZRIPCgdkcm9wcGVkGAIgASgNIhYKFEdldE5pZ2h0U3RhdGVSZXF1ZXN0IvcCChVHZXROaWdodFN0YXRlUmVzcG9uc2USDQoFbmlnaHQYASABKAgSDwoHZW5hYmxlZBgCIAEoCBISCgpkYXJrX3Njb3JlGAMgASgBEhgKEG5vcm1hbGl6ZWRfc2NvcmUYBCABKAESFgoOZGFya190aHJlc2hvbGQYBSABKAESGAoQYnJpZ2h0X3RocmVzaG9sZBgGIAEoARIXCg9taW5fZGFya19mcmFtZXMYByABKA0SEwoLZGFya19mcmFtZXMYCCABKA0SFQoNYnJpZ2h0X2ZyYW1lcxgJIAEoDRITCgtleHBvc3VyZV91cxgKIAEoDRIMCgRnYWluGAsgASgBEgwKBG1vZGUYDCABKAkSOAoUbGFzdF90cmFuc2l0aW9uX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3RyYW5zaXRpb25zGA4gASgEEhkKEWZyYW1lc19wZXJfc2Vjb25kGA8gASgBIpoCCgZDb25maWcSJgoGY2FtZXJhGAEgASgLMhYucGljYW0udjEuQ2FtZXJhQ29uZmlnEiIKBHJpbmcYAiABKAsyFC5waWNhbS52MS5SaW5nQ29uZmlnEiQKBW5pZ2h0GAMgASgLMhUucGljYW0udjEuTmlnaHRDb25maWcSJgoGZXhwb3J0GAQgASgLMhYucGljYW0udjEuRXhwb3J0Q29uZmlnEigKB25ldHdvcmsYBSABKAsyFy5waWNhbS52MS5OZXR3b3JrQ29uZmlnEigKB2xvZ2dpbmcYBiABKAsyFy5waWNhbS52MS5Mb2dnaW5nQ29uZmlnEiIKBG1xdHQYByABKAsyFC5waWNhbS52MS5NcXR0Q29uZmlnItYECgxDYW1lcmFDb25maWcSEwoGc291cmNlGAEgASgJSACIAQESEgoFd2lkdGgYAiABKA1IAYgBARITCgZoZWlnaHQYAyABKA1IAogBARIWCglmcmFtZXJhdGUYBCABKAFIA4gBARISCgVjb2RlYxgFIAEoCUgEiAEBEhcKCnZpZGVvX21vZGUYBiABKAlIBYgBARIjChZzeW50aGV0aWNfY3ljbGVfZnJhbWVzGAcgASgNSAaIAQESEwoGZGV2aWNlGAggASgJSAeIAQESEQoEZmlsZRgJIAEoCUgIiAEBEhIKBWluZGV4GAogASgNSAmIAQESEgoFaGZsaXAYCyABKAhICogBARISCgV2ZmxpcBgMIAEoCEgLiAEBEhUKCHJvdGF0aW9uGA0gASgNSAyIAQESGAoLZXhwb3N1cmVfdXMYDiABKA1IDYgBARIRCgRnYWluGA8gASgBSA6IAQESIgoVcmVzdGFydF9iYWNrb2ZmX21heF9zGBAgASgBSA+IAQFCCQoHX3NvdXJjZUIICgZfd2lkdGhCCQoHX2hlaWdodEIMCgpfZnJhbWVyYXRlQggKBl9jb2RlY0INCgtfdmlkZW9fbW9kZUIZChdfc3ludGhldGljX2N5Y2xlX2ZyYW1lc0IJCgdfZGV2aWNlQgcKBV9maWxlQggKBl9pbmRleEIICgZfaGZsaXBCCAoGX3ZmbGlwQgsKCV9yb3RhdGlvbkIOCgxfZXhwb3N1cmVfdXNCBwoFX2dhaW5CGAoWX3Jlc3RhcnRfYmFja29mZl9tYXhfcyJ0CgpSaW5nQ29uZmlnEhMKBmZyYW1lcxgBIAEoDUgAiAEBEhQKB3NlY29uZHMYAiABKAFIAYgBARIWCgltYXhfYnl0ZXMYAyABKARIAogBAUIJCgdfZnJhbWVzQgoKCF9zZWNvbmRzQgwKCl9tYXhfYnl0ZXMipQIKC05pZ2h0Q29uZmlnEhMKBmVuYWJsZRgBIAEoCEgAiAEBEhsKDmRhcmtfdGhyZXNob2xkGAIgASgBSAGIAQESHQoQYnJpZ2h0X3RocmVzaG9sZBgDIAEoAUgCiAEBEhwKD21pbl9kYXJrX2ZyYW1lcxgEIAEoDUgDiAEBEhEKBG1vZGUYBSABKAlIBIgBARIYCgtleHBvc3VyZV91cxgGIAEoDUgFiAEBEhEKBGdhaW4YByABKAFIBogBAUIJCgdfZW5hYmxlQhEKD19kYXJrX3RocmVzaG9sZEITChFfYnJpZ2h0X3RocmVzaG9sZEISChBfbWluX2RhcmtfZnJhbWVzQgcKBV9tb2RlQg4KDF9leHBvc3VyZV91c0IHCgVfZ2FpbiLZBAoMRXhwb3J0Q29uZmlnEhUKCGJhc2VfZGlyGAEgASgJSACIAQESDwoHZm9ybWF0cxgCIAMoCRIaCg1zYXZlX2JlZm9yZV9zGAMgASgBSAGIAQESGQoMc2F2ZV9hZnRlcl9zGAQgASgBSAKIAQESHgoRc3RhY2tfZGFya19mcmFtZXMYBSABKAhIA4gBARIYCgtzdGFja19jb3VudBgGIAEoDUgEiAEBEhkKDGpwZWdfcXVhbGl0eRgHIAEoDUgFiAEBEh0KEHNodXRkb3duX2dyYWNlX3MYCCABKAFIBogBARIcCg9wbmdfY29tcHJlc3Npb24YCSABKA1IB4gBARIfChJtYXhfcGVuZGluZ19ldmVudHMYCiABKA1ICIgBARIWCgltYXhfYnl0ZXMYCyABKARICYgBARIZCgxtYXhfYWdlX2RheXMYDCABKAFICogBARIjChZhbGxvd19ydW50aW1lX2Jhc2VfZGlyGA0gASgISAuIAQFCCwoJX2Jhc2VfZGlyQhAKDl9zYXZlX2JlZm9yZV9zQg8KDV9zYXZlX2FmdGVyX3NCFAoSX3N0YWNrX2RhcmtfZnJhbWVzQg4KDF9zdGFja19jb3VudEIPCg1fanBlZ19xdWFsaXR5QhMKEV9zaHV0ZG93bl9ncmFjZV9zQhIKEF9wbmdfY29tcHJlc3Npb25CFQoTX21heF9wZW5kaW5nX2V2ZW50c0IMCgpfbWF4X2J5dGVzQg8KDV9tYXhfYWdlX2RheXNCGQoXX2FsbG93X3J1bnRpbWVfYmFzZV9kaXIi8QMKDU5ldHdvcmtDb25maWcSEQoEaG9zdBgBIAEoCUgAiAEBEhEKBHBvcnQYAiABKA1IAYgBARIWCglncnBjX3BvcnQYAyABKA1IAogBARIbCg5pZGxlX3RpbWVvdXRfcxgEIAEoAUgDiAEBEhsKDnJlcGx5X2xpbmdlcl9zGAUgASgBSASIAQESGwoObWF4X2xpbmVfYnl0ZXMYBiABKA1IBYgBARIcCg9tYXhfY29ubmVjdGlvbnMYByABKA1IBogBARIfChJtYXhfdHJpZ2dlcnNfcGVyX3MYCCABKAFIB4gBARISCgV0b2tlbhgJIAEoCUgIiAEBEhUKCHRsc19jZXJ0GAogASgJSAmIAQESFAoHdGxzX2tleRgLIAEoCUgKiAEBEhYKCWh0dHBfcG9ydBgMIAEoBUgLiAEBQgcKBV9ob3N0QgcKBV9wb3J0QgwKCl9ncnBjX3BvcnRCEQoPX2lkbGVfdGltZW91dF9zQhEKD19yZXBseV9saW5nZXJfc0IRCg9fbWF4X2xpbmVfYnl0ZXNCEgoQX21heF9jb25uZWN0aW9uc0IVChNfbWF4X3RyaWdnZXJzX3Blcl9zQggKBl90b2tlbkILCglfdGxzX2NlcnRCCgoIX3Rsc19rZXlCDAoKX2h0dHBfcG9ydCKuAgoKTXF0dENvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESEAoDdXJsGAIgASgJSAGIAQESFgoJY2FtZXJhX2lkGAMgASgJSAKIAQESGQoMdG9waWNfcHJlZml4GAQgASgJSAOIAQESFQoIdXNlcm5hbWUYBSABKAlIBIgBARIVCghwYXNzd29yZBgGIAEoCUgFiAEBEhAKA3FvcxgHIAEoDUgGiAEBEhwKD3JlY29ubmVjdF9tYXhfcxgIIAEoAUgHiAEBQgoKCF9lbmFibGVkQgYKBF91cmxCDAoKX2NhbWVyYV9pZEIPCg1fdG9waWNfcHJlZml4QgsKCV91c2VybmFtZUILCglfcGFzc3dvcmRCBgoEX3Fvc0ISChBfcmVjb25uZWN0X21heF9zIi0KDUxvZ2dpbmdDb25maWcSEgoFbGV2ZWwYASABKAlIAIgBAUIICgZfbGV2ZWwijQEKEENvbmZpZ3VyZVJlcXVlc3QSIAoGY29uZmlnGAEgASgLMhAucGljYW0udjEuQ29uZmlnEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzaxIVCg12YWxpZGF0ZV9vbmx5GAMgASgIEg8KB3BlcnNpc3QYBCABKAgiXwoRQ29uZmlndXJlUmVzcG9uc2USIAoGY29uZmlnGAEgASgLMhAucGljYW0udjEuQ29uZmlnEhUKDWFwcGxpZWRfcGF0aHMYAiADKAkSEQoJcGVyc2lzdGVkGAMgASgIIhIKEEdldFN0YXR1c1JlcXVlc3Qi+wEKDFNvdXJjZVN0YXR1cxIMCgRraW5kGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIPCgdydW5uaW5nGAMgASgIEhcKD2ZyYW1lc19jYXB0dXJlZBgEIAEoBBIWCg5mcmFtZXNfZHJvcHBlZBgFIAEoBBIZChFmcmFtZXNfcGVyX3NlY29uZBgGIAEoARIQCghyZXN0YXJ0cxgHIAEoDRISCgpsYXN0X2Vycm9yGAggASgJEg0KBXdpZHRoGAkgASgNEg4KBmhlaWdodBgKIAEoDRIrCgxwaXhlbF9mb3JtYXQYCyABKA4yFS5waWNhbS52MS5QaXhlbEZvcm1hdCK9AQoKUmluZ1N0YXR1cxIXCg9jYXBhY2l0eV9mcmFtZXMYASABKA0SFQoNZmlsbGVkX2ZyYW1lcxgCIAEoDRIVCg1wYXlsb2FkX2J5dGVzGAMgASgEEhcKD29sZGVzdF9mcmFtZV9pZBgEIAEoBBIXCg9uZXdlc3RfZnJhbWVfaWQYBSABKAQSDgoGc3Bhbl9zGAYgASgBEhIKCnNsb3RfYnl0ZXMYByABKAQSEgoKY2FwYWNpdHlfcxgIIAEoASKiAgoRR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgZzb3VyY2UYAyABKAsyFi5waWNhbS52MS5Tb3VyY2VTdGF0dXMSIgoEcmluZxgEIAEoCzIULnBpY2FtLnYxLlJpbmdTdGF0dXMSDwoHc2VydmluZxgFIAEoCBIWCg5ldmVudHNfcGVuZGluZxgGIAEoDRIUCgxldmVudHNfdG90YWwYByABKAQSGgoSc3RyZWFtX3N1YnNjcmliZXJzGAggASgNEg0KBW5pZ2h0GAkgASgIEhYKDnN0cmVhbV9lbmNvZGVzGAogASgEIhQKEldhdGNoRXZlbnRzUmVxdWVzdCKuAQoPTmlnaHRUcmFuc2l0aW9uEg0KBW5pZ2h0GAEgASgIEhIKCmRhcmtfc2NvcmUYAiABKAESGAoQbm9ybWFsaXplZF9zY29yZRgDIAEoARITCgtleHBvc3VyZV91cxgEIAEoDRIMCgRnYWluGAUgASgBEg4KBnJlYXNvbhgGIAEoCRIQCghmcmFtZV9pZBgHIAEoBBIZChFmcmFtZXNfcGVyX3NlY29uZBgIIAEoASJ6Cg1FdmVudFByb2dyZXNzEhAKCGV2ZW50X2lkGAEgASgJEiMKBXN0YXRlGAIgASgOMhQucGljYW0udjEuRXZlbnRTdGF0ZRILCgNkaXIYAyABKAkSFgoOZnJhbWVzX3dyaXR0ZW4YBCABKA0SDQoFZXJyb3IYBSABKAkisQEKE1dhdGNoRXZlbnRzUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoQbmlnaHRfdHJhbnNpdGlvbhgCIAEoCzIZLnBpY2FtLnYxLk5pZ2h0VHJhbnNpdGlvbkgAEjEKDmV2ZW50X3Byb2dyZXNzGAMgASgLMhcucGljYW0udjEuRXZlbnRQcm9ncmVzc0gAQgYKBGtpbmQiyQEKBUV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEgsKA2RpchgCIAEoCRIjCgVzdGF0ZRgDIAEoDjIULnBpY2FtLnYxLkV2ZW50U3RhdGUSMAoMdHJpZ2dlcl90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg50cmlnZ2VyX3NvdXJjZRgFIAEoCRIOCgZyZWFzb24YBiABKAkSEwoLZnJhbWVfY291bnQYByABKA0SDQoFYnl0ZXMYCCABKAQiggEKCkV2ZW50RnJhbWUSEAoIZnJhbWVfaWQYASABKAQSMAoMY2FwdHVyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpkYXJrX3Njb3JlGAMgASgBEg0KBW5pZ2h0GAQgASgIEg0KBWZpbGVzGAUgAygJIjoKEUxpc3RFdmVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoDRISCgpwYWdlX3Rva2VuGAIgASgJIk4KEkxpc3RFdmVudHNSZXNwb25zZRIfCgZldmVudHMYASADKAsyDy5waWNhbS52MS5FdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIwoPR2V0RXZlbnRSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIlgKEEdldEV2ZW50UmVzcG9uc2USHgoFZXZlbnQYASABKAsyDy5waWNhbS52MS5FdmVudBIkCgZmcmFtZXMYAiADKAsyFC5waWNhbS52MS5FdmVudEZyYW1lIiYKEkRlbGV0ZUV2ZW50UmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSIqChNEZWxldGVFdmVudFJlc3BvbnNlEhMKC2J5dGVzX2ZyZWVkGAEgASgEKmUKCEVuY29kaW5nEhgKFEVOQ09ESU5HX1VOU1BFQ0lGSUVEEAASEQoNRU5DT0RJTkdfSlBFRxABEhAKDEVOQ09ESU5HX1JBVxACEhoKFkVOQ09ESU5HX01FVEFEQVRBX09OTFkQAyqLAQoLUGl4ZWxGb3JtYXQSHAoYUElYRUxfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSUElYRUxfRk9STUFUX1JHQjI0EAESFgoSUElYRUxfRk9STUFUX0dSQVk4EAISFwoTUElYRUxfRk9STUFUX1lVVjQyMBADEhUKEVBJWEVMX0ZPUk1BVF9KUEVHEAQqjQEKCkV2ZW50U3RhdGUSGwoXRVZFTlRfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNFVkVOVF9TVEFURV9QRU5ESU5HEAESGAoURVZFTlRfU1RBVEVfQ09NUExFVEUQAhIXChNFVkVOVF9TVEFURV9QQVJUSUFMEAMSFgoSRVZFTlRfU1RBVEVfRkFJTEVEEAQypAUKDUNhbWVyYVNlcnZpY2USPgoHVHJpZ2dlchIYLnBpY2FtLnYxLlRyaWdnZXJSZXF1ZXN0GhkucGljYW0udjEuVHJpZ2dlclJlc3BvbnNlEk8KDFN0cmVhbUZyYW1lcxIdLnBpY2FtLnYxLlN0cmVhbUZyYW1lc1JlcXVlc3QaHi5waWNhbS52MS5TdHJlYW1GcmFtZXNSZXNwb25zZTABElAKDUdldE5pZ2h0U3RhdGUSHi5waWNhbS52MS5HZXROaWdodFN0YXRlUmVxdWVzdBofLnBpY2FtLnYxLkdldE5pZ2h0U3RhdGVSZXNwb25zZRJECglDb25maWd1cmUSGi5waWNhbS52MS5Db25maWd1cmVSZXF1ZXN0GhsucGljYW0udjEuQ29uZmlndXJlUmVzcG9uc2USRAoJR2V0U3RhdHVzEhoucGljYW0udjEuR2V0U3RhdHVzUmVxdWVzdBobLnBpY2FtLnYxLkdldFN0YXR1c1Jlc3BvbnNlEkwKC1dhdGNoRXZlbnRzEhwucGljYW0udjEuV2F0Y2hFdmVudHNSZXF1ZXN0Gh0ucGljYW0udjEuV2F0Y2hFdmVudHNSZXNwb25zZTABEkcKCkxpc3RFdmVudHMSGy5waWNhbS52MS5MaXN0RXZlbnRzUmVxdWVzdBocLnBpY2FtLnYxLkxpc3RFdmVudHNSZXNwb25zZRJBCghHZXRFdmVudBIZLnBpY2FtLnYxLkdldEV2ZW50UmVxdWVzdBoaLnBpY2FtLnYxLkdldEV2ZW50UmVzcG9uc2USSgoLRGVsZXRlRXZlbnQSHC5waWNhbS52MS5EZWxldGVFdmVudFJlcXVlc3QaHS5waWNhbS52MS5EZWxldGVFdmVudFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * TriggerRequest asks for one event. Every field is optional; unset fields
@@ -508,6 +508,13 @@ export type Config = Message<"picam.v1.Config"> & {
    * @generated from field: picam.v1.LoggingConfig logging = 6;
    */
   logging?: LoggingConfig | undefined;
+
+  /**
+   * Fleet triggers and notifications over MQTT.
+   *
+   * @generated from field: picam.v1.MqttConfig mqtt = 7;
+   */
+  mqtt?: MqttConfig | undefined;
 };
 
 /**
@@ -928,6 +935,14 @@ export type NetworkConfig = Message<"picam.v1.NetworkConfig"> & {
    * @generated from field: optional string tls_key = 11;
    */
   tlsKey?: string | undefined;
+
+  /**
+   * TCP port of the HTTP server (/metrics, /healthz, live page, event
+   * files); 0 picks a free port, -1 turns it off.
+   *
+   * @generated from field: optional int32 http_port = 12;
+   */
+  httpPort?: number | undefined;
 };
 
 /**
@@ -936,6 +951,78 @@ export type NetworkConfig = Message<"picam.v1.NetworkConfig"> & {
  */
 export const NetworkConfigSchema: GenMessage<NetworkConfig> = /*@__PURE__*/
   messageDesc(file_picam_v1_camera, 12);
+
+/**
+ * MqttConfig connects picam to an MQTT broker for fleet triggers and
+ * notifications.
+ *
+ * @generated from message picam.v1.MqttConfig
+ */
+export type MqttConfig = Message<"picam.v1.MqttConfig"> & {
+  /**
+   * Connect to the broker at all.
+   *
+   * @generated from field: optional bool enabled = 1;
+   */
+  enabled?: boolean | undefined;
+
+  /**
+   * Broker URL, e.g. "mqtt://broker:1883" or "mqtts://broker:8883".
+   *
+   * @generated from field: optional string url = 2;
+   */
+  url?: string | undefined;
+
+  /**
+   * This camera's name in topics (<topic_prefix>/<camera_id>/...); empty =
+   * the host name.
+   *
+   * @generated from field: optional string camera_id = 3;
+   */
+  cameraId?: string | undefined;
+
+  /**
+   * First level of every topic (default "picam").
+   *
+   * @generated from field: optional string topic_prefix = 4;
+   */
+  topicPrefix?: string | undefined;
+
+  /**
+   * Broker user name; empty = none.
+   *
+   * @generated from field: optional string username = 5;
+   */
+  username?: string | undefined;
+
+  /**
+   * Broker password (with username).
+   *
+   * @generated from field: optional string password = 6;
+   */
+  password?: string | undefined;
+
+  /**
+   * QoS of subscriptions and published messages: 0 or 1.
+   *
+   * @generated from field: optional uint32 qos = 7;
+   */
+  qos?: number | undefined;
+
+  /**
+   * Longest wait between reconnect attempts, in seconds.
+   *
+   * @generated from field: optional double reconnect_max_s = 8;
+   */
+  reconnectMaxS?: number | undefined;
+};
+
+/**
+ * Describes the message picam.v1.MqttConfig.
+ * Use `create(MqttConfigSchema)` to create a new message.
+ */
+export const MqttConfigSchema: GenMessage<MqttConfig> = /*@__PURE__*/
+  messageDesc(file_picam_v1_camera, 13);
 
 /**
  * LoggingConfig sets log output.
@@ -957,7 +1044,7 @@ export type LoggingConfig = Message<"picam.v1.LoggingConfig"> & {
  * Use `create(LoggingConfigSchema)` to create a new message.
  */
 export const LoggingConfigSchema: GenMessage<LoggingConfig> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 13);
+  messageDesc(file_picam_v1_camera, 14);
 
 /**
  * ConfigureRequest is a partial update in the Google API shape.
@@ -1001,7 +1088,7 @@ export type ConfigureRequest = Message<"picam.v1.ConfigureRequest"> & {
  * Use `create(ConfigureRequestSchema)` to create a new message.
  */
 export const ConfigureRequestSchema: GenMessage<ConfigureRequest> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 14);
+  messageDesc(file_picam_v1_camera, 15);
 
 /**
  * ConfigureResponse returns the configuration in force after the update.
@@ -1037,7 +1124,7 @@ export type ConfigureResponse = Message<"picam.v1.ConfigureResponse"> & {
  * Use `create(ConfigureResponseSchema)` to create a new message.
  */
 export const ConfigureResponseSchema: GenMessage<ConfigureResponse> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 15);
+  messageDesc(file_picam_v1_camera, 16);
 
 /**
  * GetStatusRequest has no parameters.
@@ -1052,7 +1139,7 @@ export type GetStatusRequest = Message<"picam.v1.GetStatusRequest"> & {
  * Use `create(GetStatusRequestSchema)` to create a new message.
  */
 export const GetStatusRequestSchema: GenMessage<GetStatusRequest> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 16);
+  messageDesc(file_picam_v1_camera, 17);
 
 /**
  * SourceStatus describes the frame source.
@@ -1143,7 +1230,7 @@ export type SourceStatus = Message<"picam.v1.SourceStatus"> & {
  * Use `create(SourceStatusSchema)` to create a new message.
  */
 export const SourceStatusSchema: GenMessage<SourceStatus> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 17);
+  messageDesc(file_picam_v1_camera, 18);
 
 /**
  * RingStatus describes the ring buffer.
@@ -1213,7 +1300,7 @@ export type RingStatus = Message<"picam.v1.RingStatus"> & {
  * Use `create(RingStatusSchema)` to create a new message.
  */
 export const RingStatusSchema: GenMessage<RingStatus> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 18);
+  messageDesc(file_picam_v1_camera, 19);
 
 /**
  * GetStatusResponse is a snapshot of the service.
@@ -1298,7 +1385,7 @@ export type GetStatusResponse = Message<"picam.v1.GetStatusResponse"> & {
  * Use `create(GetStatusResponseSchema)` to create a new message.
  */
 export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 19);
+  messageDesc(file_picam_v1_camera, 20);
 
 /**
  * WatchEventsRequest has no parameters yet: every kind of event is sent.
@@ -1313,7 +1400,7 @@ export type WatchEventsRequest = Message<"picam.v1.WatchEventsRequest"> & {
  * Use `create(WatchEventsRequestSchema)` to create a new message.
  */
 export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 20);
+  messageDesc(file_picam_v1_camera, 21);
 
 /**
  * NightTransition reports a switch between day and night.
@@ -1383,7 +1470,7 @@ export type NightTransition = Message<"picam.v1.NightTransition"> & {
  * Use `create(NightTransitionSchema)` to create a new message.
  */
 export const NightTransitionSchema: GenMessage<NightTransition> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 21);
+  messageDesc(file_picam_v1_camera, 22);
 
 /**
  * EventProgress reports a step in the life of a trigger event.
@@ -1432,7 +1519,7 @@ export type EventProgress = Message<"picam.v1.EventProgress"> & {
  * Use `create(EventProgressSchema)` to create a new message.
  */
 export const EventProgressSchema: GenMessage<EventProgress> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 22);
+  messageDesc(file_picam_v1_camera, 23);
 
 /**
  * WatchEventsResponse is one thing that happened.
@@ -1476,7 +1563,7 @@ export type WatchEventsResponse = Message<"picam.v1.WatchEventsResponse"> & {
  * Use `create(WatchEventsResponseSchema)` to create a new message.
  */
 export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 23);
+  messageDesc(file_picam_v1_camera, 24);
 
 /**
  * Event summarises one saved event.
@@ -1546,7 +1633,7 @@ export type Event = Message<"picam.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 24);
+  messageDesc(file_picam_v1_camera, 25);
 
 /**
  * EventFrame is one frame of an event's manifest.
@@ -1595,7 +1682,7 @@ export type EventFrame = Message<"picam.v1.EventFrame"> & {
  * Use `create(EventFrameSchema)` to create a new message.
  */
 export const EventFrameSchema: GenMessage<EventFrame> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 25);
+  messageDesc(file_picam_v1_camera, 26);
 
 /**
  * ListEventsRequest pages through events, newest first.
@@ -1623,7 +1710,7 @@ export type ListEventsRequest = Message<"picam.v1.ListEventsRequest"> & {
  * Use `create(ListEventsRequestSchema)` to create a new message.
  */
 export const ListEventsRequestSchema: GenMessage<ListEventsRequest> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 26);
+  messageDesc(file_picam_v1_camera, 27);
 
 /**
  * ListEventsResponse is one page of events.
@@ -1651,7 +1738,7 @@ export type ListEventsResponse = Message<"picam.v1.ListEventsResponse"> & {
  * Use `create(ListEventsResponseSchema)` to create a new message.
  */
 export const ListEventsResponseSchema: GenMessage<ListEventsResponse> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 27);
+  messageDesc(file_picam_v1_camera, 28);
 
 /**
  * GetEventRequest names an event.
@@ -1672,7 +1759,7 @@ export type GetEventRequest = Message<"picam.v1.GetEventRequest"> & {
  * Use `create(GetEventRequestSchema)` to create a new message.
  */
 export const GetEventRequestSchema: GenMessage<GetEventRequest> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 28);
+  messageDesc(file_picam_v1_camera, 29);
 
 /**
  * GetEventResponse is one event with its frames.
@@ -1700,7 +1787,7 @@ export type GetEventResponse = Message<"picam.v1.GetEventResponse"> & {
  * Use `create(GetEventResponseSchema)` to create a new message.
  */
 export const GetEventResponseSchema: GenMessage<GetEventResponse> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 29);
+  messageDesc(file_picam_v1_camera, 30);
 
 /**
  * DeleteEventRequest names an event to delete.
@@ -1721,7 +1808,7 @@ export type DeleteEventRequest = Message<"picam.v1.DeleteEventRequest"> & {
  * Use `create(DeleteEventRequestSchema)` to create a new message.
  */
 export const DeleteEventRequestSchema: GenMessage<DeleteEventRequest> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 30);
+  messageDesc(file_picam_v1_camera, 31);
 
 /**
  * DeleteEventResponse confirms a deletion.
@@ -1742,7 +1829,7 @@ export type DeleteEventResponse = Message<"picam.v1.DeleteEventResponse"> & {
  * Use `create(DeleteEventResponseSchema)` to create a new message.
  */
 export const DeleteEventResponseSchema: GenMessage<DeleteEventResponse> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 31);
+  messageDesc(file_picam_v1_camera, 32);
 
 /**
  * Encoding says how a streamed frame's bytes are encoded.

@@ -920,7 +920,9 @@ type Config struct {
 	// Listening addresses and line protocol limits.
 	Network *NetworkConfig `protobuf:"bytes,5,opt,name=network,proto3" json:"network,omitempty"`
 	// Log settings.
-	Logging       *LoggingConfig `protobuf:"bytes,6,opt,name=logging,proto3" json:"logging,omitempty"`
+	Logging *LoggingConfig `protobuf:"bytes,6,opt,name=logging,proto3" json:"logging,omitempty"`
+	// Fleet triggers and notifications over MQTT.
+	Mqtt          *MqttConfig `protobuf:"bytes,7,opt,name=mqtt,proto3" json:"mqtt,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -993,6 +995,13 @@ func (x *Config) GetNetwork() *NetworkConfig {
 func (x *Config) GetLogging() *LoggingConfig {
 	if x != nil {
 		return x.Logging
+	}
+	return nil
+}
+
+func (x *Config) GetMqtt() *MqttConfig {
+	if x != nil {
+		return x.Mqtt
 	}
 	return nil
 }
@@ -1520,7 +1529,10 @@ type NetworkConfig struct {
 	// PEM certificate chain for gRPC over TLS; empty = plaintext.
 	TlsCert *string `protobuf:"bytes,10,opt,name=tls_cert,json=tlsCert,proto3,oneof" json:"tls_cert,omitempty"`
 	// PEM private key for tls_cert.
-	TlsKey        *string `protobuf:"bytes,11,opt,name=tls_key,json=tlsKey,proto3,oneof" json:"tls_key,omitempty"`
+	TlsKey *string `protobuf:"bytes,11,opt,name=tls_key,json=tlsKey,proto3,oneof" json:"tls_key,omitempty"`
+	// TCP port of the HTTP server (/metrics, /healthz, live page, event
+	// files); 0 picks a free port, -1 turns it off.
+	HttpPort      *int32 `protobuf:"varint,12,opt,name=http_port,json=httpPort,proto3,oneof" json:"http_port,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1632,6 +1644,124 @@ func (x *NetworkConfig) GetTlsKey() string {
 	return ""
 }
 
+func (x *NetworkConfig) GetHttpPort() int32 {
+	if x != nil && x.HttpPort != nil {
+		return *x.HttpPort
+	}
+	return 0
+}
+
+// MqttConfig connects picam to an MQTT broker for fleet triggers and
+// notifications.
+type MqttConfig struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Connect to the broker at all.
+	Enabled *bool `protobuf:"varint,1,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`
+	// Broker URL, e.g. "mqtt://broker:1883" or "mqtts://broker:8883".
+	Url *string `protobuf:"bytes,2,opt,name=url,proto3,oneof" json:"url,omitempty"`
+	// This camera's name in topics (<topic_prefix>/<camera_id>/...); empty =
+	// the host name.
+	CameraId *string `protobuf:"bytes,3,opt,name=camera_id,json=cameraId,proto3,oneof" json:"camera_id,omitempty"`
+	// First level of every topic (default "picam").
+	TopicPrefix *string `protobuf:"bytes,4,opt,name=topic_prefix,json=topicPrefix,proto3,oneof" json:"topic_prefix,omitempty"`
+	// Broker user name; empty = none.
+	Username *string `protobuf:"bytes,5,opt,name=username,proto3,oneof" json:"username,omitempty"`
+	// Broker password (with username).
+	Password *string `protobuf:"bytes,6,opt,name=password,proto3,oneof" json:"password,omitempty"`
+	// QoS of subscriptions and published messages: 0 or 1.
+	Qos *uint32 `protobuf:"varint,7,opt,name=qos,proto3,oneof" json:"qos,omitempty"`
+	// Longest wait between reconnect attempts, in seconds.
+	ReconnectMaxS *float64 `protobuf:"fixed64,8,opt,name=reconnect_max_s,json=reconnectMaxS,proto3,oneof" json:"reconnect_max_s,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MqttConfig) Reset() {
+	*x = MqttConfig{}
+	mi := &file_picam_v1_camera_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MqttConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MqttConfig) ProtoMessage() {}
+
+func (x *MqttConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_picam_v1_camera_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MqttConfig.ProtoReflect.Descriptor instead.
+func (*MqttConfig) Descriptor() ([]byte, []int) {
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *MqttConfig) GetEnabled() bool {
+	if x != nil && x.Enabled != nil {
+		return *x.Enabled
+	}
+	return false
+}
+
+func (x *MqttConfig) GetUrl() string {
+	if x != nil && x.Url != nil {
+		return *x.Url
+	}
+	return ""
+}
+
+func (x *MqttConfig) GetCameraId() string {
+	if x != nil && x.CameraId != nil {
+		return *x.CameraId
+	}
+	return ""
+}
+
+func (x *MqttConfig) GetTopicPrefix() string {
+	if x != nil && x.TopicPrefix != nil {
+		return *x.TopicPrefix
+	}
+	return ""
+}
+
+func (x *MqttConfig) GetUsername() string {
+	if x != nil && x.Username != nil {
+		return *x.Username
+	}
+	return ""
+}
+
+func (x *MqttConfig) GetPassword() string {
+	if x != nil && x.Password != nil {
+		return *x.Password
+	}
+	return ""
+}
+
+func (x *MqttConfig) GetQos() uint32 {
+	if x != nil && x.Qos != nil {
+		return *x.Qos
+	}
+	return 0
+}
+
+func (x *MqttConfig) GetReconnectMaxS() float64 {
+	if x != nil && x.ReconnectMaxS != nil {
+		return *x.ReconnectMaxS
+	}
+	return 0
+}
+
 // LoggingConfig sets log output.
 type LoggingConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1644,7 +1774,7 @@ type LoggingConfig struct {
 
 func (x *LoggingConfig) Reset() {
 	*x = LoggingConfig{}
-	mi := &file_picam_v1_camera_proto_msgTypes[13]
+	mi := &file_picam_v1_camera_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1656,7 +1786,7 @@ func (x *LoggingConfig) String() string {
 func (*LoggingConfig) ProtoMessage() {}
 
 func (x *LoggingConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[13]
+	mi := &file_picam_v1_camera_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1669,7 +1799,7 @@ func (x *LoggingConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoggingConfig.ProtoReflect.Descriptor instead.
 func (*LoggingConfig) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{13}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *LoggingConfig) GetLevel() string {
@@ -1698,7 +1828,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[14]
+	mi := &file_picam_v1_camera_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1710,7 +1840,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[14]
+	mi := &file_picam_v1_camera_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1723,7 +1853,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{14}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ConfigureRequest) GetConfig() *Config {
@@ -1770,7 +1900,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[15]
+	mi := &file_picam_v1_camera_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1782,7 +1912,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[15]
+	mi := &file_picam_v1_camera_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1795,7 +1925,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{15}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ConfigureResponse) GetConfig() *Config {
@@ -1828,7 +1958,7 @@ type GetStatusRequest struct {
 
 func (x *GetStatusRequest) Reset() {
 	*x = GetStatusRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[16]
+	mi := &file_picam_v1_camera_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1840,7 +1970,7 @@ func (x *GetStatusRequest) String() string {
 func (*GetStatusRequest) ProtoMessage() {}
 
 func (x *GetStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[16]
+	mi := &file_picam_v1_camera_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1853,7 +1983,7 @@ func (x *GetStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetStatusRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{16}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{17}
 }
 
 // SourceStatus describes the frame source.
@@ -1887,7 +2017,7 @@ type SourceStatus struct {
 
 func (x *SourceStatus) Reset() {
 	*x = SourceStatus{}
-	mi := &file_picam_v1_camera_proto_msgTypes[17]
+	mi := &file_picam_v1_camera_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1899,7 +2029,7 @@ func (x *SourceStatus) String() string {
 func (*SourceStatus) ProtoMessage() {}
 
 func (x *SourceStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[17]
+	mi := &file_picam_v1_camera_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1912,7 +2042,7 @@ func (x *SourceStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SourceStatus.ProtoReflect.Descriptor instead.
 func (*SourceStatus) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{17}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SourceStatus) GetKind() string {
@@ -2017,7 +2147,7 @@ type RingStatus struct {
 
 func (x *RingStatus) Reset() {
 	*x = RingStatus{}
-	mi := &file_picam_v1_camera_proto_msgTypes[18]
+	mi := &file_picam_v1_camera_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2029,7 +2159,7 @@ func (x *RingStatus) String() string {
 func (*RingStatus) ProtoMessage() {}
 
 func (x *RingStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[18]
+	mi := &file_picam_v1_camera_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2042,7 +2172,7 @@ func (x *RingStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RingStatus.ProtoReflect.Descriptor instead.
 func (*RingStatus) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{18}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RingStatus) GetCapacityFrames() uint32 {
@@ -2131,7 +2261,7 @@ type GetStatusResponse struct {
 
 func (x *GetStatusResponse) Reset() {
 	*x = GetStatusResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[19]
+	mi := &file_picam_v1_camera_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2143,7 +2273,7 @@ func (x *GetStatusResponse) String() string {
 func (*GetStatusResponse) ProtoMessage() {}
 
 func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[19]
+	mi := &file_picam_v1_camera_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2156,7 +2286,7 @@ func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetStatusResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{19}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetStatusResponse) GetVersion() string {
@@ -2238,7 +2368,7 @@ type WatchEventsRequest struct {
 
 func (x *WatchEventsRequest) Reset() {
 	*x = WatchEventsRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[20]
+	mi := &file_picam_v1_camera_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2250,7 +2380,7 @@ func (x *WatchEventsRequest) String() string {
 func (*WatchEventsRequest) ProtoMessage() {}
 
 func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[20]
+	mi := &file_picam_v1_camera_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2263,7 +2393,7 @@ func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchEventsRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{20}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{21}
 }
 
 // NightTransition reports a switch between day and night.
@@ -2291,7 +2421,7 @@ type NightTransition struct {
 
 func (x *NightTransition) Reset() {
 	*x = NightTransition{}
-	mi := &file_picam_v1_camera_proto_msgTypes[21]
+	mi := &file_picam_v1_camera_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2303,7 +2433,7 @@ func (x *NightTransition) String() string {
 func (*NightTransition) ProtoMessage() {}
 
 func (x *NightTransition) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[21]
+	mi := &file_picam_v1_camera_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2316,7 +2446,7 @@ func (x *NightTransition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NightTransition.ProtoReflect.Descriptor instead.
 func (*NightTransition) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{21}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *NightTransition) GetNight() bool {
@@ -2394,7 +2524,7 @@ type EventProgress struct {
 
 func (x *EventProgress) Reset() {
 	*x = EventProgress{}
-	mi := &file_picam_v1_camera_proto_msgTypes[22]
+	mi := &file_picam_v1_camera_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2406,7 +2536,7 @@ func (x *EventProgress) String() string {
 func (*EventProgress) ProtoMessage() {}
 
 func (x *EventProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[22]
+	mi := &file_picam_v1_camera_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2419,7 +2549,7 @@ func (x *EventProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventProgress.ProtoReflect.Descriptor instead.
 func (*EventProgress) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{22}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *EventProgress) GetEventId() string {
@@ -2475,7 +2605,7 @@ type WatchEventsResponse struct {
 
 func (x *WatchEventsResponse) Reset() {
 	*x = WatchEventsResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[23]
+	mi := &file_picam_v1_camera_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2487,7 +2617,7 @@ func (x *WatchEventsResponse) String() string {
 func (*WatchEventsResponse) ProtoMessage() {}
 
 func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[23]
+	mi := &file_picam_v1_camera_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2500,7 +2630,7 @@ func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchEventsResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{23}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WatchEventsResponse) GetTime() *timestamppb.Timestamp {
@@ -2578,7 +2708,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_picam_v1_camera_proto_msgTypes[24]
+	mi := &file_picam_v1_camera_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2590,7 +2720,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[24]
+	mi := &file_picam_v1_camera_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2603,7 +2733,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{24}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Event) GetEventId() string {
@@ -2681,7 +2811,7 @@ type EventFrame struct {
 
 func (x *EventFrame) Reset() {
 	*x = EventFrame{}
-	mi := &file_picam_v1_camera_proto_msgTypes[25]
+	mi := &file_picam_v1_camera_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2693,7 +2823,7 @@ func (x *EventFrame) String() string {
 func (*EventFrame) ProtoMessage() {}
 
 func (x *EventFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[25]
+	mi := &file_picam_v1_camera_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2706,7 +2836,7 @@ func (x *EventFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventFrame.ProtoReflect.Descriptor instead.
 func (*EventFrame) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{25}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *EventFrame) GetFrameId() uint64 {
@@ -2757,7 +2887,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[26]
+	mi := &file_picam_v1_camera_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2769,7 +2899,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[26]
+	mi := &file_picam_v1_camera_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2782,7 +2912,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{26}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListEventsRequest) GetPageSize() uint32 {
@@ -2812,7 +2942,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[27]
+	mi := &file_picam_v1_camera_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2824,7 +2954,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[27]
+	mi := &file_picam_v1_camera_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2837,7 +2967,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{27}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -2865,7 +2995,7 @@ type GetEventRequest struct {
 
 func (x *GetEventRequest) Reset() {
 	*x = GetEventRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[28]
+	mi := &file_picam_v1_camera_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2877,7 +3007,7 @@ func (x *GetEventRequest) String() string {
 func (*GetEventRequest) ProtoMessage() {}
 
 func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[28]
+	mi := &file_picam_v1_camera_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2890,7 +3020,7 @@ func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventRequest.ProtoReflect.Descriptor instead.
 func (*GetEventRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{28}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetEventRequest) GetEventId() string {
@@ -2913,7 +3043,7 @@ type GetEventResponse struct {
 
 func (x *GetEventResponse) Reset() {
 	*x = GetEventResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[29]
+	mi := &file_picam_v1_camera_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2925,7 +3055,7 @@ func (x *GetEventResponse) String() string {
 func (*GetEventResponse) ProtoMessage() {}
 
 func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[29]
+	mi := &file_picam_v1_camera_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2938,7 +3068,7 @@ func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventResponse.ProtoReflect.Descriptor instead.
 func (*GetEventResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{29}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetEventResponse) GetEvent() *Event {
@@ -2966,7 +3096,7 @@ type DeleteEventRequest struct {
 
 func (x *DeleteEventRequest) Reset() {
 	*x = DeleteEventRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[30]
+	mi := &file_picam_v1_camera_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2978,7 +3108,7 @@ func (x *DeleteEventRequest) String() string {
 func (*DeleteEventRequest) ProtoMessage() {}
 
 func (x *DeleteEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[30]
+	mi := &file_picam_v1_camera_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2991,7 +3121,7 @@ func (x *DeleteEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteEventRequest.ProtoReflect.Descriptor instead.
 func (*DeleteEventRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{30}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *DeleteEventRequest) GetEventId() string {
@@ -3012,7 +3142,7 @@ type DeleteEventResponse struct {
 
 func (x *DeleteEventResponse) Reset() {
 	*x = DeleteEventResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[31]
+	mi := &file_picam_v1_camera_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3024,7 +3154,7 @@ func (x *DeleteEventResponse) String() string {
 func (*DeleteEventResponse) ProtoMessage() {}
 
 func (x *DeleteEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[31]
+	mi := &file_picam_v1_camera_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3037,7 +3167,7 @@ func (x *DeleteEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteEventResponse.ProtoReflect.Descriptor instead.
 func (*DeleteEventResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{31}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeleteEventResponse) GetBytesFreed() uint64 {
@@ -3120,14 +3250,15 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x04mode\x18\f \x01(\tR\x04mode\x12L\n" +
 	"\x14last_transition_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x12lastTransitionTime\x12 \n" +
 	"\vtransitions\x18\x0e \x01(\x04R\vtransitions\x12*\n" +
-	"\x11frames_per_second\x18\x0f \x01(\x01R\x0fframesPerSecond\"\xa5\x02\n" +
+	"\x11frames_per_second\x18\x0f \x01(\x01R\x0fframesPerSecond\"\xcf\x02\n" +
 	"\x06Config\x12.\n" +
 	"\x06camera\x18\x01 \x01(\v2\x16.picam.v1.CameraConfigR\x06camera\x12(\n" +
 	"\x04ring\x18\x02 \x01(\v2\x14.picam.v1.RingConfigR\x04ring\x12+\n" +
 	"\x05night\x18\x03 \x01(\v2\x15.picam.v1.NightConfigR\x05night\x12.\n" +
 	"\x06export\x18\x04 \x01(\v2\x16.picam.v1.ExportConfigR\x06export\x121\n" +
 	"\anetwork\x18\x05 \x01(\v2\x17.picam.v1.NetworkConfigR\anetwork\x121\n" +
-	"\alogging\x18\x06 \x01(\v2\x17.picam.v1.LoggingConfigR\alogging\"\xf3\x05\n" +
+	"\alogging\x18\x06 \x01(\v2\x17.picam.v1.LoggingConfigR\alogging\x12(\n" +
+	"\x04mqtt\x18\a \x01(\v2\x14.picam.v1.MqttConfigR\x04mqtt\"\xf3\x05\n" +
 	"\fCameraConfig\x12\x1b\n" +
 	"\x06source\x18\x01 \x01(\tH\x00R\x06source\x88\x01\x01\x12\x19\n" +
 	"\x05width\x18\x02 \x01(\rH\x01R\x05width\x88\x01\x01\x12\x1b\n" +
@@ -3223,7 +3354,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\n" +
 	"_max_bytesB\x0f\n" +
 	"\r_max_age_daysB\x19\n" +
-	"\x17_allow_runtime_base_dir\"\xc4\x04\n" +
+	"\x17_allow_runtime_base_dir\"\xf4\x04\n" +
 	"\rNetworkConfig\x12\x17\n" +
 	"\x04host\x18\x01 \x01(\tH\x00R\x04host\x88\x01\x01\x12\x17\n" +
 	"\x04port\x18\x02 \x01(\rH\x01R\x04port\x88\x01\x01\x12 \n" +
@@ -3237,7 +3368,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\btls_cert\x18\n" +
 	" \x01(\tH\tR\atlsCert\x88\x01\x01\x12\x1c\n" +
 	"\atls_key\x18\v \x01(\tH\n" +
-	"R\x06tlsKey\x88\x01\x01B\a\n" +
+	"R\x06tlsKey\x88\x01\x01\x12 \n" +
+	"\thttp_port\x18\f \x01(\x05H\vR\bhttpPort\x88\x01\x01B\a\n" +
 	"\x05_hostB\a\n" +
 	"\x05_portB\f\n" +
 	"\n" +
@@ -3250,7 +3382,29 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x06_tokenB\v\n" +
 	"\t_tls_certB\n" +
 	"\n" +
-	"\b_tls_key\"4\n" +
+	"\b_tls_keyB\f\n" +
+	"\n" +
+	"_http_port\"\xfb\x02\n" +
+	"\n" +
+	"MqttConfig\x12\x1d\n" +
+	"\aenabled\x18\x01 \x01(\bH\x00R\aenabled\x88\x01\x01\x12\x15\n" +
+	"\x03url\x18\x02 \x01(\tH\x01R\x03url\x88\x01\x01\x12 \n" +
+	"\tcamera_id\x18\x03 \x01(\tH\x02R\bcameraId\x88\x01\x01\x12&\n" +
+	"\ftopic_prefix\x18\x04 \x01(\tH\x03R\vtopicPrefix\x88\x01\x01\x12\x1f\n" +
+	"\busername\x18\x05 \x01(\tH\x04R\busername\x88\x01\x01\x12\x1f\n" +
+	"\bpassword\x18\x06 \x01(\tH\x05R\bpassword\x88\x01\x01\x12\x15\n" +
+	"\x03qos\x18\a \x01(\rH\x06R\x03qos\x88\x01\x01\x12+\n" +
+	"\x0freconnect_max_s\x18\b \x01(\x01H\aR\rreconnectMaxS\x88\x01\x01B\n" +
+	"\n" +
+	"\b_enabledB\x06\n" +
+	"\x04_urlB\f\n" +
+	"\n" +
+	"_camera_idB\x0f\n" +
+	"\r_topic_prefixB\v\n" +
+	"\t_usernameB\v\n" +
+	"\t_passwordB\x06\n" +
+	"\x04_qosB\x12\n" +
+	"\x10_reconnect_max_s\"4\n" +
 	"\rLoggingConfig\x12\x19\n" +
 	"\x05level\x18\x01 \x01(\tH\x00R\x05level\x88\x01\x01B\b\n" +
 	"\x06_level\"\xb8\x01\n" +
@@ -3406,7 +3560,7 @@ func file_picam_v1_camera_proto_rawDescGZIP() []byte {
 }
 
 var file_picam_v1_camera_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_picam_v1_camera_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_picam_v1_camera_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_picam_v1_camera_proto_goTypes = []any{
 	(Encoding)(0),                 // 0: picam.v1.Encoding
 	(PixelFormat)(0),              // 1: picam.v1.PixelFormat
@@ -3424,84 +3578,86 @@ var file_picam_v1_camera_proto_goTypes = []any{
 	(*NightConfig)(nil),           // 13: picam.v1.NightConfig
 	(*ExportConfig)(nil),          // 14: picam.v1.ExportConfig
 	(*NetworkConfig)(nil),         // 15: picam.v1.NetworkConfig
-	(*LoggingConfig)(nil),         // 16: picam.v1.LoggingConfig
-	(*ConfigureRequest)(nil),      // 17: picam.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),     // 18: picam.v1.ConfigureResponse
-	(*GetStatusRequest)(nil),      // 19: picam.v1.GetStatusRequest
-	(*SourceStatus)(nil),          // 20: picam.v1.SourceStatus
-	(*RingStatus)(nil),            // 21: picam.v1.RingStatus
-	(*GetStatusResponse)(nil),     // 22: picam.v1.GetStatusResponse
-	(*WatchEventsRequest)(nil),    // 23: picam.v1.WatchEventsRequest
-	(*NightTransition)(nil),       // 24: picam.v1.NightTransition
-	(*EventProgress)(nil),         // 25: picam.v1.EventProgress
-	(*WatchEventsResponse)(nil),   // 26: picam.v1.WatchEventsResponse
-	(*Event)(nil),                 // 27: picam.v1.Event
-	(*EventFrame)(nil),            // 28: picam.v1.EventFrame
-	(*ListEventsRequest)(nil),     // 29: picam.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),    // 30: picam.v1.ListEventsResponse
-	(*GetEventRequest)(nil),       // 31: picam.v1.GetEventRequest
-	(*GetEventResponse)(nil),      // 32: picam.v1.GetEventResponse
-	(*DeleteEventRequest)(nil),    // 33: picam.v1.DeleteEventRequest
-	(*DeleteEventResponse)(nil),   // 34: picam.v1.DeleteEventResponse
-	(*timestamppb.Timestamp)(nil), // 35: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 36: google.protobuf.FieldMask
+	(*MqttConfig)(nil),            // 16: picam.v1.MqttConfig
+	(*LoggingConfig)(nil),         // 17: picam.v1.LoggingConfig
+	(*ConfigureRequest)(nil),      // 18: picam.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),     // 19: picam.v1.ConfigureResponse
+	(*GetStatusRequest)(nil),      // 20: picam.v1.GetStatusRequest
+	(*SourceStatus)(nil),          // 21: picam.v1.SourceStatus
+	(*RingStatus)(nil),            // 22: picam.v1.RingStatus
+	(*GetStatusResponse)(nil),     // 23: picam.v1.GetStatusResponse
+	(*WatchEventsRequest)(nil),    // 24: picam.v1.WatchEventsRequest
+	(*NightTransition)(nil),       // 25: picam.v1.NightTransition
+	(*EventProgress)(nil),         // 26: picam.v1.EventProgress
+	(*WatchEventsResponse)(nil),   // 27: picam.v1.WatchEventsResponse
+	(*Event)(nil),                 // 28: picam.v1.Event
+	(*EventFrame)(nil),            // 29: picam.v1.EventFrame
+	(*ListEventsRequest)(nil),     // 30: picam.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),    // 31: picam.v1.ListEventsResponse
+	(*GetEventRequest)(nil),       // 32: picam.v1.GetEventRequest
+	(*GetEventResponse)(nil),      // 33: picam.v1.GetEventResponse
+	(*DeleteEventRequest)(nil),    // 34: picam.v1.DeleteEventRequest
+	(*DeleteEventResponse)(nil),   // 35: picam.v1.DeleteEventResponse
+	(*timestamppb.Timestamp)(nil), // 36: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 37: google.protobuf.FieldMask
 }
 var file_picam_v1_camera_proto_depIdxs = []int32{
-	35, // 0: picam.v1.TriggerResponse.trigger_time:type_name -> google.protobuf.Timestamp
+	36, // 0: picam.v1.TriggerResponse.trigger_time:type_name -> google.protobuf.Timestamp
 	2,  // 1: picam.v1.TriggerResponse.state:type_name -> picam.v1.EventState
 	0,  // 2: picam.v1.StreamFramesRequest.encoding:type_name -> picam.v1.Encoding
 	1,  // 3: picam.v1.StreamFramesRequest.pixel_format:type_name -> picam.v1.PixelFormat
-	35, // 4: picam.v1.Frame.capture_time:type_name -> google.protobuf.Timestamp
+	36, // 4: picam.v1.Frame.capture_time:type_name -> google.protobuf.Timestamp
 	0,  // 5: picam.v1.Frame.encoding:type_name -> picam.v1.Encoding
 	1,  // 6: picam.v1.Frame.pixel_format:type_name -> picam.v1.PixelFormat
 	6,  // 7: picam.v1.StreamFramesResponse.frame:type_name -> picam.v1.Frame
-	35, // 8: picam.v1.GetNightStateResponse.last_transition_time:type_name -> google.protobuf.Timestamp
+	36, // 8: picam.v1.GetNightStateResponse.last_transition_time:type_name -> google.protobuf.Timestamp
 	11, // 9: picam.v1.Config.camera:type_name -> picam.v1.CameraConfig
 	12, // 10: picam.v1.Config.ring:type_name -> picam.v1.RingConfig
 	13, // 11: picam.v1.Config.night:type_name -> picam.v1.NightConfig
 	14, // 12: picam.v1.Config.export:type_name -> picam.v1.ExportConfig
 	15, // 13: picam.v1.Config.network:type_name -> picam.v1.NetworkConfig
-	16, // 14: picam.v1.Config.logging:type_name -> picam.v1.LoggingConfig
-	10, // 15: picam.v1.ConfigureRequest.config:type_name -> picam.v1.Config
-	36, // 16: picam.v1.ConfigureRequest.update_mask:type_name -> google.protobuf.FieldMask
-	10, // 17: picam.v1.ConfigureResponse.config:type_name -> picam.v1.Config
-	1,  // 18: picam.v1.SourceStatus.pixel_format:type_name -> picam.v1.PixelFormat
-	35, // 19: picam.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	20, // 20: picam.v1.GetStatusResponse.source:type_name -> picam.v1.SourceStatus
-	21, // 21: picam.v1.GetStatusResponse.ring:type_name -> picam.v1.RingStatus
-	2,  // 22: picam.v1.EventProgress.state:type_name -> picam.v1.EventState
-	35, // 23: picam.v1.WatchEventsResponse.time:type_name -> google.protobuf.Timestamp
-	24, // 24: picam.v1.WatchEventsResponse.night_transition:type_name -> picam.v1.NightTransition
-	25, // 25: picam.v1.WatchEventsResponse.event_progress:type_name -> picam.v1.EventProgress
-	2,  // 26: picam.v1.Event.state:type_name -> picam.v1.EventState
-	35, // 27: picam.v1.Event.trigger_time:type_name -> google.protobuf.Timestamp
-	35, // 28: picam.v1.EventFrame.capture_time:type_name -> google.protobuf.Timestamp
-	27, // 29: picam.v1.ListEventsResponse.events:type_name -> picam.v1.Event
-	27, // 30: picam.v1.GetEventResponse.event:type_name -> picam.v1.Event
-	28, // 31: picam.v1.GetEventResponse.frames:type_name -> picam.v1.EventFrame
-	3,  // 32: picam.v1.CameraService.Trigger:input_type -> picam.v1.TriggerRequest
-	5,  // 33: picam.v1.CameraService.StreamFrames:input_type -> picam.v1.StreamFramesRequest
-	8,  // 34: picam.v1.CameraService.GetNightState:input_type -> picam.v1.GetNightStateRequest
-	17, // 35: picam.v1.CameraService.Configure:input_type -> picam.v1.ConfigureRequest
-	19, // 36: picam.v1.CameraService.GetStatus:input_type -> picam.v1.GetStatusRequest
-	23, // 37: picam.v1.CameraService.WatchEvents:input_type -> picam.v1.WatchEventsRequest
-	29, // 38: picam.v1.CameraService.ListEvents:input_type -> picam.v1.ListEventsRequest
-	31, // 39: picam.v1.CameraService.GetEvent:input_type -> picam.v1.GetEventRequest
-	33, // 40: picam.v1.CameraService.DeleteEvent:input_type -> picam.v1.DeleteEventRequest
-	4,  // 41: picam.v1.CameraService.Trigger:output_type -> picam.v1.TriggerResponse
-	7,  // 42: picam.v1.CameraService.StreamFrames:output_type -> picam.v1.StreamFramesResponse
-	9,  // 43: picam.v1.CameraService.GetNightState:output_type -> picam.v1.GetNightStateResponse
-	18, // 44: picam.v1.CameraService.Configure:output_type -> picam.v1.ConfigureResponse
-	22, // 45: picam.v1.CameraService.GetStatus:output_type -> picam.v1.GetStatusResponse
-	26, // 46: picam.v1.CameraService.WatchEvents:output_type -> picam.v1.WatchEventsResponse
-	30, // 47: picam.v1.CameraService.ListEvents:output_type -> picam.v1.ListEventsResponse
-	32, // 48: picam.v1.CameraService.GetEvent:output_type -> picam.v1.GetEventResponse
-	34, // 49: picam.v1.CameraService.DeleteEvent:output_type -> picam.v1.DeleteEventResponse
-	41, // [41:50] is the sub-list for method output_type
-	32, // [32:41] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	17, // 14: picam.v1.Config.logging:type_name -> picam.v1.LoggingConfig
+	16, // 15: picam.v1.Config.mqtt:type_name -> picam.v1.MqttConfig
+	10, // 16: picam.v1.ConfigureRequest.config:type_name -> picam.v1.Config
+	37, // 17: picam.v1.ConfigureRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 18: picam.v1.ConfigureResponse.config:type_name -> picam.v1.Config
+	1,  // 19: picam.v1.SourceStatus.pixel_format:type_name -> picam.v1.PixelFormat
+	36, // 20: picam.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	21, // 21: picam.v1.GetStatusResponse.source:type_name -> picam.v1.SourceStatus
+	22, // 22: picam.v1.GetStatusResponse.ring:type_name -> picam.v1.RingStatus
+	2,  // 23: picam.v1.EventProgress.state:type_name -> picam.v1.EventState
+	36, // 24: picam.v1.WatchEventsResponse.time:type_name -> google.protobuf.Timestamp
+	25, // 25: picam.v1.WatchEventsResponse.night_transition:type_name -> picam.v1.NightTransition
+	26, // 26: picam.v1.WatchEventsResponse.event_progress:type_name -> picam.v1.EventProgress
+	2,  // 27: picam.v1.Event.state:type_name -> picam.v1.EventState
+	36, // 28: picam.v1.Event.trigger_time:type_name -> google.protobuf.Timestamp
+	36, // 29: picam.v1.EventFrame.capture_time:type_name -> google.protobuf.Timestamp
+	28, // 30: picam.v1.ListEventsResponse.events:type_name -> picam.v1.Event
+	28, // 31: picam.v1.GetEventResponse.event:type_name -> picam.v1.Event
+	29, // 32: picam.v1.GetEventResponse.frames:type_name -> picam.v1.EventFrame
+	3,  // 33: picam.v1.CameraService.Trigger:input_type -> picam.v1.TriggerRequest
+	5,  // 34: picam.v1.CameraService.StreamFrames:input_type -> picam.v1.StreamFramesRequest
+	8,  // 35: picam.v1.CameraService.GetNightState:input_type -> picam.v1.GetNightStateRequest
+	18, // 36: picam.v1.CameraService.Configure:input_type -> picam.v1.ConfigureRequest
+	20, // 37: picam.v1.CameraService.GetStatus:input_type -> picam.v1.GetStatusRequest
+	24, // 38: picam.v1.CameraService.WatchEvents:input_type -> picam.v1.WatchEventsRequest
+	30, // 39: picam.v1.CameraService.ListEvents:input_type -> picam.v1.ListEventsRequest
+	32, // 40: picam.v1.CameraService.GetEvent:input_type -> picam.v1.GetEventRequest
+	34, // 41: picam.v1.CameraService.DeleteEvent:input_type -> picam.v1.DeleteEventRequest
+	4,  // 42: picam.v1.CameraService.Trigger:output_type -> picam.v1.TriggerResponse
+	7,  // 43: picam.v1.CameraService.StreamFrames:output_type -> picam.v1.StreamFramesResponse
+	9,  // 44: picam.v1.CameraService.GetNightState:output_type -> picam.v1.GetNightStateResponse
+	19, // 45: picam.v1.CameraService.Configure:output_type -> picam.v1.ConfigureResponse
+	23, // 46: picam.v1.CameraService.GetStatus:output_type -> picam.v1.GetStatusResponse
+	27, // 47: picam.v1.CameraService.WatchEvents:output_type -> picam.v1.WatchEventsResponse
+	31, // 48: picam.v1.CameraService.ListEvents:output_type -> picam.v1.ListEventsResponse
+	33, // 49: picam.v1.CameraService.GetEvent:output_type -> picam.v1.GetEventResponse
+	35, // 50: picam.v1.CameraService.DeleteEvent:output_type -> picam.v1.DeleteEventResponse
+	42, // [42:51] is the sub-list for method output_type
+	33, // [33:42] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_picam_v1_camera_proto_init() }
@@ -3517,7 +3673,8 @@ func file_picam_v1_camera_proto_init() {
 	file_picam_v1_camera_proto_msgTypes[11].OneofWrappers = []any{}
 	file_picam_v1_camera_proto_msgTypes[12].OneofWrappers = []any{}
 	file_picam_v1_camera_proto_msgTypes[13].OneofWrappers = []any{}
-	file_picam_v1_camera_proto_msgTypes[23].OneofWrappers = []any{
+	file_picam_v1_camera_proto_msgTypes[14].OneofWrappers = []any{}
+	file_picam_v1_camera_proto_msgTypes[24].OneofWrappers = []any{
 		(*WatchEventsResponse_NightTransition)(nil),
 		(*WatchEventsResponse_EventProgress)(nil),
 	}
@@ -3527,7 +3684,7 @@ func file_picam_v1_camera_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_picam_v1_camera_proto_rawDesc), len(file_picam_v1_camera_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   32,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -172,20 +172,22 @@ class GetNightStateResponse(_message.Message):
     def __init__(self, night: bool = ..., enabled: bool = ..., dark_score: _Optional[float] = ..., normalized_score: _Optional[float] = ..., dark_threshold: _Optional[float] = ..., bright_threshold: _Optional[float] = ..., min_dark_frames: _Optional[int] = ..., dark_frames: _Optional[int] = ..., bright_frames: _Optional[int] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ..., mode: _Optional[str] = ..., last_transition_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transitions: _Optional[int] = ..., frames_per_second: _Optional[float] = ...) -> None: ...
 
 class Config(_message.Message):
-    __slots__ = ("camera", "ring", "night", "export", "network", "logging")
+    __slots__ = ("camera", "ring", "night", "export", "network", "logging", "mqtt")
     CAMERA_FIELD_NUMBER: _ClassVar[int]
     RING_FIELD_NUMBER: _ClassVar[int]
     NIGHT_FIELD_NUMBER: _ClassVar[int]
     EXPORT_FIELD_NUMBER: _ClassVar[int]
     NETWORK_FIELD_NUMBER: _ClassVar[int]
     LOGGING_FIELD_NUMBER: _ClassVar[int]
+    MQTT_FIELD_NUMBER: _ClassVar[int]
     camera: CameraConfig
     ring: RingConfig
     night: NightConfig
     export: ExportConfig
     network: NetworkConfig
     logging: LoggingConfig
-    def __init__(self, camera: _Optional[_Union[CameraConfig, _Mapping]] = ..., ring: _Optional[_Union[RingConfig, _Mapping]] = ..., night: _Optional[_Union[NightConfig, _Mapping]] = ..., export: _Optional[_Union[ExportConfig, _Mapping]] = ..., network: _Optional[_Union[NetworkConfig, _Mapping]] = ..., logging: _Optional[_Union[LoggingConfig, _Mapping]] = ...) -> None: ...
+    mqtt: MqttConfig
+    def __init__(self, camera: _Optional[_Union[CameraConfig, _Mapping]] = ..., ring: _Optional[_Union[RingConfig, _Mapping]] = ..., night: _Optional[_Union[NightConfig, _Mapping]] = ..., export: _Optional[_Union[ExportConfig, _Mapping]] = ..., network: _Optional[_Union[NetworkConfig, _Mapping]] = ..., logging: _Optional[_Union[LoggingConfig, _Mapping]] = ..., mqtt: _Optional[_Union[MqttConfig, _Mapping]] = ...) -> None: ...
 
 class CameraConfig(_message.Message):
     __slots__ = ("source", "width", "height", "framerate", "codec", "video_mode", "synthetic_cycle_frames", "device", "file", "index", "hflip", "vflip", "rotation", "exposure_us", "gain", "restart_backoff_max_s")
@@ -282,7 +284,7 @@ class ExportConfig(_message.Message):
     def __init__(self, base_dir: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., save_before_s: _Optional[float] = ..., save_after_s: _Optional[float] = ..., stack_dark_frames: bool = ..., stack_count: _Optional[int] = ..., jpeg_quality: _Optional[int] = ..., shutdown_grace_s: _Optional[float] = ..., png_compression: _Optional[int] = ..., max_pending_events: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_age_days: _Optional[float] = ..., allow_runtime_base_dir: bool = ...) -> None: ...
 
 class NetworkConfig(_message.Message):
-    __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s", "token", "tls_cert", "tls_key")
+    __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s", "token", "tls_cert", "tls_key", "http_port")
     HOST_FIELD_NUMBER: _ClassVar[int]
     PORT_FIELD_NUMBER: _ClassVar[int]
     GRPC_PORT_FIELD_NUMBER: _ClassVar[int]
@@ -294,6 +296,7 @@ class NetworkConfig(_message.Message):
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     TLS_CERT_FIELD_NUMBER: _ClassVar[int]
     TLS_KEY_FIELD_NUMBER: _ClassVar[int]
+    HTTP_PORT_FIELD_NUMBER: _ClassVar[int]
     host: str
     port: int
     grpc_port: int
@@ -305,7 +308,28 @@ class NetworkConfig(_message.Message):
     token: str
     tls_cert: str
     tls_key: str
-    def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ..., grpc_port: _Optional[int] = ..., idle_timeout_s: _Optional[float] = ..., reply_linger_s: _Optional[float] = ..., max_line_bytes: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_triggers_per_s: _Optional[float] = ..., token: _Optional[str] = ..., tls_cert: _Optional[str] = ..., tls_key: _Optional[str] = ...) -> None: ...
+    http_port: int
+    def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ..., grpc_port: _Optional[int] = ..., idle_timeout_s: _Optional[float] = ..., reply_linger_s: _Optional[float] = ..., max_line_bytes: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_triggers_per_s: _Optional[float] = ..., token: _Optional[str] = ..., tls_cert: _Optional[str] = ..., tls_key: _Optional[str] = ..., http_port: _Optional[int] = ...) -> None: ...
+
+class MqttConfig(_message.Message):
+    __slots__ = ("enabled", "url", "camera_id", "topic_prefix", "username", "password", "qos", "reconnect_max_s")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    QOS_FIELD_NUMBER: _ClassVar[int]
+    RECONNECT_MAX_S_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    url: str
+    camera_id: str
+    topic_prefix: str
+    username: str
+    password: str
+    qos: int
+    reconnect_max_s: float
+    def __init__(self, enabled: bool = ..., url: _Optional[str] = ..., camera_id: _Optional[str] = ..., topic_prefix: _Optional[str] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., qos: _Optional[int] = ..., reconnect_max_s: _Optional[float] = ...) -> None: ...
 
 class LoggingConfig(_message.Message):
     __slots__ = ("level",)
