@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, loadConfig, Picam, PicamError, type Logger } from './core/index.js';
 import { startGrpcServer } from './grpc/grpc-server.js';
+import { startHttpServer } from './http/http-server.js';
 import { startLineServer } from './line/line-server.js';
 import { VERSION } from './version.js';
 
@@ -68,11 +69,28 @@ async function main(): Promise<number> {
   }
   const grpcServer = await startGrpcServer(core, host, config.network.grpc_port, logger, { token: config.network.token, tls });
   const lineServer = await startLineServer(core, host, config.network.port, config.network, logger);
+  const httpServer =
+    config.network.http_port < 0
+      ? undefined
+      : await startHttpServer(core, host, config.network.http_port, logger, {
+          token: config.network.token,
+          lineConnections: () => lineServer.connections(),
+          lineAccepted: () => lineServer.accepted(),
+        });
   logger.info(
-    { host, grpc_port: grpcServer.port, line_port: lineServer.port, token: config.network.token === '' ? 'off' : 'required', grpc_tls: tls !== undefined },
-    `listening: gRPC on ${host}:${grpcServer.port}, line protocol on ${host}:${lineServer.port}`,
+    {
+      host,
+      grpc_port: grpcServer.port,
+      line_port: lineServer.port,
+      http_port: httpServer?.port ?? 'off',
+      token: config.network.token === '' ? 'off' : 'required',
+      grpc_tls: tls !== undefined,
+    },
+    `listening: gRPC on ${host}:${grpcServer.port}, line protocol on ${host}:${lineServer.port}` +
+      (httpServer ? `, HTTP (metrics, live page) on ${host}:${httpServer.port}` : ''),
   );
   return waitForSignal(logger, async () => {
+    await httpServer?.close();
     await lineServer.close();
     await core.stop();
     await grpcServer.shutdown();

@@ -59,6 +59,8 @@ export interface PicamStatus {
   eventsTotal: number;
   streamSubscribers: number;
   streamEncodes: number;
+  /** Frames skipped because stream readers were slower than capture (not max_fps), all subscribers since start. */
+  streamDropped: number;
   night: boolean;
 }
 
@@ -104,6 +106,7 @@ export class Picam {
   private fps = 0;
   private lastError = '';
   private subscribers = 0;
+  private streamDropped = 0;
   private framesDropped = 0;
   /** Frame rate the source was last asked for. */
   private currentFps = 0;
@@ -277,7 +280,15 @@ export class Picam {
         };
       },
     };
-    return streamFrames(feed, options, signal);
+    return this.countDropped(streamFrames(feed, options, signal));
+  }
+
+  /** Adds the frames each subscriber was too slow for to the service-wide count (for metrics). */
+  private async *countDropped(frames: AsyncGenerator<StreamedFrame>): AsyncGenerator<StreamedFrame> {
+    for await (const frame of frames) {
+      this.streamDropped += frame.lagged;
+      yield frame;
+    }
   }
 
   /**
@@ -356,6 +367,7 @@ export class Picam {
       eventsTotal: this.exporter.totalCount,
       streamSubscribers: this.subscribers,
       streamEncodes: this.encoder.encodes,
+      streamDropped: this.streamDropped,
       night: this.night.isNight,
     };
   }

@@ -5,6 +5,10 @@ import { errLine } from './reply-codes.js';
 
 export interface LineServer {
   port: number;
+  /** Connections open now (for metrics). */
+  connections(): number;
+  /** Connections accepted since start, including those refused as BUSY. */
+  accepted(): number;
   close(): Promise<void>;
 }
 
@@ -25,7 +29,9 @@ export async function startLineServer(core: Picam, host: string, port: number, l
   /** Open connections, each with the function that closes it once its command is answered. */
   const sockets = new Map<net.Socket, () => void>();
   let closing = false;
+  let accepted = 0;
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    accepted++;
     if (sockets.size >= limits.max_connections) {
       socket.write(errLine('BUSY', `too many connections (max ${limits.max_connections})`) + '\n');
       hangUp(socket);
@@ -163,6 +169,8 @@ export async function startLineServer(core: Picam, host: string, port: number, l
   });
   return {
     port: (server.address() as net.AddressInfo).port,
+    connections: () => sockets.size,
+    accepted: () => accepted,
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;

@@ -22,6 +22,8 @@ export interface EventDetail {
 }
 
 const DATE_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
+/** What an event folder's finished files look like (temp files start with a dot). */
+const SAVED_FILE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * Reads events back from disk. The folders are the truth: an event is
@@ -97,6 +99,34 @@ export class EventStore {
       },
       frames: [],
     };
+  }
+
+  /**
+   * The path of one saved file of an event, for serving it. Only plain names
+   * inside the event folder: no separators, no dot files (temp files and
+   * anything outside the folder stay unreachable).
+   */
+  async filePath(eventId: string, name: string): Promise<string> {
+    checkEventId(eventId);
+    if (!SAVED_FILE.test(name)) throw new PicamError('INVALID_ARGUMENT', `file: expected a file name such as 000123.jpg, received ${JSON.stringify(name.slice(0, 64))}`, { field: 'file' });
+    const file = path.join(this.dirOf(eventId), name);
+    try {
+      if ((await stat(file)).isFile()) return file;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw PicamError.from(error);
+    }
+    throw new PicamError('NOT_FOUND', `event ${eventId} has no file ${name}`, { field: 'file' });
+  }
+
+  /** Names of an event's saved files (temp files excluded), sorted. */
+  async fileNames(eventId: string): Promise<string[]> {
+    checkEventId(eventId);
+    try {
+      return (await readdir(this.dirOf(eventId))).filter((name) => SAVED_FILE.test(name)).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PicamError('NOT_FOUND', `event ${eventId} not found`, { field: 'event_id' });
+      throw PicamError.from(error);
+    }
   }
 
   /** Deletes a finished event; returns the bytes freed. */

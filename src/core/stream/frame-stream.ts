@@ -25,6 +25,8 @@ export interface StreamedFrame {
   data: Uint8Array;
   /** Frames skipped for this subscriber since the previous one. */
   dropped: number;
+  /** The part of `dropped` not asked for by max_fps: the reader was slower than capture. */
+  lagged: number;
 }
 
 export interface FrameFeed extends FrameGeometry {
@@ -51,6 +53,7 @@ export async function* streamFrames(feed: FrameFeed, options: StreamOptions, sig
   let cursor = options.historyS > 0 ? ring.firstAtOrAfter(Date.now() - options.historyS * 1000) : ring.newestId + 1;
   let catchingUp = options.historyS > 0;
   let dropped = 0;
+  let throttled = 0;
   let lastSentMs = -Infinity;
   let wake: (() => void) | undefined;
   const unsubscribe = feed.subscribe(() => wake?.());
@@ -79,6 +82,7 @@ export async function* streamFrames(feed: FrameFeed, options: StreamOptions, sig
       // A little tolerance so a camera at exactly max_fps is not halved by jitter.
       if (timestamp - lastSentMs < minGapMs * 0.9) {
         dropped++;
+        throttled++;
         continue;
       }
       const meta = ring.get(id)?.meta;
@@ -89,8 +93,9 @@ export async function* streamFrames(feed: FrameFeed, options: StreamOptions, sig
       }
       const out = await encoding;
       lastSentMs = timestamp;
-      yield { meta, ...size, ...out, encoding: options.encoding, dropped };
+      yield { meta, ...size, ...out, encoding: options.encoding, dropped, lagged: dropped - throttled };
       dropped = 0;
+      throttled = 0;
     }
   } finally {
     unsubscribe();
