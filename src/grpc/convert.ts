@@ -40,8 +40,18 @@ const INT64_PATHS = new Set(
   ),
 );
 
+/** What a secret reads as in Configure replies: set or not, never its value. */
+export const REDACTED = '(set)';
+
+/**
+ * The config as callers see it. Secrets (network.token, mqtt.password) are
+ * never sent back: with the token off, anyone on the LAN may call Configure.
+ */
 export function configToProto(config: Config): ProtoConfig {
-  return fromJson(ConfigSchema, config as unknown as JsonValue);
+  const shown = structuredClone(config);
+  if (shown.network.token !== '') shown.network.token = REDACTED;
+  if (shown.mqtt.password !== '') shown.mqtt.password = REDACTED;
+  return fromJson(ConfigSchema, shown as unknown as JsonValue);
 }
 
 /**

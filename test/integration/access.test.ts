@@ -54,6 +54,18 @@ describe('shared-secret token (network.token)', () => {
     await guesser.closed;
   });
 
+  it('Configure replies never carry the token (or the MQTT password)', async () => {
+    const client = new PicamClient(service.grpcAddress, { token: TOKEN });
+    try {
+      const config = await client.configure({ 'night.dark_threshold': 41 }, { validateOnly: true });
+      assert.equal(config?.network?.token, '(set)');
+      assert.equal(config?.mqtt?.password, '');
+      assert.ok(!JSON.stringify(config, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes(TOKEN));
+    } finally {
+      client.close();
+    }
+  });
+
   it('never logs the token', () => {
     assert.ok(service.logs.length > 0);
     assert.ok(!JSON.stringify(service.logs).includes(TOKEN));

@@ -916,7 +916,8 @@ export type NetworkConfig = Message<"picam.v1.NetworkConfig"> & {
   maxTriggersPerS?: number | undefined;
 
   /**
-   * Shared secret for gRPC (authorization: Bearer) and the line port (AUTH); empty = off.
+   * Shared secret for gRPC (authorization: Bearer) and the line port (AUTH);
+   * empty = off. Replies show "(set)" instead of the value.
    *
    * @generated from field: optional string token = 9;
    */
@@ -996,7 +997,7 @@ export type MqttConfig = Message<"picam.v1.MqttConfig"> & {
   username?: string | undefined;
 
   /**
-   * Broker password (with username).
+   * Broker password (with username). Replies show "(set)" instead of the value.
    *
    * @generated from field: optional string password = 6;
    */

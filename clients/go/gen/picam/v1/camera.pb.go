@@ -1524,7 +1524,8 @@ type NetworkConfig struct {
 	MaxConnections *uint32 `protobuf:"varint,7,opt,name=max_connections,json=maxConnections,proto3,oneof" json:"max_connections,omitempty"`
 	// Triggers one line connection may send per second.
 	MaxTriggersPerS *float64 `protobuf:"fixed64,8,opt,name=max_triggers_per_s,json=maxTriggersPerS,proto3,oneof" json:"max_triggers_per_s,omitempty"`
-	// Shared secret for gRPC (authorization: Bearer) and the line port (AUTH); empty = off.
+	// Shared secret for gRPC (authorization: Bearer) and the line port (AUTH);
+	// empty = off. Replies show "(set)" instead of the value.
 	Token *string `protobuf:"bytes,9,opt,name=token,proto3,oneof" json:"token,omitempty"`
 	// PEM certificate chain for gRPC over TLS; empty = plaintext.
 	TlsCert *string `protobuf:"bytes,10,opt,name=tls_cert,json=tlsCert,proto3,oneof" json:"tls_cert,omitempty"`
@@ -1666,7 +1667,7 @@ type MqttConfig struct {
 	TopicPrefix *string `protobuf:"bytes,4,opt,name=topic_prefix,json=topicPrefix,proto3,oneof" json:"topic_prefix,omitempty"`
 	// Broker user name; empty = none.
 	Username *string `protobuf:"bytes,5,opt,name=username,proto3,oneof" json:"username,omitempty"`
-	// Broker password (with username).
+	// Broker password (with username). Replies show "(set)" instead of the value.
 	Password *string `protobuf:"bytes,6,opt,name=password,proto3,oneof" json:"password,omitempty"`
 	// QoS of subscriptions and published messages: 0 or 1.
 	Qos *uint32 `protobuf:"varint,7,opt,name=qos,proto3,oneof" json:"qos,omitempty"`
