@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, createLogger, loadConfig, Picam, PicamError, type Logger } from './core/index.js';
+import { ConfigError, createLogger, loadConfig, Picam, PicamError } from './core/index.js';
 import { startGrpcServer } from './grpc/grpc-server.js';
 import { startHttpServer } from './http/http-server.js';
 import { startLineServer } from './line/line-server.js';
+import { startMqttBridge } from './mqtt/index.js';
 import { VERSION } from './version.js';
 
 const USAGE = `picam ${VERSION}: camera ring buffer with night mode and save-on-trigger
@@ -29,6 +30,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // Installed before anything starts: a SIGTERM during start-up is honoured once start-up is done, never fatal.
+  const signalled = nextSignal();
   const configPath = args.values.config ?? 'config.json';
   let loaded;
   try {
@@ -69,6 +72,8 @@ async function main(): Promise<number> {
   }
   const grpcServer = await startGrpcServer(core, host, config.network.grpc_port, logger, { token: config.network.token, tls });
   const lineServer = await startLineServer(core, host, config.network.port, config.network, logger);
+  // Returns at once: the broker is reached in the background, so a missing one never delays start-up.
+  const mqttBridge = config.mqtt.enabled ? await startMqttBridge(core, config.mqtt, logger) : undefined;
   const httpServer =
     config.network.http_port < 0
       ? undefined
@@ -89,35 +94,28 @@ async function main(): Promise<number> {
     `listening: gRPC on ${host}:${grpcServer.port}, line protocol on ${host}:${lineServer.port}` +
       (httpServer ? `, HTTP (metrics, live page) on ${host}:${httpServer.port}` : ''),
   );
-  return waitForSignal(logger, async () => {
+  const signal = await signalled;
+  logger.info({ signal }, 'shutting down');
+  try {
     await httpServer?.close();
     await lineServer.close();
     await core.stop();
+    // After core.stop, so events finishing in the grace period are announced; bounded, so a gone broker cannot hold shutdown.
+    await mqttBridge?.close();
     await grpcServer.shutdown();
-  });
+  } catch (error) {
+    logger.error({ err: error }, 'shutdown failed');
+    return 1;
+  }
+  logger.info('stopped');
+  return 0;
 }
 
-/** SIGTERM/SIGINT: stop accepting, let exports finish within the grace period, exit 0. */
-function waitForSignal(logger: Logger, stop: () => Promise<void>): Promise<number> {
+/** SIGTERM/SIGINT: stop accepting, let exports finish within the grace period, exit 0. Later signals are ignored while stopping. */
+function nextSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      stop().then(
-        () => {
-          logger.info('stopped');
-          resolve(0);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', resolve);
+    process.on('SIGINT', resolve);
   });
 }
 

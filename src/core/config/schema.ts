@@ -181,6 +181,7 @@ const mqtt = z
     url: z
       .string()
       .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, { message: 'expected a URL such as mqtt://broker:1883' })
+      .refine((url) => URL.canParse(url), { message: 'expected a URL such as mqtt://broker:1883' })
       .default('mqtt://localhost:1883')
       .describe('Broker URL: `mqtt://host:1883`, `mqtts://host:8883` (TLS), `ws://` or `wss://`.'),
     camera_id: z

@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PicamError, type Config, type EventProgress, type Logger, type Manifest, type Picam } from '../core/index.js';
+import { connectBroker } from './broker-connection.js';
+import { acceptedMessage, finishedMessage, nightStateMessage, nightTransitionMessage, rejectedMessage } from './messages.js';
+import { redactUrl, topicsFor, type Topics } from './topics.js';
+import { parseTriggerPayload, type RequestId } from './trigger-payload.js';
+
+export interface MqttBridge {
+  readonly topics: Topics;
+  readonly connected: boolean;
+  /** Sends what is queued for events, publishes `offline`, disconnects; never waits past a few seconds. */
+  close(): Promise<void>;
+}
+
+/** How long close() waits for event messages in progress, then for the broker. */
+const DRAIN_MS = 1000;
+const DISCONNECT_MS = 2000;
+
+/**
+ * The MQTT adapter: trigger messages become core triggers (source `mqtt`,
+ * the same path as SNAP and gRPC), and the core's event progress and night
+ * transitions become messages. Returns at once; the broker is reached in
+ * the background and may come and go without the core noticing.
+ */
+export async function startMqttBridge(core: Picam, config: Config['mqtt'], logger: Logger): Promise<MqttBridge> {
+  if (!URL.canParse(config.url)) {
+    // The schema checks only the scheme; mqtt.js would throw a bare "Invalid URL" from deep inside.
+    throw new PicamError('INVALID_ARGUMENT', `mqtt.url: expected a URL such as mqtt://broker:1883, received ${JSON.stringify(redactUrl(config.url))}`, { field: 'mqtt.url' });
+  }
+  const topics = topicsFor(config.topic_prefix, config.camera_id);
+  const { cameraId } = topics;
+  if (cameraId === 'all') logger.warn('mqtt.camera_id "all" is the fleet topic: this camera cannot be triggered alone');
+  /** Events this bridge triggered: their messages carry the caller's request id. */
+  const own = new Map<string, { requestId: RequestId | undefined; done: Promise<Manifest> }>();
+  // Event messages go out in the order things happened (accepted before complete), each after its disk read.
+  let queue: Promise<void> = Promise.resolve();
+  const enqueue = (job: () => Promise<void> | void): void => {
+    queue = queue.then(job).catch((error: unknown) => logger.error({ err: error }, 'mqtt: cannot build event message'));
+  };
+  const send = (topic: string, message: object, retain = false): void => connection.publish(topic, JSON.stringify(message), retain);
+
+  const connection = connectBroker(
+    {
+      url: config.url,
+      username: config.username,
+      password: config.password,
+      qos: config.qos,
+      reconnectMaxS: config.reconnect_max_s,
+      clientId: `picam-${cameraId}-${randomBytes(3).toString('hex')}`,
+      statusTopic: topics.status,
+      subscriptions: [topics.trigger, topics.fleetTrigger],
+    },
+    {
+      ready: () => send(topics.night, nightStateMessage(cameraId, core.nightState(), Date.now()), true),
+      message: (topic, payload, retained) => void onTrigger(topic, payload, retained),
+    },
+    logger,
+  );
+
+  const unsubscribe = core.subscribe((event) => {
+    if (event.kind === 'night') send(topics.night, nightTransitionMessage(cameraId, event.transition, event.fps), true);
+    else if (event.progress.state === 'pending') enqueue(() => announce(event.progress));
+    else enqueue(() => finish(event.progress));
+  });
+
+  async function onTrigger(topic: string, payload: Buffer, retained: boolean): Promise<void> {
+    if (retained) {
+      // A retained trigger would fire again on every reconnect of every camera.
+      reject(new PicamError('INVALID_ARGUMENT', 'payload: expected a trigger published without retain, received a retained one; ignored', { field: 'retain' }), undefined, topic);
+      return;
+    }
+    const parsed = parseTriggerPayload(payload);
+    if (!parsed.ok) {
+      reject(parsed.error, parsed.requestId, topic);
+      return;
+    }
+    const { request, requestId } = parsed;
+    try {
+      const accepted = await core.trigger({ ...request, source: 'mqtt' });
+      own.set(accepted.eventId, { requestId, done: accepted.done });
+      logger.info({ topic, event_id: accepted.eventId, request_id: requestId }, 'mqtt: trigger accepted');
+      const info = { ...accepted, source: 'mqtt', reason: request.reason ?? '', label: request.label ?? '', requestId };
+      // Sent at once, not queued behind other events' disk reads: its `complete` is queued later still.
+      send(topics.events, acceptedMessage(cameraId, info));
+    } catch (error) {
+      reject(PicamError.from(error), requestId, topic);
+    }
+  }
+
+  function reject(error: PicamError, requestId: RequestId | undefined, topic: string): void {
+    const log = error.code === 'INTERNAL' ? logger.error.bind(logger) : logger.info.bind(logger);
+    log({ topic, field: error.field, request_id: requestId, code: error.code }, `mqtt: trigger rejected: ${error.message}`);
+    send(topics.events, rejectedMessage(cameraId, error, requestId, topic));
+  }
+
+  /** Events from the other adapters (SNAP, gRPC): announced here, with what the folder tells. */
+  async function announce(progress: EventProgress): Promise<void> {
+    const summary = await core.events.get(progress.eventId).then((detail) => detail.summary, () => undefined);
+    // An MQTT trigger is announced by onTrigger, with its request id.
+    if (summary?.triggerSource === 'mqtt') return;
+    send(topics.events, acceptedMessage(cameraId, { eventId: progress.eventId, dir: progress.dir, triggerMs: summary?.triggerMs ?? Date.now(), source: summary?.triggerSource ?? '', reason: summary?.reason ?? '' }));
+  }
+
+  async function finish(progress: EventProgress): Promise<void> {
+    const mine = own.get(progress.eventId);
+    own.delete(progress.eventId);
+    const manifest = mine ? await mine.done : await readManifest(progress.dir);
+    send(topics.events, finishedMessage(cameraId, progress, manifest, mine?.requestId));
+  }
+
+  return {
+    topics,
+    get connected() {
+      return connection.connected;
+    },
+    async close() {
+      unsubscribe();
+      await Promise.race([queue, new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
+      await connection.close(DISCONNECT_MS);
+    },
+  };
+}
+
+/** event.json, the documented record of a finished event; none when nothing could be written. */
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, 'event.json'), 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+}

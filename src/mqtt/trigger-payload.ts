@@ -1,0 +1,66 @@
+import { PicamError, type TriggerRequest } from '../core/index.js';
+
+/** A caller's own id for a trigger, echoed in every message about it. */
+export type RequestId = string | number;
+
+export type ParsedTrigger =
+  | { ok: true; request: Omit<TriggerRequest, 'source'>; requestId: RequestId | undefined }
+  | { ok: false; error: PicamError; requestId: RequestId | undefined };
+
+/** Far more than any trigger needs; a bigger payload is a mistake or an attack, not a trigger. */
+export const MAX_PAYLOAD_BYTES = 4096;
+const MAX_REQUEST_ID = 128;
+const TRIGGER_KEYS = ['reason', 'label', 'before_s', 'after_s', 'formats', 'stack'] as const;
+const KNOWN_KEYS = new Set<string>([...TRIGGER_KEYS, 'request_id']);
+
+/**
+ * Reads a trigger message: empty, `SNAP` (or `SAVE`, the manual's word), or a
+ * JSON object with the trigger fields named as in the proto and the line
+ * protocol. Only the shape is checked here; values go to the core as they
+ * came, so `before_s: -1` gets the same message as from gRPC or `nc`. The
+ * request id is read first, so a rejection can echo it even when the rest is bad.
+ */
+export function parseTriggerPayload(payload: Buffer): ParsedTrigger {
+  let requestId: RequestId | undefined;
+  if (payload.length > MAX_PAYLOAD_BYTES) {
+    return reject('payload', `payload: expected at most ${MAX_PAYLOAD_BYTES} bytes, received ${payload.length}`);
+  }
+  const text = payload.toString('utf8').trim();
+  if (text === '' || /^(snap|save)$/i.test(text)) return { ok: true, request: {}, requestId: undefined };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    return reject('payload', `payload: expected empty, SNAP or a JSON object, received invalid JSON (${(error as Error).message})`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return reject('payload', `payload: expected empty, SNAP or a JSON object, received ${Array.isArray(body) ? 'an array' : JSON.stringify(body)}`);
+  }
+  const fields = body as Record<string, unknown>;
+  const rawId = fields.request_id;
+  if (typeof rawId === 'string' && rawId.length <= MAX_REQUEST_ID) requestId = rawId;
+  else if (typeof rawId === 'number' && Number.isFinite(rawId)) requestId = rawId;
+  else if (rawId !== undefined && rawId !== null) {
+    return reject('request_id', `request_id: expected a string of at most ${MAX_REQUEST_ID} characters or a number, received ${describe(rawId)}`);
+  }
+  const unknown = Object.keys(fields).find((key) => !KNOWN_KEYS.has(key));
+  if (unknown !== undefined) {
+    return reject(unknown, `${unknown.slice(0, 64)}: unknown field; expected one of ${[...KNOWN_KEYS].join(', ')}`, requestId);
+  }
+  const request: Record<string, unknown> = {};
+  // JSON null reads as "not given", as a missing key would.
+  for (const key of TRIGGER_KEYS) if (fields[key] !== undefined && fields[key] !== null) request[key] = fields[key];
+  // Unchecked on purpose: core.trigger validates every value and names the field.
+  return { ok: true, request: request as Omit<TriggerRequest, 'source'>, requestId };
+
+  function reject(field: string, message: string, id: RequestId | undefined = requestId): ParsedTrigger {
+    return { ok: false, error: new PicamError('INVALID_ARGUMENT', message, { field }), requestId: id };
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}

@@ -1,0 +1,421 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connect, type MqttClient } from 'mqtt';
+import { readManifest, waitForManifest } from '../helpers/files.js';
+import { startService, type Service } from '../helpers/service.js';
+import { LineClient } from '../helpers/sockets.js';
+
+/** Debian's mosquitto lives in /usr/sbin, often not on a user's PATH. */
+function mosquittoBinary(): string {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin'];
+  const found = dirs.map((dir) => path.join(dir, 'mosquitto')).find((file) => existsSync(file));
+  if (found === undefined) throw new Error('mosquitto is required for the MQTT tests (apt-get install mosquitto); it is never skipped');
+  return found;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Broker {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A real Mosquitto on a loopback port, anonymous, no persistence: a restart forgets retained messages. */
+async function startBroker(port?: number): Promise<Broker> {
+  const chosen = port ?? (await freePort());
+  const dir = await mkdtemp(path.join(tmpdir(), 'picam-mosquitto-'));
+  const conf = path.join(dir, 'mosquitto.conf');
+  await writeFile(conf, `listener ${chosen} 127.0.0.1\nallow_anonymous true\n`);
+  const child: ChildProcess = spawn(mosquittoBinary(), ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}): ${stderr}`);
+    const accepting = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(chosen, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (accepting) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`mosquitto did not listen on ${chosen}: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    port: chosen,
+    url: `mqtt://127.0.0.1:${chosen}`,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Received {
+  topic: string;
+  text: string;
+  retain: boolean;
+  atMs: number;
+  json: Record<string, unknown> | undefined;
+}
+
+/** A test-side MQTT client that records everything under a filter and waits for messages. */
+class Watcher {
+  readonly messages: Received[] = [];
+  private readonly wakers = new Set<() => void>();
+  private subscribed = false;
+
+  private constructor(private readonly client: MqttClient, filter: string | undefined) {
+    client.on('connect', () => {
+      // Like the cameras: without it Nagle holds a publish that follows a PUBACK for ~40 ms (delayed ACK).
+      (client.stream as unknown as net.Socket).setNoDelay(true);
+      this.subscribed = filter === undefined;
+      if (filter === undefined) this.wake();
+      else {
+        client.subscribe(filter, { qos: 1 }, (error) => {
+          this.subscribed = error === null;
+          this.wake();
+        });
+      }
+    });
+    client.on('message', (topic, payload, packet) => {
+      const text = payload.toString('utf8');
+      let json: Record<string, unknown> | undefined;
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (parsed !== null && typeof parsed === 'object') json = parsed as Record<string, unknown>;
+      } catch {
+        json = undefined;
+      }
+      this.messages.push({ topic, text, retain: packet.retain, atMs: performance.now(), json });
+      this.wake();
+    });
+    client.on('error', () => undefined);
+  }
+
+  /** `filter` undefined: a publisher only. */
+  static async connect(url: string, filter: string | undefined = 'picam/#'): Promise<Watcher> {
+    const watcher = new Watcher(connect(url, { reconnectPeriod: 200, connectTimeout: 5000 }), filter);
+    await watcher.ready();
+    return watcher;
+  }
+
+  /** Connected and subscribed (again, after a broker restart). */
+  async ready(timeoutMs = 15000): Promise<void> {
+    await this.until(() => this.client.connected && this.subscribed, timeoutMs, 'the test client to subscribe');
+  }
+
+  /** Index to pass as `from` so that only later messages count. */
+  mark(): number {
+    return this.messages.length;
+  }
+
+  async waitFor(what: string, match: (m: Received) => boolean, from = 0, timeoutMs = 15000): Promise<Received> {
+    let found: Received | undefined;
+    await this.until(() => (found = this.messages.slice(from).find(match)) !== undefined, timeoutMs, what);
+    return found!;
+  }
+
+  async publish(topic: string, payload: string): Promise<number> {
+    const sentAt = performance.now();
+    await this.client.publishAsync(topic, payload, { qos: 1 });
+    return sentAt;
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync(true);
+  }
+
+  private wake(): void {
+    for (const wake of this.wakers) wake();
+  }
+
+  private until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!done()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what}; last messages: ${JSON.stringify(this.messages.slice(-4).map((m) => `${m.topic} ${m.text}`))}`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(check);
+      };
+      this.wakers.add(check);
+      check();
+    });
+  }
+}
+
+/** An event message of `camera` of `type`, for `requestId` when given. */
+const eventMessage =
+  (camera: string, type: string, requestId?: string | number) =>
+  (m: Received): boolean =>
+    m.topic === `picam/${camera}/events` && m.json?.type === type && (requestId === undefined || m.json.request_id === requestId);
+
+const online = (camera: string, value = 'online') => (m: Received): boolean => m.topic === `picam/${camera}/status` && m.text === value;
+
+function mqttOverrides(url: string, cameraId: string): Record<string, Record<string, unknown>> {
+  return {
+    mqtt: { enabled: true, url, camera_id: cameraId, reconnect_max_s: 2 },
+    export: { save_before_s: 0.2, save_after_s: 0.2 },
+  };
+}
+
+/** Latest event folders under a service's events dir. */
+async function eventIds(service: Service): Promise<string[]> {
+  const days = await readdir(service.eventsDir).catch(() => []);
+  const ids: string[] = [];
+  for (const day of days) ids.push(...(await readdir(path.join(service.eventsDir, day))));
+  return ids.sort();
+}
+
+describe('MQTT fleet against a real Mosquitto broker', () => {
+  let broker: Broker;
+  let watcher: Watcher;
+  /** Triggers come from their own connection, as from mosquitto_pub or a controller. */
+  let publisher: Watcher;
+  let camA: Service;
+  let camB: Service;
+
+  before(async () => {
+    broker = await startBroker();
+    watcher = await Watcher.connect(broker.url);
+    publisher = await Watcher.connect(broker.url, undefined);
+    [camA, camB] = await Promise.all([startService(mqttOverrides(broker.url, 'cam-a')), startService(mqttOverrides(broker.url, 'cam-b'))]);
+    // `online` goes out once the trigger subscriptions are granted: from then on a trigger reaches the camera.
+    await watcher.waitFor('cam-a online', online('cam-a'));
+    await watcher.waitFor('cam-b online', online('cam-b'));
+  });
+
+  after(async () => {
+    await Promise.all([camA?.stop(), camB?.stop()]);
+    await watcher?.close();
+    await publisher?.close();
+    await broker?.stop();
+  });
+
+  it('one publish to picam/all/trigger makes both cameras save an event and report it', async (t) => {
+    const latencies: number[] = [];
+    for (let round = 1; round <= 5; round++) {
+      const requestId = `fleet-${round}`;
+      const from = watcher.mark();
+      const sentAt = await publisher.publish('picam/all/trigger', JSON.stringify({ reason: 'fleet', request_id: requestId }));
+      const accepted = await Promise.all(['cam-a', 'cam-b'].map((camera) => watcher.waitFor(`${camera} accepted`, eventMessage(camera, 'accepted', requestId), from)));
+      latencies.push(Math.max(...accepted.map((m) => m.atMs)) - sentAt);
+      const complete = await Promise.all(['cam-a', 'cam-b'].map((camera) => watcher.waitFor(`${camera} complete`, eventMessage(camera, 'complete', requestId), from)));
+      if (round > 1) continue;
+      for (const [i, service] of [camA, camB].entries()) {
+        const acc = accepted[i]!.json!;
+        const done = complete[i]!.json!;
+        assert.equal(acc.source, 'mqtt');
+        assert.equal(acc.reason, 'fleet');
+        assert.equal(done.event_id, acc.event_id);
+        const dir = String(done.dir);
+        assert.ok(dir.startsWith(service.eventsDir), `${dir} is under ${service.eventsDir}`);
+        const manifest = await readManifest(dir);
+        assert.equal(manifest.state, 'complete');
+        assert.equal(manifest.trigger.source, 'mqtt');
+        assert.equal(manifest.trigger.reason, 'fleet');
+        assert.equal(done.frames, manifest.frames.length);
+        assert.ok(manifest.frames.length > 0);
+        assert.deepEqual(done.formats, manifest.formats);
+      }
+    }
+    const sorted = [...latencies].sort((a, b) => a - b);
+    t.diagnostic(
+      `fleet trigger latency, publish -> both cameras' accepted received (2 cameras, loopback broker, 5 rounds): ` +
+        `median ${sorted[2]!.toFixed(1)} ms, min ${sorted[0]!.toFixed(1)} ms, max ${sorted[4]!.toFixed(1)} ms, first (cold) ${latencies[0]!.toFixed(1)} ms`,
+    );
+  });
+
+  it('a camera topic triggers that camera only, with the JSON fields applied', async () => {
+    const before = await eventIds(camB);
+    const from = watcher.mark();
+    await watcher.publish('picam/cam-a/trigger', JSON.stringify({ label: 'porch', reason: 'door', before_s: 0.1, after_s: 0.1, formats: ['jpg', 'npy'], request_id: 'a-1' }));
+    const accepted = await watcher.waitFor('cam-a accepted', eventMessage('cam-a', 'accepted', 'a-1'), from);
+    assert.equal(accepted.json!.label, 'porch');
+    const done = await watcher.waitFor('cam-a complete', eventMessage('cam-a', 'complete', 'a-1'), from);
+    const manifest = await readManifest(String(done.json!.dir));
+    assert.equal(manifest.trigger.label, 'porch');
+    assert.equal(manifest.trigger.reason, 'door');
+    assert.equal(manifest.window.before_s, 0.1);
+    assert.deepEqual(manifest.formats, ['jpg', 'npy']);
+    assert.equal(done.json!.label, 'porch');
+    // cam-b would have answered long before cam-a's export finished.
+    assert.equal(watcher.messages.slice(from).filter((m) => m.topic.startsWith('picam/cam-b/')).length, 0);
+    assert.deepEqual(await eventIds(camB), before);
+  });
+
+  it('a bad payload gets a rejected message naming the problem, and the bridge goes on', async () => {
+    const from = watcher.mark();
+    await watcher.publish('picam/cam-a/trigger', '{"label": ');
+    const badJson = await watcher.waitFor('rejected invalid JSON', eventMessage('cam-a', 'rejected'), from);
+    assert.equal(badJson.json!.field, 'payload');
+    assert.match(String(badJson.json!.error), /^payload: expected empty, SNAP or a JSON object, received invalid JSON/);
+
+    await watcher.publish('picam/cam-a/trigger', JSON.stringify({ before_s: -1, request_id: 'bad-1' }));
+    const badValue = await watcher.waitFor('rejected before_s', eventMessage('cam-a', 'rejected', 'bad-1'), from);
+    assert.deepEqual(
+      { error: badValue.json!.error, error_code: badValue.json!.error_code, field: badValue.json!.field, topic: badValue.json!.topic },
+      { error: 'before_s: expected number >= 0, received -1', error_code: 'INVALID_ARGUMENT', field: 'before_s', topic: 'picam/cam-a/trigger' },
+    );
+    await watcher.publish('picam/cam-a/trigger', JSON.stringify({ colour: 'red', request_id: 'bad-2' }));
+    const unknown = await watcher.waitFor('rejected unknown field', eventMessage('cam-a', 'rejected', 'bad-2'), from);
+    assert.equal(unknown.json!.field, 'colour');
+    await watcher.publish('picam/cam-a/trigger', JSON.stringify({ formats: ['gif'], request_id: 'bad-3' }));
+    const format = await watcher.waitFor('rejected format', eventMessage('cam-a', 'rejected', 'bad-3'), from);
+    assert.match(String(format.json!.error), /^formats\.0: expected one of/);
+
+    await watcher.publish('picam/cam-a/trigger', 'SNAP');
+    const snap = await watcher.waitFor('cam-a accepted after the bad ones', eventMessage('cam-a', 'accepted'), from);
+    assert.equal(snap.json!.source, 'mqtt');
+    assert.equal(snap.json!.request_id, null);
+    assert.equal(camA.logs.filter((line) => line.level === 'error' || line.level === 'fatal').length, 0);
+  });
+
+  it('events from the line protocol are published too', async () => {
+    const from = watcher.mark();
+    const client = await LineClient.connect(camA.linePort);
+    try {
+      const reply = await client.command('SNAP reason=local');
+      const [, id] = /^OK (\S+) /.exec(reply) ?? assert.fail(reply);
+      const accepted = await watcher.waitFor('accepted from line', (m) => eventMessage('cam-a', 'accepted')(m) && m.json!.event_id === id, from);
+      assert.equal(accepted.json!.source, 'line');
+      assert.equal(accepted.json!.reason, 'local');
+      const done = await watcher.waitFor('complete from line', (m) => eventMessage('cam-a', 'complete')(m) && m.json!.event_id === id, from);
+      assert.equal(done.json!.source, 'line');
+      assert.ok(Number(done.json!.frames) > 0);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('survives a broker outage: local SNAP goes on, the bridge reconnects, fleet triggers work again', async () => {
+    const { port } = broker;
+    const lostAt = camA.logs.length;
+    await broker.stop();
+    const down = watcher.mark();
+    await camA.waitForLog((line) => camA.logs.indexOf(line) >= lostAt && line.msg.startsWith('mqtt: lost the broker'), 5000);
+
+    const client = await LineClient.connect(camA.linePort);
+    try {
+      const reply = await client.command('SNAP wait reason=outage');
+      const [, , dir] = /^OK (\S+) (\S+) complete frames=\d+$/.exec(reply) ?? assert.fail(reply);
+      assert.equal((await waitForManifest(dir!)).state, 'complete');
+    } finally {
+      client.destroy();
+    }
+
+    broker = await startBroker(port);
+    await watcher.ready();
+    await camA.waitForLog((line) => camA.logs.indexOf(line) >= lostAt && line.msg.startsWith('mqtt: reconnected'), 10000);
+    await camB.waitForLog((line) => line.msg.startsWith('mqtt: reconnected'), 10000);
+    // Mosquitto restarted without persistence: these are the cameras' fresh announcements.
+    await watcher.waitFor('cam-a online again', online('cam-a'), down);
+    await watcher.waitFor('cam-b online again', online('cam-b'), down);
+    const reconnected = camA.logs.find((line) => camA.logs.indexOf(line) >= lostAt && line.msg.startsWith('mqtt: reconnected'))!;
+    assert.ok(Number(reconnected.not_sent) >= 2, `the SNAP's accepted and complete were dropped, not queued: ${JSON.stringify(reconnected)}`);
+
+    const from = watcher.mark();
+    await watcher.publish('picam/all/trigger', '');
+    await watcher.waitFor('cam-a complete after the outage', eventMessage('cam-a', 'complete'), from);
+    await watcher.waitFor('cam-b complete after the outage', eventMessage('cam-b', 'complete'), from);
+  });
+
+  it('status is retained: online while running, offline after a clean stop and by last will after SIGKILL', async () => {
+    const statusOf = async (camera: string, expected: string): Promise<Received> => {
+      const fresh = await Watcher.connect(broker.url, `picam/${camera}/status`);
+      try {
+        return await fresh.waitFor(`retained ${expected} for ${camera}`, (m) => m.retain && m.text === expected);
+      } finally {
+        await fresh.close();
+      }
+    };
+    await statusOf('cam-a', 'online');
+    await statusOf('cam-b', 'online');
+
+    assert.equal(await camA.stop(), 0);
+    assert.ok(camA.logs.some((line) => line.msg === 'mqtt: published offline and disconnected'));
+    // After a clean DISCONNECT the broker drops the will: `offline` is there only because picam sent it.
+    await statusOf('cam-a', 'offline');
+
+    const from = watcher.mark();
+    assert.equal(await camB.stop({ signal: 'SIGKILL' }), null);
+    await watcher.waitFor('cam-b last will', online('cam-b', 'offline'), from, 5000);
+    await statusOf('cam-b', 'offline');
+  });
+});
+
+describe('MQTT with no broker at start', () => {
+  it('starts anyway, connects when the broker appears, and publishes the night state and its transitions', async () => {
+    const port = await freePort();
+    const url = `mqtt://127.0.0.1:${port}`;
+    const overrides = mqttOverrides(url, 'cam-late');
+    const service = await startService({
+      ...overrides,
+      // Mosquitto with allow_anonymous takes any credentials: enough to check they never reach the log.
+      mqtt: { ...overrides.mqtt, username: 'cam', password: 's3cret-pw' },
+      camera: { synthetic_cycle_frames: 120 },
+      night: { min_dark_frames: 5, dark_threshold: 40, bright_threshold: 60, exposure_us: 20000, gain: 4 },
+    });
+    let broker: Broker | undefined;
+    let watcher: Watcher | undefined;
+    try {
+      // startService returned on the "listening" line: start-up did not wait for the broker.
+      await service.waitForLog((line) => line.msg.startsWith('mqtt: broker unreachable'), 5000);
+      broker = await startBroker(port);
+      watcher = await Watcher.connect(broker.url);
+      await service.waitForLog((line) => line.msg.startsWith('mqtt: connected'), 10000);
+      await watcher.waitFor('cam-late online', online('cam-late'));
+      const state = await watcher.waitFor('night state on connect', (m) => m.topic === 'picam/cam-late/night' && m.json?.transition === false);
+      assert.equal(typeof state.json!.dark_score, 'number');
+      const late = await Watcher.connect(broker.url, 'picam/cam-late/night');
+      try {
+        await late.waitFor('retained night state', (m) => m.retain && m.json?.type === 'night');
+      } finally {
+        await late.close();
+      }
+      const on = await watcher.waitFor('night on', (m) => m.topic === 'picam/cam-late/night' && m.json?.transition === true && m.json.night === true, 0, 15000);
+      assert.equal(on.json!.exposure_us, 20000);
+      assert.equal(on.json!.gain, 4);
+      assert.equal(on.json!.fps, 30, 'slow_video at 20 ms exposure: capped by camera.framerate');
+      assert.ok(Number(on.json!.dark_score) < 40);
+      const off = await watcher.waitFor('night off', (m) => m.topic === 'picam/cam-late/night' && m.json?.transition === true && m.json.night === false, 0, 15000);
+      assert.ok(Number(off.json!.time_ms) > Number(on.json!.time_ms));
+
+      const from = watcher.mark();
+      await watcher.publish('picam/cam-late/trigger', '');
+      await watcher.waitFor('cam-late complete', eventMessage('cam-late', 'complete'), from);
+      assert.ok(!JSON.stringify(service.logs).includes('s3cret-pw'), 'the password is never logged');
+    } finally {
+      await service.stop();
+      await watcher?.close();
+      await broker?.stop();
+    }
+  });
+});
