@@ -10,7 +10,15 @@ import { LineClient } from '../helpers/sockets.js';
 
 async function folderBytes(root: string): Promise<number> {
   let total = 0;
-  for (const name of await readdir(root, { recursive: true })) {
+  let names: string[] | undefined;
+  // A recursive listing fails when retention deletes a folder it is walking: list again.
+  for (let attempt = 0; names === undefined; attempt++) {
+    names = await readdir(root, { recursive: true }).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw error;
+      return undefined;
+    });
+  }
+  for (const name of names) {
     // Retention may delete a folder between the listing and the stat.
     const info = await stat(path.join(root, name)).catch(() => undefined);
     if (info?.isFile()) total += info.size;
