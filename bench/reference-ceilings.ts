@@ -1,13 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { darkScore } from '../src/core/night/dark-score.js';
 import { RingBuffer } from '../src/core/ring/ring-buffer.js';
 import { SyntheticSource } from '../src/core/capture/synthetic-source.js';
 import { frameBytes, type PixelFormat } from '../src/core/capture/frame.js';
+import { trackChild } from './cleanup.js';
 
 /**
  * Reference lines measured in the same run, so picam's figures read as
@@ -19,7 +17,7 @@ import { frameBytes, type PixelFormat } from '../src/core/capture/frame.js';
 const FIELDS = { timestampMs: 0, monotonicMs: 0, exposureUs: 10_000, gain: 1, night: false };
 
 /** CPU ms per frame of ring write + dark score + metadata, frame already in memory. */
-export function inMemoryIngest(width: number, height: number, format: PixelFormat, frames = 300): number {
+export function inMemoryIngest(width: number, height: number, format: PixelFormat, frames: number): number {
   const bytes = frameBytes({ width, height, format });
   const ring = new RingBuffer(30, bytes);
   const frame = Buffer.alloc(bytes);
@@ -35,39 +33,54 @@ export function inMemoryIngest(width: number, height: number, format: PixelForma
   return (used.user + used.system) / 1000 / frames;
 }
 
+/**
+ * ffmpeg arguments that decode `clip` and write raw rgb24 at `width`x`height`
+ * as fast as it can: the file source's own pipeline minus `-re`, so the
+ * ceiling and picam's pipe ingest read the same frames the same way.
+ */
+export function ceilingFfmpegArgs(clip: string, width: number, height: number, frames: number): string[] {
+  return ['-hide_banner', '-loglevel', 'error', '-nostdin', '-stream_loop', '-1', '-i', clip, '-an', '-vf', `scale=${width}:${height}`, '-frames:v', String(frames), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
+}
+
+/** Child script: spawn ffmpeg, count and discard its bytes, print fps and own CPU per frame. */
+const PIPE_SCRIPT = `
+const { spawn } = require('node:child_process');
+const [bytesPerFrame, ...args] = process.argv.slice(1);
+const ff = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+let total = 0;
+const t0 = performance.now();
+const c0 = process.cpuUsage();
+ff.stdout.on('data', (chunk) => { total += chunk.length; });
+ff.on('exit', (code) => {
+  const c = process.cpuUsage(c0);
+  const frames = total / Number(bytesPerFrame);
+  if (code !== 0 || frames < 1) { console.error('ffmpeg exited ' + code + ' after ' + frames + ' frames'); process.exit(1); }
+  console.log(JSON.stringify({ fps: frames / ((performance.now() - t0) / 1000), cpuMs: (c.user + c.system) / 1000 / frames }));
+});`;
+
 /** Frames/s and Node CPU ms per frame for raw frames piped from ffmpeg into a Node process that discards them. */
-export async function pipeCeiling(width: number, height: number, seconds: number): Promise<{ fps: number; cpuMs: number }> {
-  const bytes = width * height * 3;
-  const script = `
-    const { spawn } = require('node:child_process');
-    const ff = spawn('ffmpeg', ['-hide_banner','-loglevel','error','-f','lavfi','-i','testsrc2=size=${width}x${height}:rate=1000','-t','${seconds}','-f','rawvideo','-pix_fmt','rgb24','pipe:1'], { stdio: ['ignore','pipe','inherit'] });
-    let total = 0; const t0 = performance.now(); const c0 = process.cpuUsage();
-    ff.stdout.on('data', (c) => { total += c.length; });
-    ff.on('exit', () => { const c = process.cpuUsage(c0); const frames = total / ${bytes};
-      console.log(JSON.stringify({ fps: frames / ((performance.now() - t0) / 1000), cpuMs: (c.user + c.system) / 1000 / frames })); });`;
-  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+export async function pipeCeiling(clip: string, width: number, height: number, frames: number): Promise<{ fps: number; cpuMs: number }> {
+  const out = await runChild(process.execPath, ['-e', PIPE_SCRIPT, String(width * height * 3), ...ceilingFfmpegArgs(clip, width, height, frames)]);
   return JSON.parse(out) as { fps: number; cpuMs: number };
 }
 
 /** Encodes per second of one frame by sharp, in `processes` processes at once (all cores). */
-export async function encoderCeiling(width: number, height: number, format: 'jpeg' | 'png', processes = 2, seconds = 3): Promise<number> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'picam-enc-'));
-  try {
-    const self = fileURLToPath(import.meta.url);
-    const runs = await Promise.all(
-      Array.from({ length: processes }, () =>
-        new Promise<number>((resolve, reject) => {
-          const child = spawn(process.execPath, [self, 'encode', String(width), String(height), format, String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
-          let out = '';
-          child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-          child.on('exit', (code) => (code === 0 ? resolve(Number(out.trim())) : reject(new Error(`encoder exited ${code}`))));
-        }),
-      ),
-    );
-    return runs.reduce((a, b) => a + b, 0);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+export async function encoderCeiling(width: number, height: number, format: 'jpeg' | 'png', seconds: number, processes = 2): Promise<number> {
+  const self = fileURLToPath(import.meta.url);
+  const runs = await Promise.all(
+    Array.from({ length: processes }, () => runChild(process.execPath, [self, 'encode', String(width), String(height), format, String(seconds)]).then(Number)),
+  );
+  return runs.reduce((a, b) => a + b, 0);
+}
+
+function runChild(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = trackChild(spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] }));
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${command} ${args[0] === '-e' ? '(pipe ceiling)' : args.slice(0, 2).join(' ')} exited ${code}`))));
+  });
 }
 
 /** Child mode: encode one synthetic frame repeatedly, one encode in flight, print encodes/s. */

@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { SyntheticSource } from '../src/core/capture/synthetic-source.js';
+import { ROOT } from '../test/helpers/service.js';
+import { releaseFolder, trackChild, trackFolder } from './cleanup.js';
+import { REFERENCE_PYTHON } from './tools.js';
+
+/** What bench/reference/picam_reference.py prints. */
+export interface PythonReferenceResult {
+  width: number;
+  height: number;
+  ingest_cpu_ms_per_frame: number[];
+  gray_mean_cpu_ms_per_frame: number[];
+  export: Record<string, { fps: number[]; cpu_ms_per_frame: number[] }>;
+  versions: Record<string, string | number>;
+}
+
+export const REFERENCE_SETS = ['jpg', 'png', 'npy', 'jpg+png+npy'] as const;
+
+/** Distinct frames handed to the reference: the moving box differs, as it does in the service. */
+const FRAMES = 8;
+
+/**
+ * Runs the seed's approach on the frames picam's synthetic source renders,
+ * written once to a raw file, so both sides compress and copy the same pixels.
+ */
+export async function runPythonReference(width: number, height: number, options: { ingestFrames: number; exportFrames: number; runs: number }): Promise<PythonReferenceResult> {
+  const dir = trackFolder(await mkdtemp(path.join(os.tmpdir(), 'picam-bench-ref-')));
+  try {
+    const framesFile = path.join(dir, 'frames.rgb');
+    const source = new SyntheticSource({ width, height, framerate: 30, cycleFrames: 0 });
+    const frame = Buffer.alloc(width * height * 3);
+    const handle = await open(framesFile, 'w');
+    try {
+      for (let i = 0; i < FRAMES; i++) {
+        // Every 4th frame kept: the box moves visibly between the frames handed over.
+        for (let skip = 0; skip < 4; skip++) source.renderInto(frame, 0);
+        await handle.write(frame);
+      }
+    } finally {
+      await handle.close();
+    }
+    const out = path.join(dir, 'out');
+    const args = [
+      path.join(ROOT, 'bench/reference/picam_reference.py'),
+      '--frames', framesFile, '--width', String(width), '--height', String(height),
+      '--ingest-frames', String(options.ingestFrames), '--export-frames', String(options.exportFrames),
+      '--runs', String(options.runs), '--out-dir', out,
+    ];
+    await mkdir(out);
+    const stdout = await runPython(REFERENCE_PYTHON, args);
+    return JSON.parse(stdout) as PythonReferenceResult;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    releaseFolder(dir);
+  }
+}
+
+/** Runs a Python script to completion; stderr passes through, a non-zero exit fails the bench. */
+export function runPython(python: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = trackChild(spawn(python, args, { stdio: ['ignore', 'pipe', 'inherit'] }));
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`${path.relative(ROOT, args[0] ?? python)} exited ${code ?? signal}`))));
+  });
+}

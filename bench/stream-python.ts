@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from '../test/helpers/service.js';
+import { trackChild } from './cleanup.js';
+import { CLIENT_PYTHON } from './tools.js';
+
+export interface SubscriberSpec {
+  encoding: 'jpeg' | 'raw';
+  /** Seconds the subscriber sleeps after each message: a slow detector. */
+  sleepPerMessage?: number;
+}
+
+/** Per measuring window, as bench/stream_client.py prints it. */
+export interface SubscriberResult {
+  frames: number[];
+  bytes: number[];
+  dropped: number[];
+  /** Median capture-to-receipt ms per window; null for a window with no frame. */
+  age_ms: Array<number | null>;
+  window_s: number;
+}
+
+interface Subscriber {
+  child: ChildProcess;
+  ready: Promise<void>;
+  result: Promise<SubscriberResult>;
+}
+
+const SCRIPT = path.join(ROOT, 'bench/stream_client.py');
+
+function startSubscriber(address: string, spec: SubscriberSpec, windows: number, windowS: number): Subscriber {
+  const args = [SCRIPT, '--address', address, '--encoding', spec.encoding, '--windows', String(windows), '--window-s', String(windowS), '--sleep-per-message', String(spec.sleepPerMessage ?? 0)];
+  const child = trackChild(spawn(CLIENT_PYTHON, args, { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const lines: string[] = [];
+  let pending = '';
+  let wake: (() => void) | undefined;
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    const parts = pending.split('\n');
+    pending = parts.pop() ?? '';
+    lines.push(...parts.filter((l) => l.trim() !== ''));
+    wake?.();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+    wake?.();
+    resolve(code);
+  }));
+  const nextLine = async (what: string): Promise<string> => {
+    while (lines.length === 0) {
+      if (child.exitCode !== null) throw new Error(`bench/stream_client.py exited ${child.exitCode} before ${what}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    return lines.shift()!;
+  };
+  const ready = nextLine('its first frame').then(() => undefined);
+  const result = ready.then(async () => {
+    const line = await nextLine('its result');
+    const code = await exited;
+    if (code !== 0) throw new Error(`bench/stream_client.py exited ${code}`);
+    return JSON.parse(line) as SubscriberResult;
+  });
+  result.catch(() => undefined); // awaited by the caller; here only so an early failure is not unhandled
+  return { child, ready, result };
+}
+
+/**
+ * Runs one subscriber process per spec (separate processes, like separate
+ * detectors), waits until each has its first frame, then tells them all the
+ * same start time so their windows line up, and calls `during` with it so
+ * the service can be sampled over the same windows.
+ */
+export async function runSubscribers(
+  address: string,
+  specs: readonly SubscriberSpec[],
+  options: { windows: number; windowS: number; warmupS: number; readyTimeoutMs?: number },
+  during?: (startWallMs: number) => Promise<void>,
+): Promise<SubscriberResult[]> {
+  const subscribers = specs.map((spec) => startSubscriber(address, spec, options.windows, options.windowS));
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Python stream subscribers not streaming after ${(options.readyTimeoutMs ?? 30_000) / 1000} s`)), options.readyTimeoutMs ?? 30_000);
+    });
+    try {
+      await Promise.race([Promise.all(subscribers.map((s) => s.ready)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    const startWallMs = Date.now() + options.warmupS * 1000;
+    for (const s of subscribers) s.child.stdin!.end(`${startWallMs / 1000}\n`);
+    const sampling = during?.(startWallMs);
+    sampling?.catch(() => undefined); // awaited below; a failure must not surface as unhandled meanwhile
+    const results = await Promise.all(subscribers.map((s) => s.result));
+    await sampling;
+    return results;
+  } finally {
+    for (const s of subscribers) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+  }
+}
