@@ -5,9 +5,9 @@ import { PicamError } from '../core/errors.js';
 import { toServiceError } from './status.js';
 
 /**
- * What a streaming handler gets: `send` resolves once the message is handed to
- * HTTP/2 and, when the stream's buffer is full, only after it drains, so a
- * slow client slows (and drops at) the producer instead of growing memory.
+ * What a streaming handler gets: `send` resolves once HTTP/2 has taken the
+ * message, so a slow client slows (and drops at) the producer instead of
+ * growing memory or receiving old frames.
  */
 export interface ServerStream<O extends DescMessage> {
   send(message: MessageInitShape<O>): Promise<void>;
@@ -86,17 +86,19 @@ export function serviceImplementation<T extends GenServiceMethods>(
         const stream: ServerStream<DescMessage> = {
           signal: abort.signal,
           metadata: call.metadata,
+          // Resolves on the write's callback, when HTTP/2 has taken the bytes (flow control
+          // included), not on write()'s return value: grpc-js buffers 16 messages before that
+          // turns false, which for raw 1080p frames is ~100 MB and seconds of stale frames for a
+          // slow reader instead of the newest one.
           send: (message) =>
             new Promise<void>((resolve) => {
               if (abort.signal.aborted) return resolve();
-              if (call.write(create(method.output, message))) return resolve();
               const done = (): void => {
-                call.off('drain', done);
                 abort.signal.removeEventListener('abort', done);
                 resolve();
               };
-              call.on('drain', done);
               abort.signal.addEventListener('abort', done);
+              call.write(create(method.output, message), done);
             }),
         };
         Promise.resolve()

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import sharp from 'sharp';
-import { CameraService, Encoding, PixelFormat } from '../../src/gen/picam/v1/camera_pb.js';
+import { CameraService, Encoding, PixelFormat, StreamFramesRequestSchema, StreamFramesResponseSchema } from '../../src/gen/picam/v1/camera_pb.js';
 import { createClient } from '../helpers/grpc-client.js';
+import { RawServerStream } from '../helpers/raw-grpc.js';
 import { startService, type Service } from '../helpers/service.js';
 
 type Camera = ReturnType<typeof createClient<typeof CameraService extends { method: infer M } ? { [K in keyof M]: M[K] } : never>>;
@@ -104,6 +106,27 @@ describe('StreamFrames against the real service', () => {
     call.cancel();
     assert.ok(dropped > 30, `dropped ${dropped}`);
     assert.ok(during - before < 40, `server RSS grew ${(during - before).toFixed(1)} MB while the reader stalled`);
+  });
+
+  it('a slow reader gets recent frames, not a backlog queued for it', async (t) => {
+    // A detector that needs 300 ms a frame, on a connection that reads nothing ahead (a bare HTTP/2
+    // client with a 64 KB window): every message it reads should be near the newest frame.
+    const request = toBinary(StreamFramesRequestSchema, create(StreamFramesRequestSchema, { encoding: Encoding.RAW }));
+    const stream = new RawServerStream(service.grpcAddress, '/picam.v1.CameraService/StreamFrames', request);
+    const lags: number[] = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        const message = fromBinary(StreamFramesResponseSchema, await stream.next());
+        const newest = Number((await camera.getStatus({})).ring!.newestFrameId);
+        if (i >= 2) lags.push(newest - Number(message.frame!.frameId));
+        await sleep(300);
+      }
+    } finally {
+      stream.close();
+    }
+    // 9 frames are captured per message read: a queue of 16 messages in the server would put over 100 frames between them.
+    t.diagnostic(`lags: ${lags.join(', ')}`);
+    assert.ok(Math.max(...lags) < 40, `frames between what the reader got and the newest: ${lags.join(', ')}`);
   });
 
   it('serves ten subscribers at once, encoding each frame once for all of them, and frees them on cancel', async () => {
