@@ -126,14 +126,36 @@ export async function startService(overrides: ConfigOverrides = {}, options: Sta
       if (!check()) waiters.add(wake);
     });
 
-  const listening = await waitForLog((line) => line.msg.startsWith('listening'));
+  let listening: LogLine;
+  try {
+    listening = await waitForLog((line) => line.msg.startsWith('listening'));
+  } catch (error) {
+    // A service that never came up leaves no process and no temp folder behind.
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const httpUrl = typeof listening.http_port === 'number' ? `http://127.0.0.1:${String(listening.http_port)}` : '';
+  if (options.frames) {
+    if (httpUrl === '') throw new Error('startService: the frames option reads /api/status and needs the HTTP port');
+    const token = overrides.network?.token;
+    const headers: Record<string, string> = typeof token === 'string' && token !== '' ? { Authorization: `Bearer ${token}` } : {};
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const status = (await (await fetch(`${httpUrl}/api/status`, { headers })).json()) as { source: { frames_captured: number } };
+      if (status.source.frames_captured >= options.frames) break;
+      if (Date.now() > deadline) throw new Error(`startService: only ${status.source.frames_captured} of ${options.frames} frames within 15 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
   return {
     dir,
     configFile,
     eventsDir,
     grpcAddress: `127.0.0.1:${String(listening.grpc_port)}`,
     linePort: Number(listening.line_port),
-    httpUrl: typeof listening.http_port === 'number' ? `http://127.0.0.1:${String(listening.http_port)}` : '',
+    httpUrl,
     logs,
     waitForLog,
     async stop(options = {}) {
