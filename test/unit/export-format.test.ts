@@ -33,15 +33,33 @@ describe('event ids', () => {
 });
 
 describe('FrameStacker', () => {
-  it('averages count frames into one brighter image', () => {
+  it('averages count frames into one brighter image', async () => {
     const stacker = new FrameStacker(4);
     const frame = (v: number) => ({ data: Buffer.alloc(12, v), width: 2, height: 2, channels: 3 as const });
-    assert.equal(stacker.add(1, frame(10)), undefined);
-    assert.equal(stacker.add(2, frame(12)), undefined);
-    assert.equal(stacker.add(3, frame(8)), undefined);
-    const out = stacker.add(4, frame(10));
+    assert.equal(await stacker.add(1, frame(10)), undefined);
+    assert.equal(await stacker.add(2, frame(12)), undefined);
+    assert.equal(await stacker.add(3, frame(8)), undefined);
+    const out = await stacker.add(4, frame(10));
     assert.deepEqual(out?.ids, [1, 2, 3, 4]);
     // Mean 10, gain capped at 4 (the plain sum): 40.
     assert.ok(out!.image.data.every((v) => v === 40));
+  });
+
+  it('starts each stack from zero and reads shared (export pool) frames in place', async () => {
+    const stacker = new FrameStacker(2);
+    const shared = (v: number) => {
+      const data = Buffer.from(new SharedArrayBuffer(12));
+      data.fill(v);
+      return { data, width: 2, height: 2, channels: 3 as const };
+    };
+    assert.equal(await stacker.add(1, shared(200)), undefined);
+    const first = await stacker.add(2, shared(200));
+    // Mean 200 is above the target: gain 1, the plain average.
+    assert.ok(first!.image.data.every((v) => v === 200));
+    assert.equal(await stacker.add(3, shared(20)), undefined);
+    const second = await stacker.add(4, shared(30));
+    assert.deepEqual(second?.ids, [3, 4]);
+    // Mean 25, gain capped at 2: the plain sum 50, nothing left over from the first stack.
+    assert.ok(second!.image.data.every((v) => v === 50));
   });
 });

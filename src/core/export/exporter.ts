@@ -9,6 +9,7 @@ import { eventDateFolder, newEventId } from './event-id.js';
 import { encodeImage, type FrameFormat } from './frame-encoder.js';
 import { MANIFEST_FILE, type EventState, type Manifest, type ManifestFrame, type MissingFrames } from './manifest.js';
 import { Mp4Writer } from './mp4-writer.js';
+import { FramePool } from './frame-pool.js';
 import { FrameStacker } from './stacker.js';
 
 export type ExportFormat = FrameFormat | 'mp4';
@@ -89,8 +90,13 @@ export class Exporter {
   private readonly pending = new Map<string, { abort: AbortController; done: Promise<Manifest>; trigger: PendingTrigger }>();
   private closed = false;
   private total = 0;
+  /** Shared by all events: concurrent events take turns rather than each holding its own buffers. */
+  private readonly pool: FramePool;
 
-  constructor(private readonly deps: ExporterDeps) {}
+  constructor(private readonly deps: ExporterDeps) {
+    // IN_FLIGHT frames encoding, plus two a clip or stack may still be reading.
+    this.pool = new FramePool(deps.ring.slotBytes, IN_FLIGHT + 2);
+  }
 
   get pendingCount(): number {
     return this.pending.size;
@@ -196,7 +202,8 @@ export class Exporter {
       });
     }
 
-    const processFrame = async (meta: FrameMeta, native: Buffer): Promise<void> => {
+    /** `native` is a view of `pooled`, which goes back to the pool once every reader of it is done. */
+    const processFrame = async (meta: FrameMeta, native: Buffer, pooled: Buffer): Promise<void> => {
       let pixels: Promise<PixelImage> | undefined;
       const decoded = (): Promise<PixelImage> => (pixels ??= decodeFrame(native, geometry));
       const stem = frameStem(meta.id, meta.timestampMs);
@@ -213,18 +220,19 @@ export class Exporter {
         files,
       };
       const needsOrder = clip !== undefined || (stacker !== undefined && (meta.night || meta.darkScore < job.settings.darkThreshold));
+      let orderedDone: Promise<void> = Promise.resolve();
       if (needsOrder) {
-        ordered = ordered.then(async () => {
+        orderedDone = ordered = ordered.then(async () => {
           const image = await decoded();
           if (clip) await clip.write(image);
           if (stacker && (meta.night || meta.darkScore < job.settings.darkThreshold)) {
-            const stacked = stacker.add(meta.id, image);
+            const stacked = await stacker.add(meta.id, image);
             if (stacked) bytes += await this.writeStack(job, stacked.image, stacked.ids, stacks, frameFormats, encode);
           }
         });
         ordered.catch(() => undefined); // awaited (and reported) at the end
       }
-      await Promise.all(
+      const formatsDone = Promise.all(
         frameFormats.map(async (format) => {
           const name = `${stem}.${format}`;
           // A camera JPEG is saved as the camera made it: no second lossy encode.
@@ -233,6 +241,9 @@ export class Exporter {
           files.push(name);
         }),
       );
+      // Encoders, file writes, the clip's pipe and the stacker all read the pool buffer.
+      void Promise.allSettled([formatsDone, orderedDone]).then(() => this.pool.release(pooled));
+      await formatsDone;
       files.sort();
       frames.push(record);
     };
@@ -251,10 +262,16 @@ export class Exporter {
           continue;
         }
         if (ring.monotonicOf(nextId)! > job.endMono) break;
+        const pooled = await this.pool.acquire();
+        // Capture went on while we waited for a buffer: the frame may have left the ring (the loop then records it missing).
+        const frame = ring.get(nextId);
+        if (!frame || job.signal.aborted) {
+          this.pool.release(pooled);
+          continue;
+        }
         // Copied out now, in one synchronous step: the slot may be reused while we encode.
-        const frame = ring.get(nextId)!;
-        const native = Buffer.from(frame.data);
-        const task = processFrame(frame.meta, native);
+        frame.data.copy(pooled);
+        const task = processFrame(frame.meta, pooled.subarray(0, frame.data.length), pooled);
         task.catch(() => undefined); // handled below, when awaited in order
         inFlight.push(task);
         if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
@@ -313,6 +330,9 @@ export class Exporter {
       bytes,
     };
     try {
+      // Every listed file is already synced (writeFileAtomic); this makes their names durable
+      // before the manifest names them, so a manifest on disk never lists a file a power loss took back.
+      await syncFolder(job.dir);
       await writeFileAtomic(path.join(job.dir, MANIFEST_FILE), [Buffer.from(JSON.stringify(manifest, null, 2) + '\n')]);
       await syncFolder(job.dir);
     } catch (caught) {

@@ -1,45 +1,67 @@
 import { Worker } from 'node:worker_threads';
 import type { ConvertReply, ConvertRequest } from './convert-worker.js';
 
+type Request = ConvertRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
 /**
- * One worker thread for pixel conversions that sharp cannot do (I420 to
- * RGB: ~10 ms of JS per 1080p frame). On the main thread that time would
- * delay reading the camera pipe; in the worker it only costs a core that
- * exports and streams use anyway. Frames travel as transferred buffers.
+ * One worker thread for pixel work that sharp cannot do: I420 to RGB (~10 ms
+ * of JS per 1080p frame) and the stacker's sums. On the main thread that
+ * time would delay reading the camera pipe; in the worker it only costs a
+ * core that exports and streams use anyway. Frames travel as shared
+ * buffers (export pool buffers, read in place) or transferred copies.
  */
 class ConvertPool {
   private worker: Worker | undefined;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (out: Buffer) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (out: ArrayBuffer | undefined) => void; reject: (error: Error) => void }>();
 
-  i420ToRgb(src: Uint8Array, width: number, height: number): Promise<Buffer> {
+  async i420ToRgb(src: Uint8Array, width: number, height: number): Promise<Buffer> {
+    const { buffer, offset, transfer } = shareOrCopy(src);
+    const out = await this.send({ op: 'i420', width, height, src: buffer, offset }, transfer);
+    return Buffer.from(out!);
+  }
+
+  /** Adds a frame into a stack's shared accumulator (zeroed first when `reset`). */
+  async stackAdd(sum: SharedArrayBuffer, data: Uint8Array, reset: boolean): Promise<void> {
+    const { buffer, offset, transfer } = shareOrCopy(data);
+    await this.send({ op: 'stack-add', sum, reset, src: buffer, offset, length: data.length }, transfer);
+  }
+
+  /** The stacked image of `frames` frames summed into `sum`. */
+  async stackFinish(sum: SharedArrayBuffer, length: number, frames: number): Promise<Buffer> {
+    const out = await this.send({ op: 'stack-finish', sum, length, frames });
+    return Buffer.from(out!);
+  }
+
+  private send(request: Request, transfer: ArrayBuffer[] = []): Promise<ArrayBuffer | undefined> {
     const worker = this.ensure();
     const id = this.nextId++;
-    // A private copy of the pixels: the ring slot may be overwritten meanwhile, and a transfer needs its own buffer.
-    const copy = new Uint8Array(src.length);
-    copy.set(src);
-    const request: ConvertRequest = { id, width, height, src: copy.buffer };
+    // Referenced only while work is pending: an idle worker must not keep the process alive,
+    // and a pending reply must (a test or a short script awaits it with nothing else running).
+    if (this.pending.size === 0) worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage(request, [copy.buffer]);
+      worker.postMessage({ ...request, id } as ConvertRequest, transfer);
     });
   }
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(new URL('./convert-worker.js', import.meta.url));
-    // Idle workers must not keep the process alive at shutdown.
-    worker.unref();
     worker.on('message', (reply: ConvertReply) => {
       const waiter = this.pending.get(reply.id);
       this.pending.delete(reply.id);
-      waiter?.resolve(Buffer.from(reply.out));
+      if (this.pending.size === 0) worker.unref();
+      if (reply.error !== undefined) waiter?.reject(new Error(`pixel worker: ${reply.error}`));
+      else waiter?.resolve(reply.out);
     });
     worker.on('error', (error) => this.failAll(error));
     worker.on('exit', () => {
       this.worker = undefined;
       this.failAll(new Error('pixel conversion worker exited'));
     });
+    // After the listeners: adding a 'message' listener refs the worker's port again (Node 20).
+    worker.unref();
     this.worker = worker;
     return worker;
   }
@@ -48,6 +70,17 @@ class ConvertPool {
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
   }
+}
+
+/**
+ * Shared memory goes to the worker as is; anything else as a private copy
+ * (the ring slot may be overwritten meanwhile, and a transfer needs its own buffer).
+ */
+function shareOrCopy(data: Uint8Array): { buffer: SharedArrayBuffer | ArrayBuffer; offset: number; transfer: ArrayBuffer[] } {
+  if (data.buffer instanceof SharedArrayBuffer) return { buffer: data.buffer, offset: data.byteOffset, transfer: [] };
+  const copy = new Uint8Array(data.length);
+  copy.set(data);
+  return { buffer: copy.buffer, offset: 0, transfer: [copy.buffer] };
 }
 
 export const convertPool = new ConvertPool();

@@ -12,8 +12,9 @@ export interface PixelImage {
 
 /**
  * A frame in its native format to pixels, converted once and shared by every
- * format an export writes. I420 is converted in a worker thread on a copy;
- * for the other formats `data` must stay untouched until this resolves.
+ * format an export writes. I420 is converted in a worker thread, in place
+ * when `data` is shared memory (an export pool buffer), else on a copy; for
+ * the other formats, and for shared I420, `data` must stay untouched until this resolves.
  */
 export async function decodeFrame(data: Buffer, geometry: FrameGeometry): Promise<PixelImage> {
   const { width, height } = geometry;

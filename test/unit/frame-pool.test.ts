@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FramePool } from '../../src/core/export/frame-pool.js';
+
+describe('FramePool', () => {
+  it('makes at most `size` buffers, shared memory, and hands a released one to the next waiter', async () => {
+    const pool = new FramePool(16, 2);
+    const a = await pool.acquire();
+    const b = await pool.acquire();
+    assert.ok(a.buffer instanceof SharedArrayBuffer);
+    assert.equal(a.length, 16);
+    assert.notEqual(a, b);
+    let third: Buffer | undefined;
+    const waiting = pool.acquire().then((buffer) => (third = buffer));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(third, undefined, 'a third buffer waits while both are taken');
+    pool.release(a);
+    assert.equal(await waiting, a);
+    assert.equal(pool.allocated, 2);
+    pool.release(b);
+    assert.equal(await pool.acquire(), b);
+  });
+});
