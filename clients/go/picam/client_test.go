@@ -82,7 +82,7 @@ func startService(t *testing.T) *service {
 		"camera":  map[string]any{"source": "synthetic", "width": camWidth, "height": camHeight, "framerate": 30},
 		"ring":    map[string]any{"frames": 60},
 		"export":  map[string]any{"base_dir": baseDir, "save_before_s": 0.3, "save_after_s": 0.3},
-		"network": map[string]any{"host": "127.0.0.1", "port": 0, "grpc_port": 0},
+		"network": map[string]any{"host": "127.0.0.1", "port": 0, "grpc_port": 0, "http_port": 0},
 		"logging": map[string]any{"level": "info"},
 	}
 	raw, err := json.Marshal(config)

@@ -104,7 +104,7 @@ def make_config(base: Path, **camera: object) -> dict:
         "camera": {"source": "synthetic", "width": 320, "height": 240, "framerate": 30, **camera},
         "ring": {"frames": 60},
         "export": {"base_dir": str(base / "events"), "save_before_s": 0.3, "save_after_s": 0.3},
-        "network": {"host": "127.0.0.1", "port": 0, "grpc_port": 0},
+        "network": {"host": "127.0.0.1", "port": 0, "grpc_port": 0, "http_port": 0},
         "logging": {"level": "info"},
     }
 
