@@ -38,103 +38,62 @@ export function createMetrics(core: Picam, adapters: AdapterGauges): Metrics {
     return cached.status;
   };
 
-  const totalFromCore = (name: string, help: string, read: (s: PicamStatus) => number, bySource = true): void => {
-    new Counter({
+  /**
+   * A metric whose value is read at scrape time: a total kept by the core (counter) or a level
+   * (gauge). `read` gives one value, or one per label value of `label`.
+   */
+  const scraped = (
+    type: 'counter' | 'gauge',
+    name: string,
+    help: string,
+    read: () => number | Record<string, number>,
+    label?: string,
+  ): void => {
+    const Metric = type === 'counter' ? Counter : Gauge;
+    new Metric({
       name,
       help,
-      labelNames: bySource ? ['source'] : [],
+      labelNames: label ? [label] : [],
       registers,
       collect() {
-        const s = status();
+        const value = read();
         this.reset();
-        if (bySource) this.inc({ source: s.source.kind }, read(s));
-        else this.inc(read(s));
+        // Counter.inc from zero after a reset sets the core's running total; Gauge.set sets a level.
+        const put = (labels: Record<string, string>, v: number): void => (this instanceof Counter ? this.inc(labels, v) : (this as Gauge).set(labels, v));
+        if (typeof value === 'number') put({}, value);
+        else for (const [key, v] of Object.entries(value)) put({ [label!]: key }, v);
       },
     });
   };
-  const gaugeFromCore = (name: string, help: string, read: (s: PicamStatus) => number, bySource = false): void => {
-    new Gauge({
-      name,
-      help,
-      labelNames: bySource ? ['source'] : [],
-      registers,
-      collect() {
-        const s = status();
-        this.reset();
-        if (bySource) this.set({ source: s.source.kind }, read(s));
-        else this.set(read(s));
-      },
-    });
+  const bySource = (read: (s: PicamStatus) => number) => (): Record<string, number> => {
+    const s = status();
+    return { [s.source.kind]: read(s) };
   };
+  const fromStatus = (read: (s: PicamStatus) => number) => (): number => read(status());
 
-  totalFromCore('picam_frames_captured_total', 'Frames taken into the ring since start.', (s) => s.source.framesCaptured);
-  totalFromCore('picam_frames_dropped_total', 'Frames the source produced that could not be taken in.', (s) => s.source.framesDropped);
-  totalFromCore('picam_source_restarts_total', 'Times the camera tool was restarted after exiting or stalling.', (s) => s.source.restarts);
-  gaugeFromCore('picam_capture_fps', 'Frame rate measured over the last seconds.', (s) => s.source.framesPerSecond, true);
-  gaugeFromCore('picam_source_up', '1 while frames are flowing (gRPC health SERVING), else 0.', (s) => (s.serving ? 1 : 0), true);
-  gaugeFromCore('picam_ring_capacity_frames', 'Frames the ring can hold.', (s) => s.ring.capacity);
-  gaugeFromCore('picam_ring_filled_frames', 'Frames the ring holds now.', (s) => s.ring.filled);
-  gaugeFromCore('picam_ring_fill_ratio', 'Filled share of the ring, 0 to 1.', (s) => (s.ring.capacity === 0 ? 0 : s.ring.filled / s.ring.capacity));
-  gaugeFromCore('picam_ring_payload_bytes', 'Bytes allocated for frames in the ring.', (s) => s.ring.payloadBytes);
-  gaugeFromCore('picam_ring_span_seconds', 'Seconds of video between the oldest and newest frame in the ring.', (s) => s.ring.spanS);
-  gaugeFromCore('picam_events_pending', 'Events being written now.', (s) => s.eventsPending);
-  gaugeFromCore('picam_stream_subscribers', 'StreamFrames and live-page readers now.', (s) => s.streamSubscribers);
-  totalFromCore('picam_stream_dropped_frames_total', 'Frames skipped for stream readers slower than capture.', (s) => s.streamDropped, false);
-  totalFromCore('picam_stream_encodes_total', 'Frame encodes for streaming (one per frame and output shape, shared by readers).', (s) => s.streamEncodes, false);
-
-  new Gauge({
-    name: 'picam_dark_score',
-    help: 'Mean luma (0-255) of the latest scored frame; normalised = as if at day exposure and gain.',
-    labelNames: ['kind'],
-    registers,
-    collect() {
-      const night = core.nightState();
-      this.set({ kind: 'raw' }, night.darkScore);
-      this.set({ kind: 'normalised' }, night.normalizedScore);
-    },
-  });
-  new Gauge({
-    name: 'picam_night',
-    help: '1 while night exposure is in force, else 0.',
-    registers,
-    collect() {
-      this.set(core.nightState().night ? 1 : 0);
-    },
-  });
-  new Counter({
-    name: 'picam_night_transitions_total',
-    help: 'Switches between day and night since start.',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(core.nightState().transitions);
-    },
-  });
-  new Gauge({
-    name: 'picam_line_connections',
-    help: 'Line-protocol connections open now.',
-    registers,
-    collect() {
-      this.set(adapters.lineConnections());
-    },
-  });
-  new Counter({
-    name: 'picam_line_connections_total',
-    help: 'Line-protocol connections accepted since start.',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(adapters.lineAccepted());
-    },
-  });
-  new Gauge({
-    name: 'picam_live_viewers',
-    help: 'Browsers watching the live picture now.',
-    registers,
-    collect() {
-      this.set(adapters.liveViewers());
-    },
-  });
+  scraped('counter', 'picam_frames_captured_total', 'Frames taken into the ring since start.', bySource((s) => s.source.framesCaptured), 'source');
+  scraped('counter', 'picam_frames_dropped_total', 'Frames the source produced that could not be taken in.', bySource((s) => s.source.framesDropped), 'source');
+  scraped('counter', 'picam_source_restarts_total', 'Times the camera tool was restarted after exiting or stalling.', bySource((s) => s.source.restarts), 'source');
+  scraped('gauge', 'picam_capture_fps', 'Frame rate measured over the last seconds.', bySource((s) => s.source.framesPerSecond), 'source');
+  scraped('gauge', 'picam_source_up', '1 while frames are flowing (gRPC health SERVING), else 0.', bySource((s) => (s.serving ? 1 : 0)), 'source');
+  scraped('gauge', 'picam_ring_capacity_frames', 'Frames the ring can hold.', fromStatus((s) => s.ring.capacity));
+  scraped('gauge', 'picam_ring_filled_frames', 'Frames the ring holds now.', fromStatus((s) => s.ring.filled));
+  scraped('gauge', 'picam_ring_fill_ratio', 'Filled share of the ring, 0 to 1.', fromStatus((s) => (s.ring.capacity === 0 ? 0 : s.ring.filled / s.ring.capacity)));
+  scraped('gauge', 'picam_ring_payload_bytes', 'Bytes allocated for frames in the ring.', fromStatus((s) => s.ring.payloadBytes));
+  scraped('gauge', 'picam_ring_span_seconds', 'Seconds of video between the oldest and newest frame in the ring.', fromStatus((s) => s.ring.spanS));
+  scraped('gauge', 'picam_events_pending', 'Events being written now.', fromStatus((s) => s.eventsPending));
+  scraped('gauge', 'picam_stream_subscribers', 'StreamFrames and live-page readers now.', fromStatus((s) => s.streamSubscribers));
+  scraped('counter', 'picam_stream_dropped_frames_total', 'Frames skipped for stream readers slower than capture.', fromStatus((s) => s.streamDropped));
+  scraped('counter', 'picam_stream_encodes_total', 'Frame encodes for streaming (one per frame and output shape, shared by readers).', fromStatus((s) => s.streamEncodes));
+  scraped('gauge', 'picam_dark_score', 'Mean luma (0-255) of the latest scored frame; normalised = as if at day exposure and gain.', () => {
+    const night = core.nightState();
+    return { raw: night.darkScore, normalised: night.normalizedScore };
+  }, 'kind');
+  scraped('gauge', 'picam_night', '1 while night exposure is in force, else 0.', () => (core.nightState().night ? 1 : 0));
+  scraped('counter', 'picam_night_transitions_total', 'Switches between day and night since start.', () => core.nightState().transitions);
+  scraped('gauge', 'picam_line_connections', 'Line-protocol connections open now.', adapters.lineConnections);
+  scraped('counter', 'picam_line_connections_total', 'Line-protocol connections accepted since start.', adapters.lineAccepted);
+  scraped('gauge', 'picam_live_viewers', 'Browsers watching the live picture now.', adapters.liveViewers);
 
   const finished = new Counter({ name: 'picam_events_total', help: 'Events finished since start, by final state.', labelNames: ['state'], registers });
   for (const state of ['complete', 'partial', 'failed']) finished.inc({ state }, 0);
