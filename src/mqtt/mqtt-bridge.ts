@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { PicamError, type Config, type EventProgress, type Logger, type Manifest, type Picam } from '../core/index.js';
+import { PicamError, type Config, type EventProgress, type Logger, type Picam } from '../core/index.js';
 import { connectBroker } from './broker-connection.js';
 import { acceptedMessage, finishedMessage, nightStateMessage, nightTransitionMessage, rejectedMessage } from './messages.js';
 import { redactUrl, topicsFor, type Topics } from './topics.js';
@@ -10,12 +8,11 @@ import { parseTriggerPayload, type RequestId } from './trigger-payload.js';
 export interface MqttBridge {
   readonly topics: Topics;
   readonly connected: boolean;
-  /** Sends what is queued for events, publishes `offline`, disconnects; never waits past a few seconds. */
+  /** Publishes `offline` and disconnects; never waits past a few seconds. */
   close(): Promise<void>;
 }
 
-/** How long close() waits for event messages in progress, then for the broker. */
-const DRAIN_MS = 1000;
+/** How long close() waits for the broker to take `offline`. */
 const DISCONNECT_MS = 2000;
 
 /**
@@ -33,12 +30,7 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
   const { cameraId } = topics;
   if (cameraId === 'all') logger.warn('mqtt.camera_id "all" is the fleet topic: this camera cannot be triggered alone');
   /** Events this bridge triggered: their messages carry the caller's request id. */
-  const own = new Map<string, { requestId: RequestId | undefined; done: Promise<Manifest> }>();
-  // Event messages go out in the order things happened (accepted before complete), each after its disk read.
-  let queue: Promise<void> = Promise.resolve();
-  const enqueue = (job: () => Promise<void> | void): void => {
-    queue = queue.then(job).catch((error: unknown) => logger.error({ err: error }, 'mqtt: cannot build event message'));
-  };
+  const own = new Map<string, RequestId | undefined>();
   const send = (topic: string, message: object, retain = false): void => connection.publish(topic, JSON.stringify(message), retain);
 
   const connection = connectBroker(
@@ -61,8 +53,8 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
 
   const unsubscribe = core.subscribe((event) => {
     if (event.kind === 'night') send(topics.night, nightTransitionMessage(cameraId, event.transition, event.fps), true);
-    else if (event.progress.state === 'pending') enqueue(() => announce(event.progress));
-    else enqueue(() => finish(event.progress));
+    else if (event.progress.state === 'pending') announce(event.progress);
+    else finish(event.progress);
   });
 
   async function onTrigger(topic: string, payload: Buffer, retained: boolean): Promise<void> {
@@ -79,10 +71,9 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
     const { request, requestId } = parsed;
     try {
       const accepted = await core.trigger({ ...request, source: 'mqtt' });
-      own.set(accepted.eventId, { requestId, done: accepted.done });
+      own.set(accepted.eventId, requestId);
       logger.info({ topic, event_id: accepted.eventId, request_id: requestId }, 'mqtt: trigger accepted');
       const info = { ...accepted, source: 'mqtt', reason: request.reason ?? '', label: request.label ?? '', requestId };
-      // Sent at once, not queued behind other events' disk reads: its `complete` is queued later still.
       send(topics.events, acceptedMessage(cameraId, info));
     } catch (error) {
       reject(PicamError.from(error), requestId, topic);
@@ -95,19 +86,17 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
     send(topics.events, rejectedMessage(cameraId, error, requestId, topic));
   }
 
-  /** Events from the other adapters (SNAP, gRPC): announced here, with what the folder tells. */
-  async function announce(progress: EventProgress): Promise<void> {
-    const summary = await core.events.get(progress.eventId).then((detail) => detail.summary, () => undefined);
-    // An MQTT trigger is announced by onTrigger, with its request id.
-    if (summary?.triggerSource === 'mqtt') return;
-    send(topics.events, acceptedMessage(cameraId, { eventId: progress.eventId, dir: progress.dir, triggerMs: summary?.triggerMs ?? Date.now(), source: summary?.triggerSource ?? '', reason: summary?.reason ?? '' }));
+  /** Events from the other adapters (SNAP, gRPC, HTTP): an MQTT trigger is announced by onTrigger, with its request id. */
+  function announce(progress: EventProgress): void {
+    const { source, reason, timeMs } = progress.trigger;
+    if (source === 'mqtt') return;
+    send(topics.events, acceptedMessage(cameraId, { eventId: progress.eventId, dir: progress.dir, triggerMs: timeMs, source, reason }));
   }
 
-  async function finish(progress: EventProgress): Promise<void> {
-    const mine = own.get(progress.eventId);
+  function finish(progress: EventProgress): void {
+    const requestId = own.get(progress.eventId);
     own.delete(progress.eventId);
-    const manifest = mine ? await mine.done : await readManifest(progress.dir);
-    send(topics.events, finishedMessage(cameraId, progress, manifest, mine?.requestId));
+    send(topics.events, finishedMessage(cameraId, progress, progress.manifest, requestId));
   }
 
   return {
@@ -117,17 +106,8 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
     },
     async close() {
       unsubscribe();
-      await Promise.race([queue, new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
       await connection.close(DISCONNECT_MS);
     },
   };
 }
 
-/** event.json, the documented record of a finished event; none when nothing could be written. */
-async function readManifest(dir: string): Promise<Manifest | undefined> {
-  try {
-    return JSON.parse(await readFile(path.join(dir, 'event.json'), 'utf8')) as Manifest;
-  } catch {
-    return undefined;
-  }
-}

@@ -49,6 +49,10 @@ export interface EventProgress {
   eventId: string;
   state: EventState;
   dir: string;
+  /** Who triggered it and why (every state), so listeners need not read the folder. */
+  trigger: PendingTrigger & { timeMs: number };
+  /** The manifest as written, once the event is finished. */
+  manifest?: Manifest;
   framesWritten: number;
   error?: string | undefined;
 }
@@ -155,7 +159,7 @@ export class Exporter {
     this.total++;
     const done = this.run(job).finally(() => this.pending.delete(eventId));
     this.pending.set(eventId, { abort, done, trigger: { source: options.source, reason: options.reason } });
-    this.deps.progress({ eventId, state: 'pending', dir, framesWritten: 0 });
+    this.deps.progress({ eventId, state: 'pending', dir, framesWritten: 0, trigger: { source: options.source, reason: options.reason, timeMs: triggerMs } });
     return { eventId, dir, triggerMs, framesBefore, done };
   }
 
@@ -342,7 +346,15 @@ export class Exporter {
       manifest.error = manifest.error ?? failure.message;
       manifest.error_code = manifest.error_code ?? failure.code;
     }
-    this.deps.progress({ eventId: job.eventId, state: manifest.state, dir: job.dir, framesWritten: frames.length, error: manifest.error });
+    this.deps.progress({
+      eventId: job.eventId,
+      state: manifest.state,
+      dir: job.dir,
+      framesWritten: frames.length,
+      error: manifest.error,
+      trigger: { source: job.options.source, reason: job.options.reason, timeMs: job.triggerMs },
+      manifest,
+    });
     return manifest;
   }
 
