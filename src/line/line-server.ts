@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import net from 'node:net';
 import { tokenMatches, type Config, type Logger, type Picam } from '../core/index.js';
 import { runCommand } from './commands.js';
@@ -160,13 +161,9 @@ export async function startLineServer(core: Picam, host: string, port: number, l
     return finishIfDone;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // once() rejects on 'error' (port taken, bad address) before 'listening'.
+  server.listen(port, host);
+  await once(server, 'listening');
   return {
     port: (server.address() as net.AddressInfo).port,
     connections: () => sockets.size,
