@@ -12,3 +12,4 @@ export type { NightSnapshot, NightTransition } from './night/night-controller.js
 export type { StreamedFrame } from './stream/frame-stream.js';
 export type { PixelFormat } from './capture/frame.js';
 export { tokenMatches } from './token.js';
+export { HISTORY_SECONDS, type HistoryWindow, type HistoryEvent, type HistoryTransition } from './history/history.js';

@@ -10,6 +10,7 @@ import { seedEventIds } from './export/event-id.js';
 import { EventStore } from './export/event-store.js';
 import { enforceRetention, repairEvents } from './export/retention.js';
 import { Exporter, type AcceptedEvent, type EventProgress } from './export/exporter.js';
+import { History, HISTORY_INTERVAL_MS, type HistoryWindow } from './history/history.js';
 import type { Logger } from './logger.js';
 import { darkScore } from './night/dark-score.js';
 import { NightController, type NightSnapshot, type NightTransition } from './night/night-controller.js';
@@ -96,6 +97,12 @@ export class Picam {
   private readonly frameListeners = new Set<() => void>();
   private encoder!: SharedEncoder;
   private readonly servingListeners = new Set<(serving: boolean) => void>();
+  private readonly configListeners = new Set<(config: Config, changedPaths: string[]) => void>();
+  private readonly history = new History();
+  private historyTimer: NodeJS.Timeout | undefined;
+  /** Counters at the previous history sample, to record per-second deltas. */
+  private readonly sampled = { framesDropped: 0, streamDropped: 0, events: 0 };
+  private eventsTriggered = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   /** Retention runs one at a time. */
@@ -178,6 +185,9 @@ export class Picam {
     this.retentionTimer.unref();
     await source.start(this.sink());
     this.watchdog = setInterval(() => this.checkServing(), 200);
+    // Sampled on a timer, not per frame: the hot path stays free of it.
+    this.historyTimer = setInterval(() => this.sampleHistory(), HISTORY_INTERVAL_MS);
+    this.historyTimer.unref();
   }
 
   /** Where the source writes: straight into ring slots, scored and published on commit. */
@@ -202,6 +212,7 @@ export class Picam {
   async stop(): Promise<void> {
     clearInterval(this.watchdog);
     clearInterval(this.retentionTimer);
+    clearInterval(this.historyTimer);
     await this.exporter.close(this.config.export.shutdown_grace_s * 1000);
     await this.source.stop();
     this.setServing(false);
@@ -215,6 +226,17 @@ export class Picam {
   onServingChange(listener: (serving: boolean) => void): () => void {
     this.servingListeners.add(listener);
     return () => this.servingListeners.delete(listener);
+  }
+
+  /** Called after Configure changed something, with the new config and the paths that changed. */
+  onConfigChange(listener: (config: Config, changedPaths: string[]) => void): () => void {
+    this.configListeners.add(listener);
+    return () => this.configListeners.delete(listener);
+  }
+
+  /** The last `seconds` of one-a-second samples, night transitions and events. */
+  historySince(seconds: number): HistoryWindow {
+    return this.history.since(Date.now() - seconds * 1000);
   }
 
   get isServing(): boolean {
@@ -321,7 +343,10 @@ export class Picam {
       this.currentFps = settings.fps;
     }
     this.logger.level = next.logging.level;
-    if (changed.size > 0) this.logger.info({ paths: [...changed.keys()] }, 'configuration changed');
+    if (changed.size > 0) {
+      this.logger.info({ paths: [...changed.keys()] }, 'configuration changed');
+      for (const listener of this.configListeners) listener(next, [...changed.keys()]);
+    }
     if (persist) {
       await persistConfig(this.options.configFile, next, [...updates.keys()]).catch((error: unknown) => {
         throw PicamError.from(error);
@@ -444,6 +469,14 @@ export class Picam {
       return;
     }
     this.logger.info(details, transition.night ? 'night mode on' : 'night mode off');
+    this.history.markTransition({
+      timeMs: transition.timestampMs,
+      night: transition.night,
+      frameId: transition.frameId,
+      darkScore: transition.darkScore,
+      normalizedScore: transition.normalizedScore,
+      reason: transition.reason,
+    });
     this.emit({ kind: 'night', transition, fps: settings.fps });
   }
 
@@ -481,6 +514,11 @@ export class Picam {
 
   private onProgress(progress: EventProgress): void {
     if (progress.state !== 'pending') void this.retain();
+    if (progress.state === 'pending') {
+      this.eventsTriggered++;
+      const { timeMs, source, reason } = progress.trigger;
+      this.history.markEvent({ timeMs, eventId: progress.eventId, source, reason, state: 'pending' });
+    } else this.history.updateEvent(progress.eventId, progress.state);
     const level = progress.state === 'failed' ? 'error' : progress.state === 'partial' ? 'warn' : 'info';
     this.logger[level](
       { event_id: progress.eventId, state: progress.state, dir: progress.dir, frames: progress.framesWritten, error: progress.error },
@@ -491,6 +529,26 @@ export class Picam {
 
   private emit(event: CoreEvent): void {
     for (const listener of this.listeners) listener(event);
+  }
+
+  private sampleHistory(): void {
+    const night = this.night.snapshot();
+    this.history.record({
+      timeMs: Date.now(),
+      darkScore: night.darkScore,
+      normalizedScore: night.normalizedScore,
+      night: night.night,
+      exposureUs: night.exposure.exposureUs,
+      gain: night.exposure.gain,
+      fps: this.serving ? this.fps : 0,
+      dropped: this.framesDropped - this.sampled.framesDropped,
+      streamDropped: this.streamDropped - this.sampled.streamDropped,
+      subscribers: this.subscribers,
+      events: this.eventsTriggered - this.sampled.events,
+    });
+    this.sampled.framesDropped = this.framesDropped;
+    this.sampled.streamDropped = this.streamDropped;
+    this.sampled.events = this.eventsTriggered;
   }
 
   private checkServing(): void {

@@ -3,9 +3,9 @@ import { stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import sharp from 'sharp';
 import yazl from 'yazl';
 import { PicamError, type Picam } from '../core/index.js';
+import { isPreviewable, previewJpeg } from './frame-preview.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -59,18 +59,31 @@ export class EventFiles {
     await pipeline(zip.outputStream, res);
   }
 
-  /** A small JPEG of the frame nearest the trigger, from its jpg or png. */
+  /** One saved frame (jpg, png or npy) as a JPEG at most `width` wide: the event viewer's flip-book. */
+  async sendPreview(res: ServerResponse, eventId: string, name: string, width: number): Promise<void> {
+    if (!isPreviewable(name)) throw new PicamError('INVALID_ARGUMENT', `file: expected a frame's .jpg, .png or .npy, received ${JSON.stringify(name.slice(0, 64))}`, { field: 'file' });
+    const body = await previewJpeg(await this.core.events.filePath(eventId, name), width);
+    res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': body.byteLength, 'Cache-Control': 'private, max-age=3600, immutable' });
+    res.end(body);
+  }
+
+  /** A small JPEG of the frame nearest the trigger, from its jpg or png (or its npy when that is all there is). */
   async sendThumbnail(res: ServerResponse, eventId: string): Promise<void> {
     let thumbnail = this.thumbnails.get(eventId);
     if (!thumbnail) {
       const detail = await this.core.events.get(eventId);
-      const withImage = detail.frames.filter((frame) => frame.files.some(isImage));
-      if (withImage.length === 0) throw new PicamError('NOT_FOUND', `event ${eventId} has no jpg or png frame to preview`, { field: 'event_id' });
+      let withImage = detail.frames.filter((frame) => frame.files.some(isImage));
+      let pick = isImage;
+      if (withImage.length === 0) {
+        withImage = detail.frames.filter((frame) => frame.files.some(isNpy));
+        pick = isNpy;
+      }
+      if (withImage.length === 0) throw new PicamError('NOT_FOUND', `event ${eventId} has no jpg, png or npy frame to preview`, { field: 'event_id' });
       const nearest = withImage.reduce((best, frame) =>
         Math.abs(frame.timestamp_ms - detail.summary.triggerMs) < Math.abs(best.timestamp_ms - detail.summary.triggerMs) ? frame : best,
       );
-      const file = await this.core.events.filePath(eventId, nearest.files.find(isImage)!);
-      thumbnail = await sharp(file).resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true }).jpeg({ quality: 75 }).toBuffer();
+      const file = await this.core.events.filePath(eventId, nearest.files.find(pick)!);
+      thumbnail = await previewJpeg(file, THUMBNAIL_WIDTH, 75);
       // Only finished events are cached: a pending one may still gain its nearest frame.
       if (detail.summary.state !== 'pending') {
         if (this.thumbnails.size >= THUMBNAIL_CACHE) this.thumbnails.delete(this.thumbnails.keys().next().value!);
@@ -88,4 +101,8 @@ export class EventFiles {
 
 function isImage(name: string): boolean {
   return name.endsWith('.jpg') || name.endsWith('.png');
+}
+
+function isNpy(name: string): boolean {
+  return name.endsWith('.npy');
 }

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PicamError, tokenMatches, type EventSummary, type Logger, type Picam, type TriggerRequest } from '../core/index.js';
 import { EventFiles } from './event-files.js';
+import { previewWidthParam } from './frame-preview.js';
+import { historyJson } from './history-route.js';
 import { HTTP_STATUS } from './http-status.js';
 import { serveMjpeg } from './live-stream.js';
 import { createMetrics, type AdapterGauges } from './metrics.js';
@@ -27,6 +29,8 @@ const PAGE_FILES: Record<string, string> = {
   '/': 'index.html',
   '/live.js': 'live.js',
   '/live.css': 'live.css',
+  '/timeline.js': 'timeline.js',
+  '/viewer.js': 'viewer.js',
 };
 const PAGE_TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -39,6 +43,7 @@ const EVENT_FILE = /^\/events\/([^/]+)\/([^/]+)$/;
 const EVENT_ZIP = /^\/events\/([^/]+)\.zip$/;
 const EVENT_INDEX = /^\/events\/([^/]+)\/?$/;
 const THUMBNAIL = /^\/api\/events\/([^/]+)\/thumbnail\.jpg$/;
+const PREVIEW = /^\/api\/events\/([^/]+)\/preview\/([^/]+)$/;
 
 /**
  * HTTP adapter: Prometheus metrics, health, the live page and read-only
@@ -95,6 +100,10 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
       sendJson(res, 200, statusJson(core));
       return;
     }
+    if (pathname === '/api/history' && read) {
+      sendJson(res, 200, historyJson(core, url.searchParams));
+      return;
+    }
     if (pathname === '/api/trigger' && method === 'POST') {
       const request = await triggerBody(req);
       const accepted = await core.trigger({ ...request, source: 'http' });
@@ -110,6 +119,11 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     let match = THUMBNAIL.exec(pathname);
     if (match && read) {
       await files.sendThumbnail(res, decodeURIComponent(match[1]!));
+      return;
+    }
+    match = PREVIEW.exec(pathname);
+    if (match && read) {
+      await files.sendPreview(res, decodeURIComponent(match[1]!), decodeURIComponent(match[2]!), previewWidthParam(url.searchParams));
       return;
     }
     match = EVENT_ZIP.exec(pathname);

@@ -1,5 +1,10 @@
 // The live page: draws the MJPEG stream on a canvas (so it can count frames),
-// polls status, lists recent events, and fires a trigger. No build step.
+// polls status, lists recent events, and fires a trigger; the history
+// timeline (timeline.js) and the event viewer (viewer.js) sit beside it.
+// No build step.
+import { startTimeline } from './timeline.js';
+import { openEvent } from './viewer.js';
+
 const $ = (id) => document.getElementById(id);
 const picture = $('picture');
 const context = picture.getContext('2d');
@@ -110,13 +115,20 @@ async function refreshEvents() {
       thumb.loading = 'lazy';
       if (event.state !== 'pending') thumb.src = `/api/events/${encodeURIComponent(event.event_id)}/thumbnail.jpg`;
       thumb.onerror = () => thumb.removeAttribute('src');
+      thumb.addEventListener('click', () => openEvent(event.event_id));
+      thumb.title = 'open';
       const text = document.createElement('div');
       const when = new Date(event.trigger_ms).toLocaleString();
       const id = encodeURIComponent(event.event_id);
-      text.innerHTML = `<a href="/events/${id}/">${escapeHtml(event.event_id)}</a><br>` +
+      text.innerHTML = `<a href="/events/${id}/" class="open">${escapeHtml(event.event_id)}</a><br>` +
         `<span class="state-${event.state}">${event.state}</span> · ${event.frame_count} frames · ${escapeHtml(event.source)}` +
         `${event.reason ? ' · ' + escapeHtml(event.reason) : ''}<br><span class="muted">${when}</span> · ` +
         `<a href="/events/${id}/event.json">event.json</a> · <a href="/events/${id}.zip">zip</a>`;
+      text.querySelector('a.open').addEventListener('click', (e) => {
+        if (e.ctrlKey || e.metaKey || e.shiftKey) return;
+        e.preventDefault();
+        openEvent(event.event_id);
+      });
       item.append(thumb, text);
       return item;
     }),
@@ -135,6 +147,7 @@ $('trigger').addEventListener('click', async () => {
     const body = await response.json();
     $('trigger-result').textContent = response.ok ? `saving ${body.event_id}` : `failed: ${body.error}`;
     setTimeout(refreshEvents, 300);
+    setTimeout(timeline.refresh, 300);
   } catch (error) {
     $('trigger-result').textContent = `failed: ${error.message}`;
   } finally {
@@ -142,6 +155,12 @@ $('trigger').addEventListener('click', async () => {
   }
 });
 
+const timeline = startTimeline({
+  svg: $('timeline'),
+  rangeButtons: [...document.querySelectorAll('.ranges button')],
+  readout: $('timeline-readout'),
+  onEvent: openEvent,
+});
 keepStreaming();
 refreshStatus();
 refreshEvents();
