@@ -239,6 +239,19 @@ export class Picam {
     return this.history.since(Date.now() - seconds * 1000);
   }
 
+  /**
+   * The newest frame as a JPEG at most `maxWidth` wide (aspect kept), from the
+   * shared encoder; undefined while there is no frame. For low-rate snapshots
+   * (Home Assistant's camera picture), not for streaming.
+   */
+  async snapshot(maxWidth: number, quality: number): Promise<Buffer | undefined> {
+    const { width, height } = this.source;
+    const outWidth = Math.min(width, maxWidth);
+    const outHeight = Math.max(1, Math.round((height * outWidth) / width));
+    const encoded = this.ring.size > 0 ? this.encoder.encode(this.ring.newestId, { encoding: 'jpeg', width: outWidth, height: outHeight, quality, pixelFormat: 'rgb24', qualitySet: true }) : undefined;
+    return encoded ? Buffer.from((await encoded).data) : undefined;
+  }
+
   get isServing(): boolean {
     return this.serving;
   }

@@ -24,7 +24,7 @@ export interface BrokerHooks {
 export interface BrokerConnection {
   readonly connected: boolean;
   /** Fire and forget; dropped (and counted) while the broker is unreachable. */
-  publish(topic: string, body: string, retain?: boolean): void;
+  publish(topic: string, body: string | Buffer, retain?: boolean): void;
   /** Publishes `offline`, disconnects; gives up after `timeoutMs` and drops the socket. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -123,7 +123,7 @@ export function connectBroker(settings: BrokerSettings, hooks: BrokerHooks, logg
   });
   client.on('message', (topic, payload, packet) => hooks.message(topic, payload, packet.retain));
 
-  function publish(topic: string, body: string, retain = false): void {
+  function publish(topic: string, body: string | Buffer, retain = false): void {
     if (!client.connected || closing) {
       dropped++;
       return;

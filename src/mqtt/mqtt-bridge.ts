@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PicamError, type Config, type EventProgress, type Logger, type Picam } from '../core/index.js';
 import { connectBroker } from './broker-connection.js';
+import { HomeAssistantDiscovery } from './home-assistant.js';
 import { acceptedMessage, finishedMessage, nightStateMessage, nightTransitionMessage, rejectedMessage } from './messages.js';
 import { redactUrl, topicsFor, type Topics } from './topics.js';
 import { parseTriggerPayload, type RequestId } from './trigger-payload.js';
@@ -45,11 +46,15 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
       subscriptions: [topics.trigger, topics.fleetTrigger],
     },
     {
-      ready: () => send(topics.night, nightStateMessage(cameraId, core.nightState(), Date.now()), true),
+      ready: () => {
+        send(topics.night, nightStateMessage(cameraId, core.nightState(), Date.now()), true);
+        homeAssistant.ready();
+      },
       message: (topic, payload, retained) => void onTrigger(topic, payload, retained),
     },
     logger,
   );
+  const homeAssistant = new HomeAssistantDiscovery(core, topics, config.qos, (topic, body, retain) => connection.publish(topic, body, retain), () => connection.connected, logger);
 
   const unsubscribe = core.subscribe((event) => {
     if (event.kind === 'night') send(topics.night, nightTransitionMessage(cameraId, event.transition, event.fps), true);
@@ -96,7 +101,9 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
   function finish(progress: EventProgress): void {
     const requestId = own.get(progress.eventId);
     own.delete(progress.eventId);
-    send(topics.events, finishedMessage(cameraId, progress, progress.manifest, requestId));
+    const message = finishedMessage(cameraId, progress, progress.manifest, requestId);
+    send(topics.events, message);
+    homeAssistant.finished(message);
   }
 
   return {
@@ -106,6 +113,7 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
     },
     async close() {
       unsubscribe();
+      homeAssistant.close();
       await connection.close(DISCONNECT_MS);
     },
   };

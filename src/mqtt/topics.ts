@@ -13,6 +13,12 @@ export interface Topics {
   night: string;
   /** `online` / `offline`, retained; `offline` is also the last will. */
   status: string;
+  /** With Home Assistant discovery: the latest JPEG, retained. */
+  snapshot: string;
+  /** With Home Assistant discovery: dark score, frame rate..., JSON, retained. */
+  state: string;
+  /** With Home Assistant discovery: the last finished event's message, retained. */
+  lastEvent: string;
 }
 
 /**
@@ -30,6 +36,9 @@ export function topicsFor(prefix: string, cameraId: string): Topics {
     events: `${base}/${id}/events`,
     night: `${base}/${id}/night`,
     status: `${base}/${id}/status`,
+    snapshot: `${base}/${id}/snapshot`,
+    state: `${base}/${id}/state`,
+    lastEvent: `${base}/${id}/last_event`,
   };
 }
 

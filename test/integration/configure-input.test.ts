@@ -26,6 +26,9 @@ const BAD: Record<string, unknown> = {
   'export.shutdown_grace_s': -1,
   'export.max_age_days': -1,
   'logging.level': 'loud',
+  'mqtt.discovery_prefix': 'home#assistant',
+  'mqtt.snapshot_interval_s': -1,
+  'mqtt.state_interval_s': 0,
 };
 
 describe('Configure with bad input', () => {

@@ -13,6 +13,9 @@ describe('MQTT topics, URL redaction and reconnect backoff', () => {
       events: 'picam/cam-a/events',
       night: 'picam/cam-a/night',
       status: 'picam/cam-a/status',
+      snapshot: 'picam/cam-a/snapshot',
+      state: 'picam/cam-a/state',
+      lastEvent: 'picam/cam-a/last_event',
     });
     assert.equal(topicsFor('home/cams/', 'x').trigger, 'home/cams/x/trigger');
   });

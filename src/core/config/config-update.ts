@@ -7,9 +7,11 @@ import type { Config } from './schema.js';
  * resolution, ring size) is fixed by allocations and sockets made at start.
  */
 const RUNTIME_PREFIXES = ['night.', 'export.', 'logging.'];
+/** Single fields of otherwise fixed sections that the running service follows too. */
+const RUNTIME_FIELDS = new Set(['mqtt.discovery', 'mqtt.discovery_prefix', 'mqtt.snapshot_interval_s', 'mqtt.state_interval_s']);
 
 export function isRuntimePath(path: string): boolean {
-  return RUNTIME_PREFIXES.some((prefix) => path.startsWith(prefix));
+  return RUNTIME_FIELDS.has(path) || RUNTIME_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
 const SECTIONS = new Set(['camera', 'ring', 'night', 'export', 'network', 'logging', 'mqtt']);

@@ -204,6 +204,29 @@ const mqtt = z
       .max(3600)
       .default(30)
       .describe('After losing the broker, reconnects after 1 s, doubling up to this many seconds. Capture and local triggers never wait for the broker.'),
+    discovery: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Home Assistant MQTT discovery: retained config messages that make this camera one device (camera picture, Trigger button, night, dark score, frame rate, last event). Turning it off, at run time or at start, removes them (empty retained configs). Changeable at run time.',
+      ),
+    discovery_prefix: z
+      .string()
+      .regex(/^[^#+\s]+$/, { message: 'expected a topic without #, + or spaces' })
+      .default('homeassistant')
+      .describe('Home Assistant\'s discovery prefix (its MQTT integration\'s setting). Changeable at run time.'),
+    snapshot_interval_s: z
+      .number()
+      .min(0)
+      .max(86400)
+      .default(10)
+      .describe('With discovery: seconds between JPEG snapshots on `<topic_prefix>/<camera_id>/snapshot` (retained; Home Assistant\'s camera picture); 0 = none. Changeable at run time.'),
+    state_interval_s: z
+      .number()
+      .min(1)
+      .max(86400)
+      .default(10)
+      .describe('With discovery: seconds between state messages (dark score, frame rate) on `<topic_prefix>/<camera_id>/state` (retained). Changeable at run time.'),
   })
   .describe('Fleet triggers and notifications over MQTT.');
 

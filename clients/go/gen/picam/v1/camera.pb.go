@@ -1673,8 +1673,20 @@ type MqttConfig struct {
 	Qos *uint32 `protobuf:"varint,7,opt,name=qos,proto3,oneof" json:"qos,omitempty"`
 	// Longest wait between reconnect attempts, in seconds.
 	ReconnectMaxS *float64 `protobuf:"fixed64,8,opt,name=reconnect_max_s,json=reconnectMaxS,proto3,oneof" json:"reconnect_max_s,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Publish Home Assistant MQTT discovery configs (retained), making this
+	// camera one device; false removes them. Changeable at run time.
+	Discovery *bool `protobuf:"varint,9,opt,name=discovery,proto3,oneof" json:"discovery,omitempty"`
+	// Home Assistant's discovery prefix (default "homeassistant"). Changeable
+	// at run time.
+	DiscoveryPrefix *string `protobuf:"bytes,10,opt,name=discovery_prefix,json=discoveryPrefix,proto3,oneof" json:"discovery_prefix,omitempty"`
+	// With discovery: seconds between retained JPEG snapshots on
+	// <topic_prefix>/<camera_id>/snapshot; 0 = none. Changeable at run time.
+	SnapshotIntervalS *float64 `protobuf:"fixed64,11,opt,name=snapshot_interval_s,json=snapshotIntervalS,proto3,oneof" json:"snapshot_interval_s,omitempty"`
+	// With discovery: seconds between retained state messages on
+	// <topic_prefix>/<camera_id>/state. Changeable at run time.
+	StateIntervalS *float64 `protobuf:"fixed64,12,opt,name=state_interval_s,json=stateIntervalS,proto3,oneof" json:"state_interval_s,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *MqttConfig) Reset() {
@@ -1759,6 +1771,34 @@ func (x *MqttConfig) GetQos() uint32 {
 func (x *MqttConfig) GetReconnectMaxS() float64 {
 	if x != nil && x.ReconnectMaxS != nil {
 		return *x.ReconnectMaxS
+	}
+	return 0
+}
+
+func (x *MqttConfig) GetDiscovery() bool {
+	if x != nil && x.Discovery != nil {
+		return *x.Discovery
+	}
+	return false
+}
+
+func (x *MqttConfig) GetDiscoveryPrefix() string {
+	if x != nil && x.DiscoveryPrefix != nil {
+		return *x.DiscoveryPrefix
+	}
+	return ""
+}
+
+func (x *MqttConfig) GetSnapshotIntervalS() float64 {
+	if x != nil && x.SnapshotIntervalS != nil {
+		return *x.SnapshotIntervalS
+	}
+	return 0
+}
+
+func (x *MqttConfig) GetStateIntervalS() float64 {
+	if x != nil && x.StateIntervalS != nil {
+		return *x.StateIntervalS
 	}
 	return 0
 }
@@ -3385,7 +3425,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\n" +
 	"\b_tls_keyB\f\n" +
 	"\n" +
-	"_http_port\"\xfb\x02\n" +
+	"_http_port\"\x82\x05\n" +
 	"\n" +
 	"MqttConfig\x12\x1d\n" +
 	"\aenabled\x18\x01 \x01(\bH\x00R\aenabled\x88\x01\x01\x12\x15\n" +
@@ -3395,7 +3435,13 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\busername\x18\x05 \x01(\tH\x04R\busername\x88\x01\x01\x12\x1f\n" +
 	"\bpassword\x18\x06 \x01(\tH\x05R\bpassword\x88\x01\x01\x12\x15\n" +
 	"\x03qos\x18\a \x01(\rH\x06R\x03qos\x88\x01\x01\x12+\n" +
-	"\x0freconnect_max_s\x18\b \x01(\x01H\aR\rreconnectMaxS\x88\x01\x01B\n" +
+	"\x0freconnect_max_s\x18\b \x01(\x01H\aR\rreconnectMaxS\x88\x01\x01\x12!\n" +
+	"\tdiscovery\x18\t \x01(\bH\bR\tdiscovery\x88\x01\x01\x12.\n" +
+	"\x10discovery_prefix\x18\n" +
+	" \x01(\tH\tR\x0fdiscoveryPrefix\x88\x01\x01\x123\n" +
+	"\x13snapshot_interval_s\x18\v \x01(\x01H\n" +
+	"R\x11snapshotIntervalS\x88\x01\x01\x12-\n" +
+	"\x10state_interval_s\x18\f \x01(\x01H\vR\x0estateIntervalS\x88\x01\x01B\n" +
 	"\n" +
 	"\b_enabledB\x06\n" +
 	"\x04_urlB\f\n" +
@@ -3405,7 +3451,12 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\t_usernameB\v\n" +
 	"\t_passwordB\x06\n" +
 	"\x04_qosB\x12\n" +
-	"\x10_reconnect_max_s\"4\n" +
+	"\x10_reconnect_max_sB\f\n" +
+	"\n" +
+	"_discoveryB\x13\n" +
+	"\x11_discovery_prefixB\x16\n" +
+	"\x14_snapshot_interval_sB\x13\n" +
+	"\x11_state_interval_s\"4\n" +
 	"\rLoggingConfig\x12\x19\n" +
 	"\x05level\x18\x01 \x01(\tH\x00R\x05level\x88\x01\x01B\b\n" +
 	"\x06_level\"\xb8\x01\n" +

@@ -312,7 +312,7 @@ class NetworkConfig(_message.Message):
     def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ..., grpc_port: _Optional[int] = ..., idle_timeout_s: _Optional[float] = ..., reply_linger_s: _Optional[float] = ..., max_line_bytes: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_triggers_per_s: _Optional[float] = ..., token: _Optional[str] = ..., tls_cert: _Optional[str] = ..., tls_key: _Optional[str] = ..., http_port: _Optional[int] = ...) -> None: ...
 
 class MqttConfig(_message.Message):
-    __slots__ = ("enabled", "url", "camera_id", "topic_prefix", "username", "password", "qos", "reconnect_max_s")
+    __slots__ = ("enabled", "url", "camera_id", "topic_prefix", "username", "password", "qos", "reconnect_max_s", "discovery", "discovery_prefix", "snapshot_interval_s", "state_interval_s")
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
     CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
@@ -321,6 +321,10 @@ class MqttConfig(_message.Message):
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
     QOS_FIELD_NUMBER: _ClassVar[int]
     RECONNECT_MAX_S_FIELD_NUMBER: _ClassVar[int]
+    DISCOVERY_FIELD_NUMBER: _ClassVar[int]
+    DISCOVERY_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
+    STATE_INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
     enabled: bool
     url: str
     camera_id: str
@@ -329,7 +333,11 @@ class MqttConfig(_message.Message):
     password: str
     qos: int
     reconnect_max_s: float
-    def __init__(self, enabled: bool = ..., url: _Optional[str] = ..., camera_id: _Optional[str] = ..., topic_prefix: _Optional[str] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., qos: _Optional[int] = ..., reconnect_max_s: _Optional[float] = ...) -> None: ...
+    discovery: bool
+    discovery_prefix: str
+    snapshot_interval_s: float
+    state_interval_s: float
+    def __init__(self, enabled: bool = ..., url: _Optional[str] = ..., camera_id: _Optional[str] = ..., topic_prefix: _Optional[str] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., qos: _Optional[int] = ..., reconnect_max_s: _Optional[float] = ..., discovery: bool = ..., discovery_prefix: _Optional[str] = ..., snapshot_interval_s: _Optional[float] = ..., state_interval_s: _Optional[float] = ...) -> None: ...
 
 class LoggingConfig(_message.Message):
     __slots__ = ("level",)
