@@ -152,6 +152,8 @@ describe('history timeline and event viewer in a real browser', () => {
 
     await page.locator(`#timeline .event-mark[data-event-id="${jpgEvent}"]`).click();
     await page.waitForFunction('document.getElementById("viewer").open');
+    // The viewer opens on the frame nearest the trigger, once the manifest has been read.
+    await page.waitForFunction(`window.picamViewer.eventId === ${JSON.stringify(jpgEvent)} && window.picamViewer.count > 0 && window.picamViewer.loaded`, undefined, { timeout: 15000 });
     const first = await waitForFrame(page, jpgEvent, (await viewerState(page)).index);
     assert.ok(first.count >= 10, `the flip-book holds the event's frames: ${first.count}`);
     const facts = (await page.textContent('#viewer-facts')) ?? '';
@@ -178,7 +180,7 @@ describe('history timeline and event viewer in a real browser', () => {
 
     // An npy-only event is shown through JPEG previews of its arrays.
     await page.locator(`#timeline .event-mark[data-event-id="${npyEvent}"]`).click();
-    await page.waitForFunction(`window.picamViewer.eventId === ${JSON.stringify(npyEvent)} && window.picamViewer.loaded`, undefined, { timeout: 15000 });
+    await page.waitForFunction(`window.picamViewer.eventId === ${JSON.stringify(npyEvent)} && window.picamViewer.count > 0 && window.picamViewer.loaded`, undefined, { timeout: 15000 });
     const npy = await viewerState(page);
     assert.match((await page.getAttribute('#viewer-frame', 'src')) ?? '', /\/api\/events\/.+\/preview\/.+\.npy\?width=960$/);
     assert.equal(await page.evaluate(`document.getElementById('viewer-frame').naturalWidth`), 320);

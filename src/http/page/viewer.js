@@ -15,6 +15,8 @@ let frames = [];
 let manifest;
 let playTimer;
 let openToken = 0;
+/** The frame URL asked for last: a late load of an earlier one does not count as loaded. */
+let shownSrc = '';
 
 function frameUrl(eventId, frame) {
   const id = encodeURIComponent(eventId);
@@ -30,9 +32,15 @@ function show(index) {
   const frame = frames[i];
   state.index = i;
   state.frameId = frame.id;
-  state.loaded = false;
   slider.value = String(i);
-  image.src = frameUrl(state.eventId, frame);
+  const src = frameUrl(state.eventId, frame);
+  // The same frame again (slider released where it was): no new load event would come.
+  if (src === shownSrc && image.complete && image.naturalWidth > 0) state.loaded = true;
+  else {
+    state.loaded = false;
+    shownSrc = src;
+    image.src = src;
+  }
   const offset = (frame.timestamp_ms - manifest.trigger.time_ms) / 1000;
   $('viewer-caption').textContent =
     `frame ${i + 1} / ${frames.length} · id ${frame.id} · ${offset >= 0 ? '+' : ''}${offset.toFixed(2)} s from trigger · ` +
@@ -41,7 +49,7 @@ function show(index) {
   for (let k = 1; k <= 3 && i + k < frames.length; k++) new Image().src = frameUrl(state.eventId, frames[i + k]);
 }
 
-image.addEventListener('load', () => (state.loaded = true));
+image.addEventListener('load', () => (state.loaded = image.getAttribute('src') === shownSrc));
 image.addEventListener('error', () => (state.error = `frame ${state.frameId} failed to load`));
 slider.addEventListener('input', () => show(Number(slider.value)));
 $('viewer-prev').addEventListener('click', () => show(state.index - 1));
@@ -122,6 +130,7 @@ export async function openEvent(eventId) {
   $('viewer-caption').textContent = '';
   $('viewer-message').textContent = 'loading…';
   image.removeAttribute('src');
+  shownSrc = '';
   const clip = $('viewer-clip');
   clip.hidden = true;
   clip.removeAttribute('src');
