@@ -236,7 +236,7 @@ export class Picam {
 
   /** The last `seconds` of one-a-second samples, night transitions and events. */
   historySince(seconds: number): HistoryWindow {
-    return this.history.since(Date.now() - seconds * 1000);
+    return this.history.latest((seconds * 1000) / HISTORY_INTERVAL_MS);
   }
 
   /**

@@ -116,7 +116,7 @@ describe('history timeline and event viewer in a real browser', () => {
     const recent = await history(service, '?seconds=1');
     assert.ok(recent.samples.time_ms!.length <= 2, `?seconds=1 gives the last second only: ${recent.samples.time_ms!.length}`);
 
-    jpgEvent = await trigger(service, { reason: 'timeline test' });
+    jpgEvent = await trigger(service, { reason: 'timeline test', formats: ['jpg', 'mp4'] });
     npyEvent = await trigger(service, { reason: 'arrays only', formats: ['npy'] });
     const withEvents = await historyUntil(service, 'both events, finished', (x) => [jpgEvent, npyEvent].every((id) => x.events.some((e) => e.event_id === id && e.state === 'complete')));
     const marked = withEvents.events.find((e) => e.event_id === jpgEvent)!;
@@ -163,6 +163,9 @@ describe('history timeline and event viewer in a real browser', () => {
     assert.match(facts, /Window\s*0\.3 s before, 0\.3 s after/);
     assert.equal(await page.getAttribute('#viewer-links a[href$=".zip"]', 'href'), `/events/${jpgEvent}.zip`);
     assert.ok(((await page.getAttribute('#viewer-frame', 'src')) ?? '').endsWith('.jpg'), 'jpg frames are shown as saved');
+    // The event's clip plays in the page: Chromium reads its metadata (duration) from picam's mp4.
+    assert.equal(await page.getAttribute('#viewer-clip', 'src'), `/events/${jpgEvent}/clip.mp4`);
+    await page.waitForFunction(`(() => { const v = document.getElementById('viewer-clip'); return !v.hidden && v.readyState >= 1 && v.duration > 0; })()`, undefined, { timeout: 15000 });
 
     // Step back to the start with the slider, then forward with the button and the arrow key.
     await page.evaluate(`(() => { const s = document.getElementById('viewer-slider'); s.value = '0'; s.dispatchEvent(new Event('input')); })()`);

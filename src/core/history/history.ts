@@ -114,21 +114,26 @@ export class History {
     }
   }
 
-  /** Samples and markers at or after `startMs`, oldest first. */
-  since(startMs: number): HistoryWindow {
+  /**
+   * The newest `count` samples, oldest first, and the markers from the first
+   * of them on. Chosen by count, not by wall-clock time: a Pi without a
+   * real-time clock can step its clock by years when NTP syncs.
+   */
+  latest(count: number): HistoryWindow {
     const samples = Object.fromEntries(COLUMNS.map((key) => [key, [] as number[]])) as HistoryWindow['samples'];
-    const oldest = (this.next - this.count + this.capacity) % this.capacity;
-    for (let n = 0; n < this.count; n++) {
-      const i = (oldest + n) % this.capacity;
-      if (this.columns.timeMs[i]! < startMs) continue;
+    const n = Math.max(0, Math.min(this.count, Math.floor(count)));
+    const first = (this.next - n + this.capacity) % this.capacity;
+    for (let k = 0; k < n; k++) {
+      const i = (first + k) % this.capacity;
       for (const key of COLUMNS) samples[key].push(this.columns[key][i]!);
     }
+    const fromMs = n > 0 ? samples.timeMs[0]! : Infinity;
     return {
       intervalMs: HISTORY_INTERVAL_MS,
       capacity: this.capacity,
       samples,
-      transitions: this.transitions.filter((t) => t.timeMs >= startMs).map((t) => ({ ...t })),
-      events: this.events.filter((e) => e.timeMs >= startMs).map((e) => ({ ...e })),
+      transitions: this.transitions.filter((t) => t.timeMs >= fromMs).map((t) => ({ ...t })),
+      events: this.events.filter((e) => e.timeMs >= fromMs).map((e) => ({ ...e })),
     };
   }
 
