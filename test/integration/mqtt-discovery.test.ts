@@ -51,6 +51,15 @@ async function retained(broker: Broker, filter: string, count: number): Promise<
   }
 }
 
+/** Waits for an empty message on every config topic of this camera under `prefix`: the broker has dropped them. */
+async function cleared(watcher: Watcher, prefix: string, from: number): Promise<void> {
+  for (const key of EXPECTED) {
+    const [component, object] = key.split('/');
+    const topic = `${prefix}/${component}/${NODE}/${object}/config`;
+    await watcher.waitFor(`${topic} cleared`, (m) => m.topic === topic && m.payload.length === 0, from);
+  }
+}
+
 function parseConfigs(messages: Received[]): Map<string, Config> {
   const configs = new Map<string, Config>();
   for (const m of messages) {
@@ -171,17 +180,29 @@ describe('Home Assistant MQTT discovery against a real Mosquitto broker', () => 
     try {
       const from = watcher.mark();
       await client.configure({ 'mqtt.discovery': false });
-      for (const key of EXPECTED) {
-        const [component, object] = key.split('/');
-        const topic = `homeassistant/${component}/${NODE}/${object}/config`;
-        const cleared = await watcher.waitFor(`${topic} cleared`, (m) => m.topic === topic && m.payload.length === 0, from);
-        assert.equal(cleared.retain, false, 'a live delivery (the broker drops the retained message)');
+      await cleared(watcher, 'homeassistant', from);
+      for (const data of ['snapshot', 'state', 'last_event']) {
+        await watcher.waitFor(`${data} cleared`, (m) => m.topic === `picam/${CAMERA}/${data}` && m.payload.length === 0, from);
       }
       assert.deepEqual(await retained(broker, 'homeassistant/#', 0), [], 'no config is left on the broker');
       assert.deepEqual((await retained(broker, `picam/${CAMERA}/#`, 0)).map((m) => m.topic).sort(), [`picam/${CAMERA}/night`, `picam/${CAMERA}/status`], 'picture, state and last event are removed too');
 
       await client.configure({ 'mqtt.discovery': true });
       assert.deepEqual([...parseConfigs(await retained(broker, 'homeassistant/#', EXPECTED.length)).keys()].sort(), EXPECTED);
+
+      // A new prefix moves the configs: gone from the old one, there under the new.
+      let mark = watcher.mark();
+      await client.configure({ 'mqtt.discovery_prefix': 'ha-test' });
+      await cleared(watcher, 'homeassistant', mark);
+      const moved = await retained(broker, 'ha-test/#', EXPECTED.length);
+      assert.equal(moved.length, EXPECTED.length);
+      assert.ok(moved.every((m) => m.topic.startsWith('ha-test/') && m.topic.endsWith('/config')));
+      assert.deepEqual(await retained(broker, 'homeassistant/#', 0), []);
+      mark = watcher.mark();
+      await client.configure({ 'mqtt.discovery_prefix': 'homeassistant' });
+      await cleared(watcher, 'ha-test', mark);
+      assert.equal((await retained(broker, 'homeassistant/#', EXPECTED.length)).length, EXPECTED.length);
+      assert.deepEqual(await retained(broker, 'ha-test/#', 0), []);
     } finally {
       client.close();
     }
@@ -199,11 +220,7 @@ describe('Home Assistant MQTT discovery against a real Mosquitto broker', () => 
     assert.equal(await service.stop(), 0);
     const from = watcher.mark();
     service = await startService(overrides(broker.url, false));
-    for (const key of EXPECTED) {
-      const [component, object] = key.split('/');
-      const topic = `homeassistant/${component}/${NODE}/${object}/config`;
-      await watcher.waitFor(`${topic} cleared at start`, (m) => m.topic === topic && m.payload.length === 0, from);
-    }
+    await cleared(watcher, 'homeassistant', from);
     assert.deepEqual(await retained(broker, 'homeassistant/#', 0), []);
   });
 });
