@@ -234,8 +234,8 @@ export class Picam {
     return () => this.configListeners.delete(listener);
   }
 
-  /** The last `seconds` of one-a-second samples, night transitions and events. */
-  historySince(seconds: number): HistoryWindow {
+  /** The newest `seconds` of one-a-second samples (by count), with the night transitions and events since the first. */
+  recentHistory(seconds: number): HistoryWindow {
     return this.history.latest((seconds * 1000) / HISTORY_INTERVAL_MS);
   }
 

@@ -8,7 +8,7 @@ import { HISTORY_SECONDS, PicamError, type Picam } from '../core/index.js';
  */
 export function historyJson(core: Picam, params: URLSearchParams): Record<string, unknown> {
   const seconds = secondsParam(params);
-  const window = core.historySince(seconds);
+  const window = core.recentHistory(seconds);
   const night = core.nightState();
   const s = window.samples;
   return {
