@@ -189,6 +189,21 @@ describe('history timeline and event viewer in a real browser', () => {
     assert.equal(await page.evaluate(`document.getElementById('viewer-frame').naturalWidth`), 320);
     await page.click('#viewer-next');
     await waitForFrame(page, npyEvent, npy.index + 1);
+    await page.click('#viewer-close');
+
+    // An event still being written: the viewer says so, then shows it once event.json is there.
+    // Opened from the event list this time.
+    const pending = await fetch(`${service.httpUrl}/api/trigger`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reason: 'slow one', after_s: 6 }),
+    });
+    const { event_id: pendingId } = (await pending.json()) as { event_id: string };
+    await page.locator(`#events li[data-event-id="${pendingId}"] a.open`).click();
+    await page.waitForFunction(`/still being saved/.test(document.getElementById('viewer-message').textContent)`, undefined, { timeout: 15000 });
+    assert.equal(await page.textContent('#viewer-state'), 'pending');
+    await page.waitForFunction(`window.picamViewer.eventId === ${JSON.stringify(pendingId)} && window.picamViewer.count > 0 && window.picamViewer.loaded`, undefined, { timeout: 20000 });
+    assert.equal(await page.textContent('#viewer-state'), 'complete');
     assert.deepEqual(pageErrors, []);
     await page.close();
   });

@@ -106,16 +106,23 @@ function describe(m) {
 
 async function load(eventId, token) {
   const id = encodeURIComponent(eventId);
-  // event.json is written last: until it is there the event is still being saved.
-  for (let attempt = 0; attempt < 60; attempt++) {
+  // event.json is written last: until it is there the event is still being saved,
+  // which may take as long as its window (save_after_s). Stops when another event is opened.
+  for (;;) {
     const response = await fetch(`/events/${id}/event.json`, { cache: 'no-store' });
-    if (token !== openToken) return;
+    // Another event opened, or the viewer closed: stop waiting.
+    if (token !== openToken || !dialog.open) return undefined;
     if (response.ok) return response.json();
     if (response.status !== 404) throw new Error(`event.json: HTTP ${response.status}`);
-    $('viewer-message').textContent = 'still being saved…';
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const summary = await fetch(`/events/${id}/`, { cache: 'no-store' });
+    if (token !== openToken || !dialog.open) return undefined;
+    if (!summary.ok) throw new Error(`event: HTTP ${summary.status}`);
+    const { state: eventState, frame_count: frames } = await summary.json();
+    if (eventState !== 'pending') throw new Error(`event ${eventState} without event.json`);
+    $('viewer-state').textContent = 'pending';
+    $('viewer-message').textContent = `still being saved (${frames} frames so far)…`;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  throw new Error('event.json did not appear');
 }
 
 /** Opens the viewer on one event. */
