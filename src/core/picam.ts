@@ -20,6 +20,7 @@ import { streamRequestSchema, triggerRequestSchema, type StreamRequest, type Tri
 import { validate } from './validate.js';
 import { streamFrames, type FrameFeed, type StreamedFrame, type StreamOptions } from './stream/frame-stream.js';
 import { SharedEncoder } from './stream/shared-encoder.js';
+import { checkStreamOutput } from './stream/stream-limits.js';
 
 /** How often retention runs besides after each event (for max_age_days). */
 const RETENTION_CHECK_MS = 10 * 60_000;
@@ -255,6 +256,7 @@ export class Picam {
         field: 'pixel_format',
       });
     }
+    checkStreamOutput(this.source, valid, request.max_frame_bytes);
     const options: StreamOptions = {
       encoding: valid.encoding,
       maxFps: valid.max_fps,

@@ -49,4 +49,6 @@ export interface StreamRequest {
   pixel_format: string;
   quality_set: boolean;
   history_s: number;
+  /** The adapter's largest message: a raw frame that cannot fit is refused before anything is encoded. */
+  max_frame_bytes?: number | undefined;
 }

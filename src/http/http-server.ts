@@ -7,6 +7,7 @@ import { PicamError, tokenMatches, type EventSummary, type Logger, type Picam, t
 import { EventFiles } from './event-files.js';
 import { HTTP_STATUS } from './http-status.js';
 import { serveMjpeg } from './live-stream.js';
+import { LiveSpecs } from './live-specs.js';
 import { createMetrics, type AdapterGauges } from './metrics.js';
 
 export interface HttpServer {
@@ -54,6 +55,7 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     page.set(route, { body: await readFile(fileURLToPath(new URL(file, PAGE_DIR))), type: PAGE_TYPES[file.split('.').pop()!]! });
   }
   const viewers = { count: 0 };
+  const liveSpecs = new LiveSpecs();
   const metrics = createMetrics(core, { lineConnections: options.lineConnections, lineAccepted: options.lineAccepted, liveViewers: () => viewers.count });
   const files = new EventFiles(core);
 
@@ -84,11 +86,15 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
       return;
     }
     if (pathname === '/live.mjpg' && method === 'GET') {
-      await serveMjpeg(core, req, res, {
-        maxFps: numberParam(url, 'max_fps', 10),
-        width: numberParam(url, 'width', 0),
-        quality: url.searchParams.has('quality') ? numberParam(url, 'quality', 80) : undefined,
-      }, viewers);
+      const maxFps = numberParam(url, 'max_fps', 10);
+      const quality = url.searchParams.has('quality') ? numberParam(url, 'quality', 80) : undefined;
+      const live = liveSpecs.claim({ width: numberParam(url, 'width', 0), quality }, core.status().source.width);
+      try {
+        res.setHeader('X-Picam-Live', live.label);
+        await serveMjpeg(core, req, res, { maxFps, width: live.width, quality: live.quality }, viewers);
+      } finally {
+        live.release();
+      }
       return;
     }
     if (pathname === '/api/status' && read) {
