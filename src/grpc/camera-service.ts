@@ -130,7 +130,8 @@ export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandle
     },
 
     async deleteEvent(request) {
-      return { bytesFreed: BigInt(await core.events.delete(request.eventId)) };
+      const deleted = await core.deleteEvent(request.eventId);
+      return { bytesFreed: BigInt(deleted.bytesFreed), cancelled: deleted.cancelled };
     },
   };
 }

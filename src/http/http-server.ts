@@ -104,7 +104,20 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     if (pathname === '/api/trigger' && method === 'POST') {
       const request = await triggerBody(req);
       const accepted = await core.trigger({ ...request, source: 'http' });
-      sendJson(res, 202, { event_id: accepted.eventId, dir: accepted.dir, trigger_ms: accepted.triggerMs, frames_before: accepted.framesBefore });
+      const reply = { event_id: accepted.eventId, dir: accepted.dir, trigger_ms: accepted.triggerMs, frames_before: accepted.framesBefore };
+      if (request.wait !== true) {
+        sendJson(res, 202, { ...reply, state: 'pending' });
+        return;
+      }
+      // "wait": answer once the event is finished, like SNAP wait and gRPC Trigger with wait.
+      const manifest = await accepted.done;
+      sendJson(res, 200, {
+        ...reply,
+        state: manifest.state,
+        frames: manifest.frames.length,
+        missing_frames: manifest.missing.reduce((n, m) => n + m.last_id - m.first_id + 1, 0),
+        ...(manifest.error === undefined ? {} : { error: manifest.error, error_code: manifest.error_code }),
+      });
       return;
     }
     if ((pathname === '/api/events' || pathname === '/events' || pathname === '/events/') && read) {
@@ -227,10 +240,9 @@ async function triggerBody(req: IncomingMessage): Promise<Omit<TriggerRequest, '
     throw new PicamError('INVALID_ARGUMENT', `body: not JSON: ${(error as Error).message}`, { field: 'body' });
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PicamError('INVALID_ARGUMENT', 'body: expected a JSON object', { field: 'body' });
-  // Field types are checked by the core, which names the field in its error.
-  const request = { ...(body as Record<string, unknown>) };
-  delete request.source;
-  return request as Omit<TriggerRequest, 'source'>;
+  // Keys and types are checked by the core's one strict trigger schema, which names the field.
+  if (Object.hasOwn(body, 'source')) throw new PicamError('INVALID_ARGUMENT', 'source: not a request field (the server records "http")', { field: 'source' });
+  return body as Omit<TriggerRequest, 'source'>;
 }
 
 function statusJson(core: Picam): Record<string, unknown> {
