@@ -8,6 +8,8 @@ import { EventFiles } from './event-files.js';
 import { HTTP_STATUS } from './http-status.js';
 import { serveMjpeg } from './live-stream.js';
 import { LiveSpecs } from './live-specs.js';
+import { decodeSegment } from './path-segment.js';
+import { RequestGuard, type GuardOptions } from './request-guard.js';
 import { createMetrics, type AdapterGauges } from './metrics.js';
 
 export interface HttpServer {
@@ -18,6 +20,8 @@ export interface HttpServer {
 export interface HttpOptions {
   /** network.token; empty = open. */
   token: string;
+  /** Host names and Origin rules (network.host, network.allowed_hosts). */
+  guard: GuardOptions;
   lineConnections: AdapterGauges['lineConnections'];
   lineAccepted: AdapterGauges['lineAccepted'];
 }
@@ -128,24 +132,24 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     }
     let match = THUMBNAIL.exec(pathname);
     if (match && read) {
-      await files.sendThumbnail(res, decodeURIComponent(match[1]!));
+      await files.sendThumbnail(res, decodeSegment(match[1]!, 'event_id'));
       return;
     }
     match = EVENT_ZIP.exec(pathname);
     if (match && read) {
-      await files.sendZip(res, decodeURIComponent(match[1]!));
+      await files.sendZip(res, decodeSegment(match[1]!, 'event_id'));
       return;
     }
     match = EVENT_INDEX.exec(pathname);
     if (match && read) {
-      const eventId = decodeURIComponent(match[1]!);
+      const eventId = decodeSegment(match[1]!, 'event_id');
       const detail = await core.events.get(eventId);
       sendJson(res, 200, { ...summaryJson(detail.summary), files: await core.events.fileNames(eventId) });
       return;
     }
     match = EVENT_FILE.exec(pathname);
     if (match && read) {
-      await files.sendFile(res, decodeURIComponent(match[1]!), decodeURIComponent(match[2]!), method === 'HEAD');
+      await files.sendFile(res, decodeSegment(match[1]!, 'event_id'), decodeSegment(match[2]!, 'file'), method === 'HEAD');
       return;
     }
     const known = pathname === '/api/trigger' || page.has(pathname) || pathname === '/metrics' || pathname === '/live.mjpg' || pathname.startsWith('/events/');
@@ -160,8 +164,14 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
   const unsubscribe = core.subscribe((event) => {
     if (event.kind === 'event' && event.progress.state !== 'pending') files.forget(event.progress.eventId);
   });
+  const guard = new RequestGuard(options.guard);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://picam');
+    const refusal = guard.check(req, res, url.pathname);
+    if (refusal) {
+      sendJson(res, refusal.status, refusal.body);
+      return;
+    }
     route(req, res, url).catch((error: unknown) => {
       const failure = PicamError.from(error);
       if (failure.code === 'INTERNAL') logger.error({ err: error, path: url.pathname }, 'HTTP request failed');
