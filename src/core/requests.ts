@@ -22,9 +22,6 @@ export const triggerRequestSchema = z.strictObject({
     .transform((formats) => (formats && formats.length > 0 ? [...new Set(formats)] : undefined)),
   wait: z.boolean().optional(),
 });
-/** The fields a caller may send in a trigger request, in every adapter. */
-export const TRIGGER_FIELDS = Object.keys(triggerRequestSchema.shape).filter((key) => key !== 'source');
-
 /** Unchecked trigger arguments as an adapter received them. */
 export interface TriggerRequest {
   source: string;
