@@ -100,9 +100,13 @@ export class LineConnection {
     socket.on('error', (error) => ctx.logger.debug({ err: error, peer: this.peer }, 'line connection error'));
   }
 
-  /** Closes the connection now unless a command is in progress (that one closes after its reply). */
+  /**
+   * Closes the connection now unless a command is in progress (that one
+   * closes after its reply). An unauthenticated connection goes at once,
+   * even while its AUTH is held back: shutdown never waits on a guesser.
+   */
   closeIfIdle(): void {
-    if (!this.running) this.hangUp();
+    if (!this.running || !this.authenticated) this.hangUp();
   }
 
   /** Sends `reply` and closes; nothing else from this connection runs. */
@@ -166,7 +170,8 @@ export class LineConnection {
     if (limits.token === '') return { reply: 'OK authentication is off' };
     // Held back before the check, right or wrong, so a guesser learns nothing sooner by reconnecting.
     const heldMs = backoff.delayMs(this.peer);
-    if (heldMs > 0) await new Promise((resolve) => setTimeout(resolve, heldMs));
+    // unref: a held guess never keeps a stopping process alive.
+    if (heldMs > 0) await new Promise((resolve) => setTimeout(resolve, heldMs).unref());
     if (tokenMatches(limits.token, presented)) {
       backoff.succeeded(this.peer);
       this.authenticated = true;
@@ -306,7 +311,7 @@ const TOO_LONG = Symbol('line too long');
 /** Half-close, full close once flushed, and a hard close if the client never takes the replies. */
 export function hangUp(socket: net.Socket, stuckS: number): void {
   if (socket.destroyed || socket.writableEnded) return;
-  const stuck = setTimeout(() => socket.destroy(), stuckS * 1000);
+  const stuck = setTimeout(() => socket.destroy(), stuckS * 1000).unref();
   socket.once('close', () => clearTimeout(stuck));
   if (!socket.writableEnded) socket.end(() => socket.destroy());
 }
