@@ -79,6 +79,7 @@ async function main(): Promise<number> {
       ? undefined
       : await startHttpServer(core, host, config.network.http_port, logger, {
           token: config.network.token,
+          guard: { bindHost: host, allowedHosts: config.network.allowed_hosts },
           lineConnections: () => lineServer.connections(),
           lineAccepted: () => lineServer.accepted(),
         });

@@ -6,7 +6,7 @@ import { applyConfigUpdate, restartOnlyPaths } from './config/config-update.js';
 import { persistConfig } from './config/persist-config.js';
 import type { Config } from './config/schema.js';
 import { PicamError } from './errors.js';
-import { seedEventIds } from './export/event-id.js';
+import { checkEventId, seedEventIds } from './export/event-id.js';
 import { EventStore } from './export/event-store.js';
 import { enforceRetention, repairEvents } from './export/retention.js';
 import { Exporter, type AcceptedEvent, type EventProgress } from './export/exporter.js';
@@ -17,10 +17,11 @@ import { NightController, type NightSnapshot, type NightTransition } from './nig
 import { jpegDarkScore } from './pixels/decode.js';
 import { RingBuffer } from './ring/ring-buffer.js';
 import { checkRingFits, ringSize } from './ring/ring-size.js';
-import { streamRequestSchema, triggerRequestSchema, type StreamRequest, type TriggerRequest } from './requests.js';
+import { checkWindow, streamRequestSchema, triggerRequestSchema, type StreamRequest, type TriggerRequest } from './requests.js';
 import { validate } from './validate.js';
 import { streamFrames, type FrameFeed, type StreamedFrame, type StreamOptions } from './stream/frame-stream.js';
 import { SharedEncoder } from './stream/shared-encoder.js';
+import { checkStreamOutput } from './stream/stream-limits.js';
 
 /** How often retention runs besides after each event (for max_age_days). */
 const RETENTION_CHECK_MS = 10 * 60_000;
@@ -259,6 +260,7 @@ export class Picam {
   /** Starts an event; throws INVALID_ARGUMENT naming the field for bad arguments. */
   trigger(request: TriggerRequest): Promise<AcceptedEvent> {
     const valid = validate(triggerRequestSchema, request);
+    checkWindow(valid, this.config.export);
     return this.exporter.trigger({
       source: valid.source,
       reason: valid.reason,
@@ -268,6 +270,17 @@ export class Picam {
       afterS: valid.after_s,
       formats: valid.formats,
     });
+  }
+
+  /**
+   * Deletes an event folder. One still being written is cancelled first (its
+   * export stops and reports `cancelled`), so a long event never has to be
+   * waited out.
+   */
+  async deleteEvent(eventId: string): Promise<{ bytesFreed: number; cancelled: boolean }> {
+    checkEventId(eventId);
+    const cancelled = await this.exporter.cancel(eventId);
+    return { bytesFreed: await this.store.delete(eventId), cancelled };
   }
 
   get events(): EventStore {
@@ -290,6 +303,7 @@ export class Picam {
         field: 'pixel_format',
       });
     }
+    checkStreamOutput(this.source, valid, request.max_frame_bytes);
     const options: StreamOptions = {
       encoding: valid.encoding,
       maxFps: valid.max_fps,

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { integer } from './config/format-issues.js';
+import { PicamError } from './errors.js';
 
 /**
  * Arguments the adapters pass to the core, named as in the proto and the line
  * protocol (`before_s=1`), so a validation message names the field the caller
- * actually typed.
+ * actually typed. One strict schema for every adapter: a key that is not a
+ * trigger field (`befor_s`) is refused and named, never silently dropped.
+ * `wait` is checked here but honoured by the adapter (it waits on `done`).
  */
-export const triggerRequestSchema = z.object({
+export const triggerRequestSchema = z.strictObject({
   source: z.string(),
   reason: z.string().max(500).default(''),
   label: z.string().max(100).default(''),
@@ -17,6 +20,7 @@ export const triggerRequestSchema = z.object({
     .array(z.enum(['jpg', 'png', 'npy', 'mp4']))
     .optional()
     .transform((formats) => (formats && formats.length > 0 ? [...new Set(formats)] : undefined)),
+  wait: z.boolean().optional(),
 });
 /** Unchecked trigger arguments as an adapter received them. */
 export interface TriggerRequest {
@@ -27,6 +31,20 @@ export interface TriggerRequest {
   before_s?: number | undefined;
   after_s?: number | undefined;
   formats?: readonly string[] | undefined;
+  wait?: boolean | undefined;
+}
+
+/**
+ * The window (before + after) may not exceed `export.max_window_s`: a trigger
+ * holds one of `max_pending_events` for its whole after-window, so eight
+ * triggers of an hour would lock every adapter out for an hour.
+ */
+export function checkWindow(request: { before_s?: number | undefined; after_s?: number | undefined }, settings: { save_before_s: number; save_after_s: number; max_window_s: number }): void {
+  const before = request.before_s ?? settings.save_before_s;
+  const after = request.after_s ?? settings.save_after_s;
+  if (before + after <= settings.max_window_s) return;
+  const field = request.after_s !== undefined && (request.before_s === undefined || after >= before) ? 'after_s' : 'before_s';
+  throw new PicamError('INVALID_ARGUMENT', `${field}: expected before_s + after_s <= ${settings.max_window_s} s (export.max_window_s), received ${before} + ${after}`, { field });
 }
 
 export const streamRequestSchema = z.object({
@@ -49,4 +67,6 @@ export interface StreamRequest {
   pixel_format: string;
   quality_set: boolean;
   history_s: number;
+  /** The adapter's largest message: a raw frame that cannot fit is refused before anything is encoded. */
+  max_frame_bytes?: number | undefined;
 }

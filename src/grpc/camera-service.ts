@@ -19,7 +19,9 @@ const MAX_PAGE = 1000;
 const WATCH_QUEUE = 256;
 
 /** CameraService over the core: every handler only translates. */
-export function cameraHandlers(core: Picam): ServiceHandlers<Methods> {
+export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandlers<Methods> {
+  // A frame travels with its metadata; keep room for it under the message limit.
+  const maxFrameBytes = maxSendBytes - 4096;
   return {
     async trigger(request) {
       const accepted = await core.trigger({
@@ -56,6 +58,7 @@ export function cameraHandlers(core: Picam): ServiceHandlers<Methods> {
           pixel_format: pixelFormat,
           quality_set: request.quality !== undefined,
           history_s: request.historyS ?? 0,
+          max_frame_bytes: maxFrameBytes,
         },
         stream.signal,
       );
@@ -127,7 +130,8 @@ export function cameraHandlers(core: Picam): ServiceHandlers<Methods> {
     },
 
     async deleteEvent(request) {
-      return { bytesFreed: BigInt(await core.events.delete(request.eventId)) };
+      const deleted = await core.deleteEvent(request.eventId);
+      return { bytesFreed: BigInt(deleted.bytesFreed), cancelled: deleted.cancelled };
     },
   };
 }

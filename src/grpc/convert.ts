@@ -18,6 +18,7 @@ export const EVENT_STATE: Record<EventState, ProtoEventState> = {
   complete: ProtoEventState.COMPLETE,
   partial: ProtoEventState.PARTIAL,
   failed: ProtoEventState.FAILED,
+  cancelled: ProtoEventState.CANCELLED,
 };
 
 const PIXEL_FORMAT: Record<PixelFormat, ProtoPixelFormat> = {

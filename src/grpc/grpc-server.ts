@@ -39,7 +39,7 @@ export async function startGrpcServer(core: Picam, host: string, port: number, l
     serviceDefinition(CameraService),
     serviceImplementation(
       CameraService,
-      cameraHandlers(core),
+      cameraHandlers(core, MAX_SEND_BYTES),
       (error, method) => logger.error({ err: error, method }, 'internal error in gRPC handler'),
       (metadata) => {
         const header = metadata.get('authorization')[0];

@@ -9,6 +9,9 @@ import { previewWidthParam } from './frame-preview.js';
 import { historyJson } from './history-route.js';
 import { HTTP_STATUS } from './http-status.js';
 import { serveMjpeg } from './live-stream.js';
+import { LiveSpecs } from './live-specs.js';
+import { decodeSegment } from './path-segment.js';
+import { RequestGuard, type GuardOptions } from './request-guard.js';
 import { createMetrics, type AdapterGauges } from './metrics.js';
 
 export interface HttpServer {
@@ -19,6 +22,8 @@ export interface HttpServer {
 export interface HttpOptions {
   /** network.token; empty = open. */
   token: string;
+  /** Host names and Origin rules (network.host, network.allowed_hosts). */
+  guard: GuardOptions;
   lineConnections: AdapterGauges['lineConnections'];
   lineAccepted: AdapterGauges['lineAccepted'];
 }
@@ -59,6 +64,7 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     page.set(route, { body: await readFile(fileURLToPath(new URL(file, PAGE_DIR))), type: PAGE_TYPES[file.split('.').pop()!]! });
   }
   const viewers = { count: 0 };
+  const liveSpecs = new LiveSpecs();
   const metrics = createMetrics(core, { lineConnections: options.lineConnections, lineAccepted: options.lineAccepted, liveViewers: () => viewers.count });
   const files = new EventFiles(core);
 
@@ -89,11 +95,15 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
       return;
     }
     if (pathname === '/live.mjpg' && method === 'GET') {
-      await serveMjpeg(core, req, res, {
-        maxFps: numberParam(url, 'max_fps', 10),
-        width: numberParam(url, 'width', 0),
-        quality: url.searchParams.has('quality') ? numberParam(url, 'quality', 80) : undefined,
-      }, viewers);
+      const maxFps = numberParam(url, 'max_fps', 10);
+      const quality = url.searchParams.has('quality') ? numberParam(url, 'quality', 80) : undefined;
+      const live = liveSpecs.claim({ width: numberParam(url, 'width', 0), quality }, core.status().source.width);
+      try {
+        res.setHeader('X-Picam-Live', live.label);
+        await serveMjpeg(core, req, res, { maxFps, width: live.width, quality: live.quality }, viewers);
+      } finally {
+        live.release();
+      }
       return;
     }
     if (pathname === '/api/status' && read) {
@@ -107,7 +117,20 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     if (pathname === '/api/trigger' && method === 'POST') {
       const request = await triggerBody(req);
       const accepted = await core.trigger({ ...request, source: 'http' });
-      sendJson(res, 202, { event_id: accepted.eventId, dir: accepted.dir, trigger_ms: accepted.triggerMs, frames_before: accepted.framesBefore });
+      const reply = { event_id: accepted.eventId, dir: accepted.dir, trigger_ms: accepted.triggerMs, frames_before: accepted.framesBefore };
+      if (request.wait !== true) {
+        sendJson(res, 202, { ...reply, state: 'pending' });
+        return;
+      }
+      // "wait": answer once the event is finished, like SNAP wait and gRPC Trigger with wait.
+      const manifest = await accepted.done;
+      sendJson(res, 200, {
+        ...reply,
+        state: manifest.state,
+        frames: manifest.frames.length,
+        missing_frames: manifest.missing.reduce((n, m) => n + m.last_id - m.first_id + 1, 0),
+        ...(manifest.error === undefined ? {} : { error: manifest.error, error_code: manifest.error_code }),
+      });
       return;
     }
     if ((pathname === '/api/events' || pathname === '/events' || pathname === '/events/') && read) {
@@ -118,7 +141,7 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     }
     let match = THUMBNAIL.exec(pathname);
     if (match && read) {
-      await files.sendThumbnail(res, decodeURIComponent(match[1]!));
+      await files.sendThumbnail(res, decodeSegment(match[1]!, 'event_id'));
       return;
     }
     match = PREVIEW.exec(pathname);
@@ -128,19 +151,19 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     }
     match = EVENT_ZIP.exec(pathname);
     if (match && read) {
-      await files.sendZip(res, decodeURIComponent(match[1]!));
+      await files.sendZip(res, decodeSegment(match[1]!, 'event_id'));
       return;
     }
     match = EVENT_INDEX.exec(pathname);
     if (match && read) {
-      const eventId = decodeURIComponent(match[1]!);
+      const eventId = decodeSegment(match[1]!, 'event_id');
       const detail = await core.events.get(eventId);
       sendJson(res, 200, { ...summaryJson(detail.summary), files: await core.events.fileNames(eventId) });
       return;
     }
     match = EVENT_FILE.exec(pathname);
     if (match && read) {
-      await files.sendFile(res, decodeURIComponent(match[1]!), decodeURIComponent(match[2]!), method === 'HEAD');
+      await files.sendFile(res, decodeSegment(match[1]!, 'event_id'), decodeSegment(match[2]!, 'file'), method === 'HEAD');
       return;
     }
     const known = pathname === '/api/trigger' || page.has(pathname) || pathname === '/metrics' || pathname === '/live.mjpg' || pathname.startsWith('/events/');
@@ -155,8 +178,14 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
   const unsubscribe = core.subscribe((event) => {
     if (event.kind === 'event' && event.progress.state !== 'pending') files.forget(event.progress.eventId);
   });
+  const guard = new RequestGuard(options.guard);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://picam');
+    const refusal = guard.check(req, res, url.pathname);
+    if (refusal) {
+      sendJson(res, refusal.status, refusal.body);
+      return;
+    }
     route(req, res, url).catch((error: unknown) => {
       const failure = PicamError.from(error);
       if (failure.code === 'INTERNAL') logger.error({ err: error, path: url.pathname }, 'HTTP request failed');
@@ -235,10 +264,9 @@ async function triggerBody(req: IncomingMessage): Promise<Omit<TriggerRequest, '
     throw new PicamError('INVALID_ARGUMENT', `body: not JSON: ${(error as Error).message}`, { field: 'body' });
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PicamError('INVALID_ARGUMENT', 'body: expected a JSON object', { field: 'body' });
-  // Field types are checked by the core, which names the field in its error.
-  const request = { ...(body as Record<string, unknown>) };
-  delete request.source;
-  return request as Omit<TriggerRequest, 'source'>;
+  // Keys and types are checked by the core's one strict trigger schema, which names the field.
+  if (Object.hasOwn(body, 'source')) throw new PicamError('INVALID_ARGUMENT', 'source: not a request field (the server records "http")', { field: 'source' });
+  return body as Omit<TriggerRequest, 'source'>;
 }
 
 function statusJson(core: Picam): Record<string, unknown> {

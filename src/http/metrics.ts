@@ -96,7 +96,7 @@ export function createMetrics(core: Picam, adapters: AdapterGauges): Metrics {
   scraped('gauge', 'picam_live_viewers', 'Browsers watching the live picture now.', adapters.liveViewers);
 
   const finished = new Counter({ name: 'picam_events_total', help: 'Events finished since start, by final state.', labelNames: ['state'], registers });
-  for (const state of ['complete', 'partial', 'failed']) finished.inc({ state }, 0);
+  for (const state of ['complete', 'partial', 'failed', 'cancelled']) finished.inc({ state }, 0);
   const duration = new Histogram({
     name: 'picam_export_duration_seconds',
     help: 'Trigger accepted to event.json written, by final state.',

@@ -17,7 +17,7 @@ export interface BrokerSettings {
 export interface BrokerHooks {
   /** After every (re)connect, once the subscriptions are granted and `online` is out. */
   ready(): void;
-  /** `retained`: replayed by the broker on subscribing, not sent just now. */
+  /** `retained`: published with the retain flag (kept by the broker), whether replayed on subscribing or sent just now. */
   message(topic: string, payload: Buffer, retained: boolean): void;
 }
 
@@ -55,6 +55,10 @@ export function connectBroker(settings: BrokerSettings, hooks: BrokerHooks, logg
   const where = { url: redactUrl(settings.url), client_id: settings.clientId };
   const options: IClientOptions = {
     clientId: settings.clientId,
+    // MQTT 5 for "retain as published": under 3.1.1 a broker clears the retain flag on messages
+    // sent to subscribers already there, so a retained trigger (or the empty message that
+    // clears it) would look like a live one and fire.
+    protocolVersion: 5,
     clean: true,
     keepalive: 30,
     connectTimeout: 10_000,
@@ -88,13 +92,14 @@ export function connectBroker(settings: BrokerSettings, hooks: BrokerHooks, logg
     lastError = '';
     dropped = 0;
     client.options.reconnectPeriod = reconnectDelayMs(0, settings.reconnectMaxS);
-    client.subscribe(settings.subscriptions, { qos: settings.qos }, (error, granted) => {
+    client.subscribe(settings.subscriptions, { qos: settings.qos, rap: true }, (error, granted) => {
       if (error) {
         // The connection dropped meanwhile; the next connect subscribes again.
         logger.debug({ err: error }, 'mqtt: subscribe failed');
         return;
       }
-      const refused = (granted ?? []).filter((grant) => grant.qos === 128).map((grant) => grant.topic);
+      // MQTT 5 reason codes: 0x80 and above refuse (0x87 not authorised, ...).
+      const refused = (granted ?? []).filter((grant) => grant.qos >= 128).map((grant) => grant.topic);
       if (refused.length > 0) logger.error({ topics: refused }, `mqtt: broker refused the subscription to ${refused.join(', ')} (check its ACL)`);
       publish(settings.statusTopic, 'online', true);
       logger.info({ topics: settings.subscriptions }, 'mqtt: subscribed, online');

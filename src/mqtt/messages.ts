@@ -21,7 +21,7 @@ export interface AcceptedMessage {
 }
 
 export interface FinishedMessage {
-  type: 'complete' | 'partial' | 'failed';
+  type: 'complete' | 'partial' | 'failed' | 'cancelled';
   camera_id: string;
   event_id: string;
   dir: string;
@@ -98,7 +98,7 @@ export function acceptedMessage(cameraId: string, info: AcceptedInfo): AcceptedM
 export function finishedMessage(cameraId: string, progress: EventProgress, manifest: Manifest | undefined, requestId: RequestId | undefined): FinishedMessage {
   const state = manifest?.state ?? progress.state;
   const message: FinishedMessage = {
-    type: state === 'complete' || state === 'partial' ? state : 'failed',
+    type: state === 'complete' || state === 'partial' || state === 'cancelled' ? state : 'failed',
     camera_id: cameraId,
     event_id: progress.eventId,
     dir: progress.dir,

@@ -64,6 +64,11 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
 
   async function onTrigger(topic: string, payload: Buffer, retained: boolean): Promise<void> {
     if (retained) {
+      // Clearing a retained trigger (an empty retained message) is housekeeping, not a trigger.
+      if (payload.length === 0) {
+        logger.info({ topic }, 'mqtt: empty retained message on the trigger topic (a retained trigger cleared); ignored');
+        return;
+      }
       // A retained trigger would fire again on every reconnect of every camera.
       reject(new PicamError('INVALID_ARGUMENT', 'payload: expected a trigger published without retain, received a retained one; ignored', { field: 'retain' }), undefined, topic);
       return;

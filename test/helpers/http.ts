@@ -51,6 +51,7 @@ export class MjpegReader {
   private waiters: Array<() => void> = [];
   status = 0;
   contentType = '';
+  headers: http.IncomingHttpHeaders = {};
 
   static open(url: string): Promise<MjpegReader> {
     const reader = new MjpegReader();
@@ -59,6 +60,7 @@ export class MjpegReader {
         reader.response = response;
         reader.status = response.statusCode ?? 0;
         reader.contentType = response.headers['content-type'] ?? '';
+        reader.headers = response.headers;
         response.on('data', (chunk: Buffer) => reader.take(chunk));
         resolve(reader);
       });

@@ -25,6 +25,7 @@ const BAD: Record<string, unknown> = {
   'export.max_pending_events': 0,
   'export.shutdown_grace_s': -1,
   'export.max_age_days': -1,
+  'export.max_window_s': 0,
   'logging.level': 'loud',
   'mqtt.discovery_prefix': 'home#assistant',
   'mqtt.snapshot_interval_s': -1,
@@ -60,6 +61,19 @@ describe('Configure with bad input', () => {
     assert.equal((await grpcError(client.raw.configure({ updateMask: { paths: ['night.colour'] } }))).code, grpc.status.INVALID_ARGUMENT);
     assert.equal((await grpcError(client.raw.configure({ updateMask: { paths: ['nope'] } }))).code, grpc.status.INVALID_ARGUMENT);
     assert.equal((await grpcError(client.configure({ 'network.port': 1234 }))).code, grpc.status.FAILED_PRECONDITION);
+  });
+
+  it('only real schema fields are paths: prototype names are unknown fields, and nothing is persisted', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const fileBefore = await readFile(service.configFile, 'utf8');
+    for (const path of ['night.__proto__', 'night.constructor', 'export.toString', 'night.hasOwnProperty', '__proto__.x', 'constructor.name']) {
+      const error = await grpcError(client.raw.configure({ updateMask: { paths: [path] }, persist: true }));
+      assert.equal(error.code, grpc.status.INVALID_ARGUMENT, `${path}: ${error.details}`);
+      assert.ok(error.details.includes(path) || error.details.startsWith('update_mask'), `"${error.details}" names ${path}`);
+    }
+    assert.equal(await readFile(service.configFile, 'utf8'), fileBefore);
+    // Real fields still get their own answer (ring is fixed at start).
+    assert.equal((await grpcError(client.configure({ 'ring.frames': 50 }))).code, grpc.status.FAILED_PRECONDITION);
   });
 
   it('base_dir cannot be moved at run time unless the config file allows it', async () => {

@@ -38,7 +38,7 @@ describe('service lifecycle', () => {
   });
 
   it('on SIGTERM cuts a long export after the grace period: partial manifest, no half files, exit 0', async () => {
-    const service = await startService({ export: { save_after_s: 60, shutdown_grace_s: 0.5 } });
+    const service = await startService({ export: { save_after_s: 50, shutdown_grace_s: 0.5 } });
     const client = await LineClient.connect(service.linePort);
     const reply = await client.command('SNAP');
     client.destroy();

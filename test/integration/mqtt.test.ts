@@ -136,9 +136,9 @@ class Watcher {
     return found!;
   }
 
-  async publish(topic: string, payload: string): Promise<number> {
+  async publish(topic: string, payload: string, retain = false): Promise<number> {
     const sentAt = performance.now();
-    await this.client.publishAsync(topic, payload, { qos: 1 });
+    await this.client.publishAsync(topic, payload, { qos: 1, retain });
     return sentAt;
   }
 
@@ -296,6 +296,23 @@ describe('MQTT fleet against a real Mosquitto broker', () => {
     assert.equal(snap.json!.source, 'mqtt');
     assert.equal(snap.json!.request_id, null);
     assert.equal(camA.logs.filter((line) => line.level === 'error' || line.level === 'fatal').length, 0);
+  });
+
+  it('retained triggers never fire, neither when published nor when cleared; over-long windows are rejected', async () => {
+    const from = watcher.mark();
+    await publisher.publish('picam/cam-a/trigger', JSON.stringify({ reason: 'sticky', request_id: 'retained-1' }), true);
+    const refused = await watcher.waitFor('retained trigger rejected', eventMessage('cam-a', 'rejected'), from);
+    assert.equal(refused.json!.field, 'retain');
+    // Clearing it (an empty retained message) is no trigger either.
+    await publisher.publish('picam/cam-a/trigger', '', true);
+    await publisher.publish('picam/cam-a/trigger', JSON.stringify({ after_s: 3600, request_id: 'long-1' }));
+    const long = await watcher.waitFor('over-long window rejected', eventMessage('cam-a', 'rejected', 'long-1'), from);
+    assert.equal(long.json!.error, 'after_s: expected before_s + after_s <= 60 s (export.max_window_s), received 0.2 + 3600');
+    await publisher.publish('picam/cam-a/trigger', JSON.stringify({ request_id: 'sentinel' }));
+    await watcher.waitFor('sentinel complete', eventMessage('cam-a', 'complete', 'sentinel'), from);
+    const accepted = watcher.messages.slice(from).filter(eventMessage('cam-a', 'accepted'));
+    assert.deepEqual(accepted.map((m) => m.json!.request_id), ['sentinel'], 'only the plain trigger fired');
+    assert.equal(watcher.messages.slice(from).filter(eventMessage('cam-a', 'rejected')).length, 2, 'the clearing message is ignored quietly');
   });
 
   it('events from the line protocol are published too', async () => {

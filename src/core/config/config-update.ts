@@ -1,6 +1,7 @@
 import { invalidField, PicamError } from '../errors.js';
 import { ConfigError, parseConfig } from './load-config.js';
-import type { Config } from './schema.js';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.js';
 
 /**
  * Paths whose new values the running service picks up. Anything else (ports,
@@ -14,7 +15,32 @@ export function isRuntimePath(path: string): boolean {
   return RUNTIME_FIELDS.has(path) || RUNTIME_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
-const SECTIONS = new Set(['camera', 'ring', 'night', 'export', 'network', 'logging', 'mqtt']);
+/**
+ * The fields of each config section, read from the schema itself. Paths are
+ * checked against these own keys, never with `in` on a config object: that
+ * would let `night.__proto__`, `night.constructor` or `export.toString`
+ * through as "fields" (and into the persisted file).
+ */
+const FIELDS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  Object.entries(configSchema.shape).map(([section, schema]) => [section, new Set(objectKeys(schema as z.ZodType) ?? [])]),
+);
+
+/** The keys of the object schema inside wrappers (prefault, preprocess, refine, transform). */
+function objectKeys(schema: z.ZodType): string[] | undefined {
+  const def = schema._zod.def as unknown as { type: string; shape?: Record<string, unknown>; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType };
+  switch (def.type) {
+    case 'object':
+      return Object.keys(def.shape ?? {});
+    case 'prefault':
+    case 'default':
+    case 'optional':
+      return def.innerType ? objectKeys(def.innerType) : undefined;
+    case 'pipe':
+      return (def.in && objectKeys(def.in)) ?? (def.out && objectKeys(def.out));
+    default:
+      return undefined;
+  }
+}
 
 /**
  * Applies `updates` (dotted path -> value; undefined resets to the default) to
@@ -26,11 +52,13 @@ export function applyConfigUpdate(current: Config, updates: ReadonlyMap<string, 
   for (const [path, value] of updates) {
     const parts = path.split('.');
     const [section, key] = parts;
-    if (parts.length !== 2 || section === undefined || key === undefined || !SECTIONS.has(section)) {
+    // A Map, not an object: `__proto__` is no section.
+    const fields = section === undefined ? undefined : FIELDS.get(section);
+    if (parts.length !== 2 || key === undefined || fields === undefined) {
       throw invalidField('update_mask', 'paths like "night.dark_threshold"', path);
     }
-    const target = next[section];
-    if (target === undefined || !(key in target)) {
+    const target = next[section!];
+    if (target === undefined || !fields.has(key)) {
       throw new PicamError('INVALID_ARGUMENT', `${path}: unknown field`, { field: path });
     }
     if (value === undefined) delete target[key];

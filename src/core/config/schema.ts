@@ -104,6 +104,14 @@ const exportConfig = z
     png_compression: integer(0, 9)
       .default(1)
       .describe('PNG zlib level 0-9. 1 by default: PNG is the slowest format (about 15 frames/s per core at 1080p at level 1 against 9 at level 6) and level 1 files are only ~10% larger.'),
+    max_window_s: z
+      .number()
+      .gt(0)
+      .max(7200)
+      .default(60)
+      .describe(
+        'Longest event window (`before_s` + `after_s`) a trigger may ask for; a longer one is refused with INVALID_ARGUMENT (`ERR BAD_ARGUMENT`) naming the field and this limit. Bounds how long a trigger keeps one of `max_pending_events` busy.',
+      ),
     max_pending_events: integer(1, 1000)
       .default(8)
       .describe('Events being written at once; a trigger beyond this fails (RESOURCE_EXHAUSTED / `ERR BUSY`) instead of queueing without bound.'),
@@ -144,6 +152,21 @@ const network = z.preprocess(
         .max(1000)
         .default(5)
         .describe('Triggers one line connection may send per second (a burst of as many is allowed); more get `ERR BUSY`.'),
+      auth_timeout_s: z
+        .number()
+        .gt(0)
+        .max(3600)
+        .default(10)
+        .describe(
+          'With `token` set: a line connection that has not sent the right `AUTH <token>` this many seconds after connecting is closed (`ERR UNAUTHENTICATED no AUTH within ...`). While it waits it may also lose its slot to a newcomer when all `max_connections` are taken; authenticated connections never do.',
+        ),
+      allowed_hosts: z
+        .array(z.string().min(1).max(253))
+        .max(64)
+        .default([])
+        .describe(
+          'Extra names the HTTP server answers to in the `Host` header, besides `localhost`, this machine\'s host name (and `<hostname>.local`), `network.host` and any IP address. A request naming another host gets 403 (it is how DNS rebinding reaches a LAN camera from a web page). Add the names you reach picam by, e.g. `["camera.lan", "picam.example.org"]`; `["*"]` turns the check off (behind a reverse proxy that checks it).',
+        ),
       tls_cert: z.string().default('').describe('PEM certificate chain for gRPC over TLS (with `tls_key`); empty = plaintext. Relative to the config file folder.'),
       tls_key: z.string().default('').describe('PEM private key for `tls_cert`.'),
       token: z
@@ -244,6 +267,15 @@ export const configSchema = z
     if ((config.network.tls_cert === '') !== (config.network.tls_key === '')) {
       const missing = config.network.tls_cert === '' ? 'tls_cert' : 'tls_key';
       ctx.addIssue({ code: 'custom', path: ['network', missing], message: 'expected both network.tls_cert and network.tls_key, or neither', input: '' });
+    }
+    const window = config.export.save_before_s + config.export.save_after_s;
+    if (window > config.export.max_window_s) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['export', 'max_window_s'],
+        message: `expected number >= export.save_before_s + export.save_after_s (${window}), received ${config.export.max_window_s}`,
+        input: config.export.max_window_s,
+      });
     }
     if (config.night.bright_threshold <= config.night.dark_threshold) {
       ctx.addIssue({

@@ -74,6 +74,9 @@ export interface ExporterDeps {
   warn: (message: string, details: Record<string, unknown>) => void;
 }
 
+/** The abort reason of an event cancelled by DeleteEvent (shutdown aborts with another). */
+const CANCELLED = new Error('cancelled: deleted while it was being written');
+
 /** How long past the window's end an export waits for a frame before giving up on the source. */
 const SOURCE_STALL_MS = 3000;
 /**
@@ -161,6 +164,20 @@ export class Exporter {
     this.pending.set(eventId, { abort, done, trigger: { source: options.source, reason: options.reason } });
     this.deps.progress({ eventId, state: 'pending', dir, framesWritten: 0, trigger: { source: options.source, reason: options.reason, timeMs: triggerMs } });
     return { eventId, dir, triggerMs, framesBefore, done };
+  }
+
+  /**
+   * Stops an event being written: no further frame is started, the ones in
+   * flight finish, no manifest is written, and its progress ends as
+   * `cancelled`; resolves once nothing writes into its folder any more (the
+   * caller removes it). False when the event is not being written.
+   */
+  async cancel(eventId: string): Promise<boolean> {
+    const entry = this.pending.get(eventId);
+    if (!entry) return false;
+    entry.abort.abort(CANCELLED);
+    await entry.done;
+    return true;
   }
 
   /** Refuses new triggers, waits up to `graceMs` for pending events, then cuts the rest. */
@@ -298,12 +315,14 @@ export class Exporter {
         error = error ?? PicamError.from(caught);
       }
     }
+    const cancelled = job.signal.aborted && job.signal.reason === CANCELLED;
     if (job.signal.aborted) {
       const last = ring.firstAtOrAfter(job.endMono, 'monotonic') - 1;
-      missing.push({ first_id: nextId, last_id: Math.max(nextId, last), reason: 'cut by shutdown' });
+      missing.push({ first_id: nextId, last_id: Math.max(nextId, last), reason: cancelled ? 'cancelled' : 'cut by shutdown' });
     }
     frames.sort((a, b) => a.id - b.id);
-    const state: EventState = error ? (frames.length === 0 ? 'failed' : 'partial') : missing.length > 0 || frames.length === 0 ? 'partial' : 'complete';
+    // Partial means frames of the window are missing: a window holding no frame at all (before=0 after=0) is complete with 0 frames.
+    const state: EventState = cancelled ? 'cancelled' : error ? (frames.length === 0 ? 'failed' : 'partial') : missing.length > 0 ? 'partial' : 'complete';
     const manifest: Manifest = {
       version: 1,
       event_id: job.eventId,
@@ -329,10 +348,15 @@ export class Exporter {
       missing,
       stacks,
       ...(clip && !error && !job.signal.aborted && frames.length > 0 ? { clip: 'clip.mp4' } : {}),
-      ...(error ? { error: error.message, error_code: error.code } : {}),
+      ...(error ? { error: error.message, error_code: error.code } : cancelled ? { error: CANCELLED.message, error_code: 'NOT_FOUND' as const } : {}),
       finished: new Date().toISOString(),
       bytes,
     };
+    if (cancelled) {
+      // Its folder is about to be removed: no manifest, so nothing on disk claims the event is whole.
+      this.report(job, manifest, frames.length);
+      return manifest;
+    }
     try {
       // Every listed file is already synced (writeFileAtomic); this makes their names durable
       // before the manifest names them, so a manifest on disk never lists a file a power loss took back.
@@ -346,16 +370,20 @@ export class Exporter {
       manifest.error = manifest.error ?? failure.message;
       manifest.error_code = manifest.error_code ?? failure.code;
     }
+    this.report(job, manifest, frames.length);
+    return manifest;
+  }
+
+  private report(job: ExportJob, manifest: Manifest, framesWritten: number): void {
     this.deps.progress({
       eventId: job.eventId,
       state: manifest.state,
       dir: job.dir,
-      framesWritten: frames.length,
+      framesWritten,
       error: manifest.error,
       trigger: { source: job.options.source, reason: job.options.reason, timeMs: job.triggerMs },
       manifest,
     });
-    return manifest;
   }
 
   /** Writes one stacked image in each per-frame format; returns the bytes written. */

@@ -1,7 +1,8 @@
 import type { ErrorCode } from '../errors.js';
 import type { ExportFormat } from './exporter.js';
 
-export type EventState = 'pending' | 'complete' | 'partial' | 'failed';
+/** `cancelled` (deleted while being written) is reported, never written: its folder is removed. */
+export type EventState = 'pending' | 'complete' | 'partial' | 'failed' | 'cancelled';
 
 export interface ManifestFrame {
   id: number;

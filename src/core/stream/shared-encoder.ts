@@ -24,6 +24,9 @@ export interface EncodedFrame {
 
 /** Encodes kept for the most recent frames; subscribers asking for the same frame share them. */
 const CACHE_ENTRIES = 32;
+/** Bytes of finished encodes kept, in camera-sized RGB frames (and at least 16 MB): the cache never holds 32 huge frames. */
+const CACHE_FRAMES = 4;
+const MIN_CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Encodes frames for subscribers, once per frame and output spec however
@@ -34,13 +37,19 @@ const CACHE_ENTRIES = 32;
 export class SharedEncoder {
   private readonly encoded = new Map<string, Promise<EncodedFrame>>();
   private readonly decoded = new Map<number, Promise<PixelImage>>();
+  /** Sizes of the finished encodes in `encoded`, to bound the cache by bytes as well as entries. */
+  private readonly sizes = new Map<string, number>();
+  private cachedBytes = 0;
+  private readonly maxCacheBytes: number;
   /** Encodes actually run (cache misses), for GetStatus. */
   encodes = 0;
 
   constructor(
     private readonly ring: RingBuffer,
     private readonly geometry: FrameGeometry,
-  ) {}
+  ) {
+    this.maxCacheBytes = Math.max(MIN_CACHE_BYTES, CACHE_FRAMES * geometry.width * geometry.height * 3);
+  }
 
   /** The frame encoded as asked, or undefined if the ring no longer holds it. */
   encode(id: number, spec: EncodeSpec): Promise<EncodedFrame> | undefined {
@@ -54,9 +63,32 @@ export class SharedEncoder {
     this.encodes++;
     const work = this.run(id, native, spec);
     remember(this.encoded, key, work);
-    // A failed encode is not cached: the next subscriber may try again.
-    work.catch(() => this.encoded.delete(key));
+    work.then(
+      (out) => this.account(key, work, out.data.byteLength),
+      // A failed encode is not cached: the next subscriber may try again.
+      () => this.encoded.delete(key),
+    );
     return work;
+  }
+
+  /** Drops the oldest encodes while the finished ones hold more than maxCacheBytes. */
+  private account(key: string, work: Promise<EncodedFrame>, bytes: number): void {
+    for (const [k, size] of this.sizes) {
+      if (this.encoded.has(k)) continue;
+      this.sizes.delete(k); // evicted by entry count meanwhile
+      this.cachedBytes -= size;
+    }
+    if (this.encoded.get(key) !== work) return;
+    this.sizes.set(key, bytes);
+    this.cachedBytes += bytes;
+    for (const k of this.encoded.keys()) {
+      if (this.cachedBytes <= this.maxCacheBytes) break;
+      const size = this.sizes.get(k);
+      if (size === undefined) continue; // still encoding
+      this.encoded.delete(k);
+      this.sizes.delete(k);
+      this.cachedBytes -= size;
+    }
   }
 
   private async run(id: number, native: Buffer, spec: EncodeSpec): Promise<EncodedFrame> {

@@ -165,6 +165,8 @@ const (
 	EventState_EVENT_STATE_PARTIAL EventState = 3
 	// Nothing usable was written (e.g. the disk is full).
 	EventState_EVENT_STATE_FAILED EventState = 4
+	// Stopped by DeleteEvent while it was being written; its folder is removed.
+	EventState_EVENT_STATE_CANCELLED EventState = 5
 )
 
 // Enum value maps for EventState.
@@ -175,6 +177,7 @@ var (
 		2: "EVENT_STATE_COMPLETE",
 		3: "EVENT_STATE_PARTIAL",
 		4: "EVENT_STATE_FAILED",
+		5: "EVENT_STATE_CANCELLED",
 	}
 	EventState_value = map[string]int32{
 		"EVENT_STATE_UNSPECIFIED": 0,
@@ -182,6 +185,7 @@ var (
 		"EVENT_STATE_COMPLETE":    2,
 		"EVENT_STATE_PARTIAL":     3,
 		"EVENT_STATE_FAILED":      4,
+		"EVENT_STATE_CANCELLED":   5,
 	}
 )
 
@@ -1380,8 +1384,11 @@ type ExportConfig struct {
 	MaxAgeDays *float64 `protobuf:"fixed64,12,opt,name=max_age_days,json=maxAgeDays,proto3,oneof" json:"max_age_days,omitempty"`
 	// Let Configure change base_dir while running (off by default).
 	AllowRuntimeBaseDir *bool `protobuf:"varint,13,opt,name=allow_runtime_base_dir,json=allowRuntimeBaseDir,proto3,oneof" json:"allow_runtime_base_dir,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Longest event window (before_s + after_s) a trigger may ask for, in
+	// seconds; a longer one gets INVALID_ARGUMENT naming the field and the limit.
+	MaxWindowS    *float64 `protobuf:"fixed64,14,opt,name=max_window_s,json=maxWindowS,proto3,oneof" json:"max_window_s,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExportConfig) Reset() {
@@ -1505,6 +1512,13 @@ func (x *ExportConfig) GetAllowRuntimeBaseDir() bool {
 	return false
 }
 
+func (x *ExportConfig) GetMaxWindowS() float64 {
+	if x != nil && x.MaxWindowS != nil {
+		return *x.MaxWindowS
+	}
+	return 0
+}
+
 // NetworkConfig sets listening addresses and line protocol limits.
 type NetworkConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1533,7 +1547,13 @@ type NetworkConfig struct {
 	TlsKey *string `protobuf:"bytes,11,opt,name=tls_key,json=tlsKey,proto3,oneof" json:"tls_key,omitempty"`
 	// TCP port of the HTTP server (/metrics, /healthz, live page, event
 	// files); 0 picks a free port, -1 turns it off.
-	HttpPort      *int32 `protobuf:"varint,12,opt,name=http_port,json=httpPort,proto3,oneof" json:"http_port,omitempty"`
+	HttpPort *int32 `protobuf:"varint,12,opt,name=http_port,json=httpPort,proto3,oneof" json:"http_port,omitempty"`
+	// With a token set, seconds a line connection has to send the right AUTH
+	// before it is closed.
+	AuthTimeoutS *float64 `protobuf:"fixed64,13,opt,name=auth_timeout_s,json=authTimeoutS,proto3,oneof" json:"auth_timeout_s,omitempty"`
+	// Extra host names the HTTP server answers to (Host header), besides
+	// localhost, the machine's host name and IP addresses; "*" = any.
+	AllowedHosts  []string `protobuf:"bytes,14,rep,name=allowed_hosts,json=allowedHosts,proto3" json:"allowed_hosts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1650,6 +1670,20 @@ func (x *NetworkConfig) GetHttpPort() int32 {
 		return *x.HttpPort
 	}
 	return 0
+}
+
+func (x *NetworkConfig) GetAuthTimeoutS() float64 {
+	if x != nil && x.AuthTimeoutS != nil {
+		return *x.AuthTimeoutS
+	}
+	return 0
+}
+
+func (x *NetworkConfig) GetAllowedHosts() []string {
+	if x != nil {
+		return x.AllowedHosts
+	}
+	return nil
 }
 
 // MqttConfig connects picam to an MQTT broker for fleet triggers and
@@ -3176,7 +3210,9 @@ func (x *DeleteEventRequest) GetEventId() string {
 type DeleteEventResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Bytes freed on disk.
-	BytesFreed    uint64 `protobuf:"varint,1,opt,name=bytes_freed,json=bytesFreed,proto3" json:"bytes_freed,omitempty"`
+	BytesFreed uint64 `protobuf:"varint,1,opt,name=bytes_freed,json=bytesFreed,proto3" json:"bytes_freed,omitempty"`
+	// True when the event was still being written and was cancelled.
+	Cancelled     bool `protobuf:"varint,2,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3216,6 +3252,13 @@ func (x *DeleteEventResponse) GetBytesFreed() uint64 {
 		return x.BytesFreed
 	}
 	return 0
+}
+
+func (x *DeleteEventResponse) GetCancelled() bool {
+	if x != nil {
+		return x.Cancelled
+	}
+	return false
 }
 
 var File_picam_v1_camera_proto protoreflect.FileDescriptor
@@ -3363,7 +3406,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x10_min_dark_framesB\a\n" +
 	"\x05_modeB\x0e\n" +
 	"\f_exposure_usB\a\n" +
-	"\x05_gain\"\x8b\x06\n" +
+	"\x05_gain\"\xc3\x06\n" +
 	"\fExportConfig\x12\x1e\n" +
 	"\bbase_dir\x18\x01 \x01(\tH\x00R\abaseDir\x88\x01\x01\x12\x18\n" +
 	"\aformats\x18\x02 \x03(\tR\aformats\x12'\n" +
@@ -3382,7 +3425,9 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\fmax_age_days\x18\f \x01(\x01H\n" +
 	"R\n" +
 	"maxAgeDays\x88\x01\x01\x128\n" +
-	"\x16allow_runtime_base_dir\x18\r \x01(\bH\vR\x13allowRuntimeBaseDir\x88\x01\x01B\v\n" +
+	"\x16allow_runtime_base_dir\x18\r \x01(\bH\vR\x13allowRuntimeBaseDir\x88\x01\x01\x12%\n" +
+	"\fmax_window_s\x18\x0e \x01(\x01H\fR\n" +
+	"maxWindowS\x88\x01\x01B\v\n" +
 	"\t_base_dirB\x10\n" +
 	"\x0e_save_before_sB\x0f\n" +
 	"\r_save_after_sB\x14\n" +
@@ -3395,7 +3440,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\n" +
 	"_max_bytesB\x0f\n" +
 	"\r_max_age_daysB\x19\n" +
-	"\x17_allow_runtime_base_dir\"\xf4\x04\n" +
+	"\x17_allow_runtime_base_dirB\x0f\n" +
+	"\r_max_window_s\"\xd7\x05\n" +
 	"\rNetworkConfig\x12\x17\n" +
 	"\x04host\x18\x01 \x01(\tH\x00R\x04host\x88\x01\x01\x12\x17\n" +
 	"\x04port\x18\x02 \x01(\rH\x01R\x04port\x88\x01\x01\x12 \n" +
@@ -3410,7 +3456,9 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	" \x01(\tH\tR\atlsCert\x88\x01\x01\x12\x1c\n" +
 	"\atls_key\x18\v \x01(\tH\n" +
 	"R\x06tlsKey\x88\x01\x01\x12 \n" +
-	"\thttp_port\x18\f \x01(\x05H\vR\bhttpPort\x88\x01\x01B\a\n" +
+	"\thttp_port\x18\f \x01(\x05H\vR\bhttpPort\x88\x01\x01\x12)\n" +
+	"\x0eauth_timeout_s\x18\r \x01(\x01H\fR\fauthTimeoutS\x88\x01\x01\x12#\n" +
+	"\rallowed_hosts\x18\x0e \x03(\tR\fallowedHostsB\a\n" +
 	"\x05_hostB\a\n" +
 	"\x05_portB\f\n" +
 	"\n" +
@@ -3425,7 +3473,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\n" +
 	"\b_tls_keyB\f\n" +
 	"\n" +
-	"_http_port\"\x82\x05\n" +
+	"_http_portB\x11\n" +
+	"\x0f_auth_timeout_s\"\x82\x05\n" +
 	"\n" +
 	"MqttConfig\x12\x1d\n" +
 	"\aenabled\x18\x01 \x01(\bH\x00R\aenabled\x88\x01\x01\x12\x15\n" +
@@ -3564,10 +3613,11 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x05event\x18\x01 \x01(\v2\x0f.picam.v1.EventR\x05event\x12,\n" +
 	"\x06frames\x18\x02 \x03(\v2\x14.picam.v1.EventFrameR\x06frames\"/\n" +
 	"\x12DeleteEventRequest\x12\x19\n" +
-	"\bevent_id\x18\x01 \x01(\tR\aeventId\"6\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\"T\n" +
 	"\x13DeleteEventResponse\x12\x1f\n" +
 	"\vbytes_freed\x18\x01 \x01(\x04R\n" +
-	"bytesFreed*e\n" +
+	"bytesFreed\x12\x1c\n" +
+	"\tcancelled\x18\x02 \x01(\bR\tcancelled*e\n" +
 	"\bEncoding\x12\x18\n" +
 	"\x14ENCODING_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rENCODING_JPEG\x10\x01\x12\x10\n" +
@@ -3578,14 +3628,15 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x12PIXEL_FORMAT_RGB24\x10\x01\x12\x16\n" +
 	"\x12PIXEL_FORMAT_GRAY8\x10\x02\x12\x17\n" +
 	"\x13PIXEL_FORMAT_YUV420\x10\x03\x12\x15\n" +
-	"\x11PIXEL_FORMAT_JPEG\x10\x04*\x8d\x01\n" +
+	"\x11PIXEL_FORMAT_JPEG\x10\x04*\xa8\x01\n" +
 	"\n" +
 	"EventState\x12\x1b\n" +
 	"\x17EVENT_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13EVENT_STATE_PENDING\x10\x01\x12\x18\n" +
 	"\x14EVENT_STATE_COMPLETE\x10\x02\x12\x17\n" +
 	"\x13EVENT_STATE_PARTIAL\x10\x03\x12\x16\n" +
-	"\x12EVENT_STATE_FAILED\x10\x042\xa4\x05\n" +
+	"\x12EVENT_STATE_FAILED\x10\x04\x12\x19\n" +
+	"\x15EVENT_STATE_CANCELLED\x10\x052\xa4\x05\n" +
 	"\rCameraService\x12>\n" +
 	"\aTrigger\x12\x18.picam.v1.TriggerRequest\x1a\x19.picam.v1.TriggerResponse\x12O\n" +
 	"\fStreamFrames\x12\x1d.picam.v1.StreamFramesRequest\x1a\x1e.picam.v1.StreamFramesResponse0\x01\x12P\n" +

@@ -65,7 +65,9 @@ type CameraServiceClient interface {
 	ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error)
 	// GetEvent returns one event with its per-frame manifest.
 	GetEvent(ctx context.Context, in *GetEventRequest, opts ...grpc.CallOption) (*GetEventResponse, error)
-	// DeleteEvent removes a finished event folder from disk.
+	// DeleteEvent removes an event folder from disk. An event still being
+	// written is cancelled first: its export stops, WatchEvents reports it as
+	// EVENT_STATE_CANCELLED, and then its folder is removed.
 	DeleteEvent(ctx context.Context, in *DeleteEventRequest, opts ...grpc.CallOption) (*DeleteEventResponse, error)
 }
 
@@ -213,7 +215,9 @@ type CameraServiceServer interface {
 	ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error)
 	// GetEvent returns one event with its per-frame manifest.
 	GetEvent(context.Context, *GetEventRequest) (*GetEventResponse, error)
-	// DeleteEvent removes a finished event folder from disk.
+	// DeleteEvent removes an event folder from disk. An event still being
+	// written is cancelled first: its export stops, WatchEvents reports it as
+	// EVENT_STATE_CANCELLED, and then its folder is removed.
 	DeleteEvent(context.Context, *DeleteEventRequest) (*DeleteEventResponse, error)
 	mustEmbedUnimplementedCameraServiceServer()
 }

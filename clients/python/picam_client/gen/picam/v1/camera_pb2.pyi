@@ -34,6 +34,7 @@ class EventState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_STATE_COMPLETE: _ClassVar[EventState]
     EVENT_STATE_PARTIAL: _ClassVar[EventState]
     EVENT_STATE_FAILED: _ClassVar[EventState]
+    EVENT_STATE_CANCELLED: _ClassVar[EventState]
 ENCODING_UNSPECIFIED: Encoding
 ENCODING_JPEG: Encoding
 ENCODING_RAW: Encoding
@@ -48,6 +49,7 @@ EVENT_STATE_PENDING: EventState
 EVENT_STATE_COMPLETE: EventState
 EVENT_STATE_PARTIAL: EventState
 EVENT_STATE_FAILED: EventState
+EVENT_STATE_CANCELLED: EventState
 
 class TriggerRequest(_message.Message):
     __slots__ = ("reason", "before_s", "after_s", "formats", "wait", "label", "stack")
@@ -254,7 +256,7 @@ class NightConfig(_message.Message):
     def __init__(self, enable: bool = ..., dark_threshold: _Optional[float] = ..., bright_threshold: _Optional[float] = ..., min_dark_frames: _Optional[int] = ..., mode: _Optional[str] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ...) -> None: ...
 
 class ExportConfig(_message.Message):
-    __slots__ = ("base_dir", "formats", "save_before_s", "save_after_s", "stack_dark_frames", "stack_count", "jpeg_quality", "shutdown_grace_s", "png_compression", "max_pending_events", "max_bytes", "max_age_days", "allow_runtime_base_dir")
+    __slots__ = ("base_dir", "formats", "save_before_s", "save_after_s", "stack_dark_frames", "stack_count", "jpeg_quality", "shutdown_grace_s", "png_compression", "max_pending_events", "max_bytes", "max_age_days", "allow_runtime_base_dir", "max_window_s")
     BASE_DIR_FIELD_NUMBER: _ClassVar[int]
     FORMATS_FIELD_NUMBER: _ClassVar[int]
     SAVE_BEFORE_S_FIELD_NUMBER: _ClassVar[int]
@@ -268,6 +270,7 @@ class ExportConfig(_message.Message):
     MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_AGE_DAYS_FIELD_NUMBER: _ClassVar[int]
     ALLOW_RUNTIME_BASE_DIR_FIELD_NUMBER: _ClassVar[int]
+    MAX_WINDOW_S_FIELD_NUMBER: _ClassVar[int]
     base_dir: str
     formats: _containers.RepeatedScalarFieldContainer[str]
     save_before_s: float
@@ -281,10 +284,11 @@ class ExportConfig(_message.Message):
     max_bytes: int
     max_age_days: float
     allow_runtime_base_dir: bool
-    def __init__(self, base_dir: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., save_before_s: _Optional[float] = ..., save_after_s: _Optional[float] = ..., stack_dark_frames: bool = ..., stack_count: _Optional[int] = ..., jpeg_quality: _Optional[int] = ..., shutdown_grace_s: _Optional[float] = ..., png_compression: _Optional[int] = ..., max_pending_events: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_age_days: _Optional[float] = ..., allow_runtime_base_dir: bool = ...) -> None: ...
+    max_window_s: float
+    def __init__(self, base_dir: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., save_before_s: _Optional[float] = ..., save_after_s: _Optional[float] = ..., stack_dark_frames: bool = ..., stack_count: _Optional[int] = ..., jpeg_quality: _Optional[int] = ..., shutdown_grace_s: _Optional[float] = ..., png_compression: _Optional[int] = ..., max_pending_events: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_age_days: _Optional[float] = ..., allow_runtime_base_dir: bool = ..., max_window_s: _Optional[float] = ...) -> None: ...
 
 class NetworkConfig(_message.Message):
-    __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s", "token", "tls_cert", "tls_key", "http_port")
+    __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s", "token", "tls_cert", "tls_key", "http_port", "auth_timeout_s", "allowed_hosts")
     HOST_FIELD_NUMBER: _ClassVar[int]
     PORT_FIELD_NUMBER: _ClassVar[int]
     GRPC_PORT_FIELD_NUMBER: _ClassVar[int]
@@ -297,6 +301,8 @@ class NetworkConfig(_message.Message):
     TLS_CERT_FIELD_NUMBER: _ClassVar[int]
     TLS_KEY_FIELD_NUMBER: _ClassVar[int]
     HTTP_PORT_FIELD_NUMBER: _ClassVar[int]
+    AUTH_TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_HOSTS_FIELD_NUMBER: _ClassVar[int]
     host: str
     port: int
     grpc_port: int
@@ -309,7 +315,9 @@ class NetworkConfig(_message.Message):
     tls_cert: str
     tls_key: str
     http_port: int
-    def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ..., grpc_port: _Optional[int] = ..., idle_timeout_s: _Optional[float] = ..., reply_linger_s: _Optional[float] = ..., max_line_bytes: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_triggers_per_s: _Optional[float] = ..., token: _Optional[str] = ..., tls_cert: _Optional[str] = ..., tls_key: _Optional[str] = ..., http_port: _Optional[int] = ...) -> None: ...
+    auth_timeout_s: float
+    allowed_hosts: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ..., grpc_port: _Optional[int] = ..., idle_timeout_s: _Optional[float] = ..., reply_linger_s: _Optional[float] = ..., max_line_bytes: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_triggers_per_s: _Optional[float] = ..., token: _Optional[str] = ..., tls_cert: _Optional[str] = ..., tls_key: _Optional[str] = ..., http_port: _Optional[int] = ..., auth_timeout_s: _Optional[float] = ..., allowed_hosts: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MqttConfig(_message.Message):
     __slots__ = ("enabled", "url", "camera_id", "topic_prefix", "username", "password", "qos", "reconnect_max_s", "discovery", "discovery_prefix", "snapshot_interval_s", "state_interval_s")
@@ -560,7 +568,9 @@ class DeleteEventRequest(_message.Message):
     def __init__(self, event_id: _Optional[str] = ...) -> None: ...
 
 class DeleteEventResponse(_message.Message):
-    __slots__ = ("bytes_freed",)
+    __slots__ = ("bytes_freed", "cancelled")
     BYTES_FREED_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
     bytes_freed: int
-    def __init__(self, bytes_freed: _Optional[int] = ...) -> None: ...
+    cancelled: bool
+    def __init__(self, bytes_freed: _Optional[int] = ..., cancelled: bool = ...) -> None: ...

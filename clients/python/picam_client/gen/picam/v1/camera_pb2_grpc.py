@@ -150,7 +150,9 @@ class CameraServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def DeleteEvent(self, request, context):
-        """DeleteEvent removes a finished event folder from disk.
+        """DeleteEvent removes an event folder from disk. An event still being
+        written is cancelled first: its export stops, WatchEvents reports it as
+        EVENT_STATE_CANCELLED, and then its folder is removed.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
