@@ -58,6 +58,7 @@ export function cameraHandlers(core: Picam): ServiceHandlers<Methods> {
           history_s: request.historyS ?? 0,
         },
         stream.signal,
+        { transport: 'grpc', peer: stream.peer, probe: stream.probe },
       );
       for await (const frame of frames) await stream.send({ frame: frameToProto(frame), dropped: frame.dropped });
     },
