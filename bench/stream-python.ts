@@ -8,6 +8,8 @@ export interface SubscriberSpec {
   encoding: 'jpeg' | 'raw';
   /** Output width (0 keeps the camera's). */
   width?: number;
+  /** Read /live.mjpg at this URL (bench/mjpeg_client.py, JPEG at the page's defaults) instead of StreamFrames. */
+  mjpegUrl?: string;
   /** Seconds the subscriber sleeps after each message: a slow detector. */
   sleepPerMessage?: number;
 }
@@ -31,9 +33,13 @@ interface Subscriber {
 }
 
 const SCRIPT = path.join(ROOT, 'bench/stream_client.py');
+const MJPEG_SCRIPT = path.join(ROOT, 'bench/mjpeg_client.py');
 
 function startSubscriber(address: string, spec: SubscriberSpec, windows: number, windowS: number, prefix: readonly string[]): Subscriber {
-  const args = [SCRIPT, '--width', String(spec.width ?? 0), '--address', address, '--encoding', spec.encoding, '--windows', String(windows), '--window-s', String(windowS), '--sleep-per-message', String(spec.sleepPerMessage ?? 0)];
+  const timing = ['--windows', String(windows), '--window-s', String(windowS)];
+  const args = spec.mjpegUrl !== undefined
+    ? [MJPEG_SCRIPT, '--url', spec.mjpegUrl, ...timing]
+    : [SCRIPT, '--width', String(spec.width ?? 0), '--address', address, '--encoding', spec.encoding, ...timing, '--sleep-per-message', String(spec.sleepPerMessage ?? 0)];
   const argv = [...prefix, CLIENT_PYTHON, ...args];
   const child = trackChild(spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] }));
   const lines: string[] = [];

@@ -13,7 +13,9 @@ interface LinkCase {
   rate: string | undefined;
   rateBitsPerS: number;
   label: string;
+  /** The subscriber; with `mjpeg` it reads /live.mjpg (the live page's stream) instead. */
   subscriber: SubscriberSpec;
+  mjpeg?: boolean;
   encodingLabel: string;
   smoke?: boolean;
 }
@@ -22,6 +24,7 @@ const CASES: LinkCase[] = [
   { id: 'veth-jpeg', rate: undefined, rateBitsPerS: Number.POSITIVE_INFINITY, label: 'none (veth)', encodingLabel: 'JPEG 720p q80', subscriber: { encoding: 'jpeg' }, smoke: true },
   { id: '8mbit-jpeg', rate: '8mbit', rateBitsPerS: 8e6, label: '8 Mbit/s', encodingLabel: 'JPEG 720p q80', subscriber: { encoding: 'jpeg' } },
   { id: '2mbit-jpeg', rate: '2mbit', rateBitsPerS: 2e6, label: '2 Mbit/s', encodingLabel: 'JPEG 720p q80', subscriber: { encoding: 'jpeg' }, smoke: true },
+  { id: '2mbit-mjpeg', rate: '2mbit', rateBitsPerS: 2e6, label: '2 Mbit/s', encodingLabel: '/live.mjpg 720p q80 max_fps=30', subscriber: { encoding: 'jpeg' }, mjpeg: true, smoke: true },
   { id: '20mbit-raw320', rate: '20mbit', rateBitsPerS: 20e6, label: '20 Mbit/s', encodingLabel: 'RAW rgb24 320 wide', subscriber: { encoding: 'raw', width: 320 } },
 ];
 
@@ -50,7 +53,7 @@ export async function streamSlowLink({ profile, report }: BenchContext): Promise
   const rows: string[][] = [];
   try {
     const bench = await benchService(
-      { camera: { source: 'synthetic', width: 1280, height: 720, framerate: 30 }, ring: { seconds: 2 }, network: { host: link.cameraAddress } },
+      { camera: { source: 'synthetic', width: 1280, height: 720, framerate: 30 }, ring: { seconds: 2 }, network: { host: link.cameraAddress, http_port: 0 } },
       { prefix: link.exec(link.cameraNs) },
     );
     try {
@@ -58,7 +61,8 @@ export async function streamSlowLink({ profile, report }: BenchContext): Promise
       for (const c of CASES.filter((x) => profile.everyCase || x.smoke)) {
         progress(`slow link ${c.label} ${c.encodingLabel}`);
         link.shape(c.rate);
-        const [result] = await runSubscribers(bench.service.grpcAddress, [c.subscriber], { windows, windowS, warmupS, prefix: link.exec(link.analyserNs) });
+        const subscriber = c.mjpeg ? { ...c.subscriber, mjpegUrl: `${bench.service.httpUrl}/live.mjpg?max_fps=30` } : c.subscriber;
+        const [result] = await runSubscribers(bench.service.grpcAddress, [subscriber], { windows, windowS, warmupS, prefix: link.exec(link.analyserNs) });
         const r = result!;
         const key = `slowlink.${c.id}`;
         const ages = [...r.ages_all_ms].sort((a, b) => a - b);
@@ -88,7 +92,7 @@ export async function streamSlowLink({ profile, report }: BenchContext): Promise
     link.remove();
   }
   report.heading('StreamFrames over a slow link (synthetic 1280x720 at 30 frames/s, two network namespaces, tbf on the camera side)');
-  report.line(`The generated Python client with no options in its own network namespace; \`tc qdisc ... tbf rate R burst 32kbit latency 400ms\` on the camera's veth. Warm-up ${warmupS} s, then ${windows} window(s) of ${windowS} s: frames/s and dropped/s are medians over the windows (min–max); frame age (receive − capture, one clock) is median / p95 / max over every frame received. "link carries" = link rate / mean frame size.`);
+  report.line(`The generated Python client with no options (the /live.mjpg row: a plain HTTP reader, bench/mjpeg_client.py) in its own network namespace; \`tc qdisc ... tbf rate R burst 32kbit latency 400ms\` on the camera's veth. Warm-up ${warmupS} s, then ${windows} window(s) of ${windowS} s: frames/s and dropped/s are medians over the windows (min–max); frame age (receive − capture, one clock) is median / p95 / max over every frame received. "link carries" = link rate / mean frame size.`);
   report.line();
   report.table(['link', 'encoding', 'frame kB', 'delivered frames/s', 'link carries frames/s', 'share', 'frame age median / p95 / max ms', 'dropped/s'], rows);
 }
