@@ -55,8 +55,7 @@ function runInAnalyser(link: NetnsLink, argv: string[], limitS: number, onData: 
 }
 
 /** For clients that print one JSON line per frame with id, capture_ms, receive_ms, dropped. */
-async function jsonLineClient(link: NetnsLink, argv: string[]): Promise<{ frames: Received[]; stderr: string }> {
-  const frames: Received[] = [];
+async function jsonLineClient(link: NetnsLink, argv: string[], frames: Received[] = []): Promise<{ frames: Received[]; stderr: string }> {
   let pending = '';
   const stderr = await runInAnalyser(link, argv, WARMUP_S + MEASURE_S, (chunk) => {
     pending += chunk.toString('utf8');
@@ -121,9 +120,12 @@ describe('streaming over a 2 Mbit/s link between two network namespaces', { time
 
   test('Python client (defaults): fresh frames, drops counted, queue depth in GetStatus and /metrics', async () => {
     const script = path.join(ROOT, 'clients/python/examples/frame_ages.py');
-    const running = jsonLineClient(link, [CLIENT_PYTHON, script, service.grpcAddress, String(WARMUP_S + MEASURE_S)]);
-    // While it streams: GetStatus (through grpcurl) and /metrics (curl) from the analyser's side.
-    await new Promise((resolve) => setTimeout(resolve, (WARMUP_S + 1) * 1000));
+    const received: Received[] = [];
+    const running = jsonLineClient(link, [CLIENT_PYTHON, script, service.grpcAddress, String(WARMUP_S + MEASURE_S)], received);
+    // While it streams (from its 10th frame on: Python starts slowly on a busy machine): GetStatus
+    // (through grpcurl) and /metrics (curl) from the analyser's side.
+    const deadline = Date.now() + 30_000;
+    while (received.length < 10 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     let statusJson = '';
     await runInAnalyser(link, [GRPCURL, '-plaintext', '-d', '{}', service.grpcAddress, 'picam.v1.CameraService/GetStatus'], 10, (c) => (statusJson += c.toString('utf8')));
     let metrics = '';
