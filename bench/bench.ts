@@ -9,6 +9,7 @@ import { machine } from './proc.js';
 import { referenceLines } from './reference-lines.js';
 import { progress, Report } from './report.js';
 import { soak } from './soak.js';
+import { streamSlowLink } from './stream-slow-link.js';
 import { streamFrames } from './stream.js';
 import { evaluateTargets } from './targets.js';
 import { MissingToolError } from './tools.js';
@@ -28,6 +29,7 @@ const SECTION_RUNNERS: Record<Section, (context: BenchContext) => Promise<void>>
   export: exportThroughput,
   trigger: triggerLatency,
   stream: streamFrames,
+  slowlink: streamSlowLink,
   soak,
 };
 

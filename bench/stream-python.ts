@@ -6,6 +6,10 @@ import { CLIENT_PYTHON } from './tools.js';
 
 export interface SubscriberSpec {
   encoding: 'jpeg' | 'raw';
+  /** Output width (0 keeps the camera's). */
+  width?: number;
+  /** Read /live.mjpg at this URL (bench/mjpeg_client.py, JPEG at the page's defaults) instead of StreamFrames. */
+  mjpegUrl?: string;
   /** Seconds the subscriber sleeps after each message: a slow detector. */
   sleepPerMessage?: number;
 }
@@ -17,6 +21,8 @@ export interface SubscriberResult {
   dropped: number[];
   /** Median capture-to-receipt ms per window; null for a window with no frame. */
   age_ms: Array<number | null>;
+  /** Every frame's age in ms, over all windows. */
+  ages_all_ms: number[];
   window_s: number;
 }
 
@@ -27,10 +33,15 @@ interface Subscriber {
 }
 
 const SCRIPT = path.join(ROOT, 'bench/stream_client.py');
+const MJPEG_SCRIPT = path.join(ROOT, 'bench/mjpeg_client.py');
 
-function startSubscriber(address: string, spec: SubscriberSpec, windows: number, windowS: number): Subscriber {
-  const args = [SCRIPT, '--address', address, '--encoding', spec.encoding, '--windows', String(windows), '--window-s', String(windowS), '--sleep-per-message', String(spec.sleepPerMessage ?? 0)];
-  const child = trackChild(spawn(CLIENT_PYTHON, args, { stdio: ['pipe', 'pipe', 'inherit'] }));
+function startSubscriber(address: string, spec: SubscriberSpec, windows: number, windowS: number, prefix: readonly string[]): Subscriber {
+  const timing = ['--windows', String(windows), '--window-s', String(windowS)];
+  const args = spec.mjpegUrl !== undefined
+    ? [MJPEG_SCRIPT, '--url', spec.mjpegUrl, ...timing]
+    : [SCRIPT, '--width', String(spec.width ?? 0), '--address', address, '--encoding', spec.encoding, ...timing, '--sleep-per-message', String(spec.sleepPerMessage ?? 0)];
+  const argv = [...prefix, CLIENT_PYTHON, ...args];
+  const child = trackChild(spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] }));
   const lines: string[] = [];
   let pending = '';
   let wake: (() => void) | undefined;
@@ -74,10 +85,11 @@ function startSubscriber(address: string, spec: SubscriberSpec, windows: number,
 export async function runSubscribers(
   address: string,
   specs: readonly SubscriberSpec[],
-  options: { windows: number; windowS: number; warmupS: number; readyTimeoutMs?: number },
+  /** `prefix`: the command the clients run under (`ip netns exec <ns>` for the slow-link section). */
+  options: { windows: number; windowS: number; warmupS: number; readyTimeoutMs?: number; prefix?: readonly string[] },
   during?: (startWallMs: number) => Promise<void>,
 ): Promise<SubscriberResult[]> {
-  const subscribers = specs.map((spec) => startSubscriber(address, spec, options.windows, options.windowS));
+  const subscribers = specs.map((spec) => startSubscriber(address, spec, options.windows, options.windowS, options.prefix ?? []));
   try {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -6,8 +6,8 @@ first message, then waits for one line on stdin: the wall-clock start time
 (Unix seconds) of the first measuring window, so several subscriber
 processes count over the same windows. After the last window it closes the
 stream and prints one JSON line: frames, bytes and the server's dropped
-count per window, and the median age of the frames received (capture to
-receipt; same machine, same clock).
+count per window, the median age of the frames received per window (capture
+to receipt; same machine, same clock) and every frame's age.
 
 ``--sleep-per-message`` makes a deliberately slow subscriber (a detector
 that needs that long per frame): the server should drop frames for it,
@@ -31,6 +31,7 @@ def main() -> int:
     p.add_argument("--address", required=True)
     p.add_argument("--encoding", choices=["jpeg", "raw"], required=True)
     p.add_argument("--quality", type=int, default=80)
+    p.add_argument("--width", type=int, default=0)
     p.add_argument("--windows", type=int, default=3)
     p.add_argument("--window-s", type=float, default=2.0)
     p.add_argument("--sleep-per-message", type=float, default=0.0)
@@ -38,7 +39,7 @@ def main() -> int:
     a = p.parse_args()
 
     encoding = pb.ENCODING_JPEG if a.encoding == "jpeg" else pb.ENCODING_RAW
-    request = pb.StreamFramesRequest(encoding=encoding)
+    request = pb.StreamFramesRequest(encoding=encoding, width=a.width)
     if encoding == pb.ENCODING_JPEG:
         request.quality = a.quality
     else:
@@ -86,6 +87,7 @@ def main() -> int:
     sizes = [0] * a.windows
     dropped = [0] * a.windows
     ages: list[list[float]] = [[] for _ in range(a.windows)]
+    every_age: list[float] = []
     for at, size, skipped, age in received:
         k = int((at - start[0]) // a.window_s)
         if 0 <= k < a.windows:
@@ -93,9 +95,10 @@ def main() -> int:
             sizes[k] += size
             dropped[k] += skipped
             ages[k].append(age)
+            every_age.append(age * 1000)
     # Capture to receipt, median per window: how stale what the subscriber sees is.
     age_ms = [statistics.median(x) * 1000 if x else None for x in ages]
-    print(json.dumps({"frames": frames, "bytes": sizes, "dropped": dropped, "age_ms": age_ms, "window_s": a.window_s}), flush=True)
+    print(json.dumps({"frames": frames, "bytes": sizes, "dropped": dropped, "age_ms": age_ms, "ages_all_ms": every_age, "window_s": a.window_s}), flush=True)
     return 0
 
 

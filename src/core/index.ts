@@ -10,6 +10,8 @@ export type { EventState, Manifest } from './export/manifest.js';
 export type { EventSummary, EventDetail } from './export/event-store.js';
 export type { NightSnapshot, NightTransition } from './night/night-controller.js';
 export type { StreamedFrame } from './stream/frame-stream.js';
+export type { DeliveryProbe } from './stream/delivery-window.js';
+export type { StreamReader, StreamReaderStatus } from './stream/stream-readers.js';
 export type { PixelFormat } from './capture/frame.js';
 export { tokenMatches } from './token.js';
 export { HISTORY_SECONDS, type HistoryWindow, type HistoryEvent, type HistoryTransition } from './history/history.js';

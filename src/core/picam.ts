@@ -22,6 +22,7 @@ import { validate } from './validate.js';
 import { streamFrames, type FrameFeed, type StreamedFrame, type StreamOptions } from './stream/frame-stream.js';
 import { SharedEncoder } from './stream/shared-encoder.js';
 import { checkStreamOutput } from './stream/stream-limits.js';
+import { StreamReaders, type StreamReader, type StreamReaderStatus } from './stream/stream-readers.js';
 
 /** How often retention runs besides after each event (for max_age_days). */
 const RETENTION_CHECK_MS = 10 * 60_000;
@@ -63,6 +64,8 @@ export interface PicamStatus {
   streamEncodes: number;
   /** Frames skipped because stream readers were slower than capture (not max_fps), all subscribers since start. */
   streamDropped: number;
+  /** Each reader now, with what it has in flight. */
+  streamReaders: StreamReaderStatus[];
   night: boolean;
 }
 
@@ -114,7 +117,7 @@ export class Picam {
   private fps = 0;
   private lastError = '';
   private subscribers = 0;
-  private streamDropped = 0;
+  private readonly readers = new StreamReaders();
   private framesDropped = 0;
   /** Frame rate the source was last asked for. */
   private currentFps = 0;
@@ -295,7 +298,11 @@ export class Picam {
     return this.config;
   }
 
-  frames(request: StreamRequest, signal: AbortSignal): AsyncGenerator<StreamedFrame> {
+  /**
+   * Frames for one reader. `reader` says who it is and, with a delivery
+   * probe, bounds what it has in flight (stream/delivery-window.ts).
+   */
+  frames(request: StreamRequest, signal: AbortSignal, reader?: StreamReader): AsyncGenerator<StreamedFrame> {
     const valid = validate(streamRequestSchema, request);
     const resized = (valid.width > 0 && valid.width !== this.source.width) || (valid.height > 0 && valid.height !== this.source.height);
     if (valid.encoding === 'raw' && valid.pixel_format === 'yuv420' && (this.source.format !== 'yuv420' || resized)) {
@@ -329,15 +336,8 @@ export class Picam {
         };
       },
     };
-    return this.countDropped(streamFrames(feed, options, signal));
-  }
-
-  /** Adds the frames each subscriber was too slow for to the service-wide count (for metrics). */
-  private async *countDropped(frames: AsyncGenerator<StreamedFrame>): AsyncGenerator<StreamedFrame> {
-    for await (const frame of frames) {
-      this.streamDropped += frame.lagged;
-      yield frame;
-    }
+    const window = this.readers.window(reader);
+    return this.readers.track(streamFrames(feed, options, signal, window), reader, options.encoding, window);
   }
 
   /**
@@ -419,7 +419,8 @@ export class Picam {
       eventsTotal: this.exporter.totalCount,
       streamSubscribers: this.subscribers,
       streamEncodes: this.encoder.encodes,
-      streamDropped: this.streamDropped,
+      streamDropped: this.readers.lagged,
+      streamReaders: this.readers.list(),
       night: this.night.isNight,
     };
   }
@@ -569,12 +570,12 @@ export class Picam {
       gain: night.exposure.gain,
       fps: this.serving ? this.fps : 0,
       dropped: this.framesDropped - this.sampled.framesDropped,
-      streamDropped: this.streamDropped - this.sampled.streamDropped,
+      streamDropped: this.readers.lagged - this.sampled.streamDropped,
       subscribers: this.subscribers,
       events: this.eventsTriggered - this.sampled.events,
     });
     this.sampled.framesDropped = this.framesDropped;
-    this.sampled.streamDropped = this.streamDropped;
+    this.sampled.streamDropped = this.readers.lagged;
     this.sampled.events = this.eventsTriggered;
   }
 

@@ -61,6 +61,7 @@ export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandle
           max_frame_bytes: maxFrameBytes,
         },
         stream.signal,
+        { transport: 'grpc', peer: stream.peer, probe: stream.probe },
       );
       for await (const frame of frames) await stream.send({ frame: frameToProto(frame), dropped: frame.dropped });
     },

@@ -126,6 +126,17 @@ export function statusToProto(status: PicamStatus): MessageInitShape<typeof GetS
     streamSubscribers: status.streamSubscribers,
     streamEncodes: BigInt(status.streamEncodes),
     night: status.night,
+    streamReaders: status.streamReaders.map((r) => ({
+      transport: r.transport,
+      peer: r.peer,
+      encoding: ENCODING[r.encoding],
+      since: timestampFromMs(r.sinceMs),
+      framesSent: BigInt(r.framesSent),
+      framesDropped: BigInt(r.framesDropped),
+      framesInFlight: r.framesInFlight,
+      bytesInFlight: BigInt(r.bytesInFlight),
+      inFlightTracked: r.tracked,
+    })),
   };
 }
 

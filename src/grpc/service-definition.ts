@@ -2,6 +2,8 @@ import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, 
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
 import * as grpc from '@grpc/grpc-js';
 import { PicamError } from '../core/errors.js';
+import type { DeliveryProbe } from '../core/index.js';
+import { deliveryProbeFor } from './delivery-probe.js';
 import { toServiceError } from './status.js';
 
 /**
@@ -14,6 +16,10 @@ export interface ServerStream<O extends DescMessage> {
   /** Aborted when the client cancels or disconnects. */
   signal: AbortSignal;
   metadata: grpc.Metadata;
+  /** The client's address and port. */
+  peer: string;
+  /** Confirms the client has received what was sent (HTTP/2 PING); undefined if the session is out of reach. */
+  probe: DeliveryProbe | undefined;
 }
 
 type Handler<M extends GenServiceMethods[string]> = M['methodKind'] extends 'unary'
@@ -86,6 +92,8 @@ export function serviceImplementation<T extends GenServiceMethods>(
         const stream: ServerStream<DescMessage> = {
           signal: abort.signal,
           metadata: call.metadata,
+          peer: call.getPeer(),
+          probe: deliveryProbeFor(call),
           // Resolves on the write's callback, when HTTP/2 has taken the bytes (flow control
           // included), not on write()'s return value: grpc-js buffers 16 messages before that
           // turns false, which for raw 1080p frames is ~100 MB and seconds of stale frames for a

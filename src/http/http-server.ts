@@ -281,6 +281,17 @@ function statusJson(core: Picam): Record<string, unknown> {
     events_pending: s.eventsPending,
     events_total: s.eventsTotal,
     stream_subscribers: s.streamSubscribers,
+    stream_readers: s.streamReaders.map((r) => ({
+      transport: r.transport,
+      peer: r.peer,
+      encoding: r.encoding,
+      since_ms: r.sinceMs,
+      frames_sent: r.framesSent,
+      frames_dropped: r.framesDropped,
+      frames_in_flight: r.framesInFlight,
+      bytes_in_flight: r.bytesInFlight,
+      in_flight_tracked: r.tracked,
+    })),
   };
 }
 

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Picam } from '../core/index.js';
+import { TcpDeliveryProbe } from './tcp-delivery-probe.js';
 
 export const MJPEG_BOUNDARY = 'picamframe';
 
@@ -14,8 +15,10 @@ export interface LiveOptions {
 /**
  * The live picture as multipart MJPEG, from the same shared per-frame JPEG
  * encodes and the same backpressure as StreamFrames: the viewer holds only a
- * cursor, and a part is written only once the socket has taken the previous
- * one, so a slow browser gets the newest frame and never a queue. Each part
+ * cursor, a part is written only once the socket has taken the previous one,
+ * and at most two parts are unacknowledged by the viewer's TCP
+ * (tcp-delivery-probe.ts), so a browser on a slow link gets the newest frame
+ * and not the seconds of parts a kernel send buffer would hold. Each part
  * carries Content-Length (so a script can split the stream cheaply) and the
  * frame id and dropped count as headers.
  */
@@ -34,6 +37,7 @@ export async function serveMjpeg(core: Picam, req: IncomingMessage, res: ServerR
       history_s: 0,
     },
     abort.signal,
+    { transport: 'http', peer: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? ''}`, probe: TcpDeliveryProbe.for(req.socket) },
   );
   const stop = (): void => abort.abort();
   req.on('close', stop);

@@ -84,6 +84,11 @@ export function createMetrics(core: Picam, adapters: AdapterGauges): Metrics {
   scraped('gauge', 'picam_events_pending', 'Events being written now.', fromStatus((s) => s.eventsPending));
   scraped('gauge', 'picam_stream_subscribers', 'StreamFrames and live-page readers now.', fromStatus((s) => s.streamSubscribers));
   scraped('counter', 'picam_stream_dropped_frames_total', 'Frames skipped for stream readers slower than capture.', fromStatus((s) => s.streamDropped));
+  // Per reader, labelled "<transport> <peer> #<id>" (one HTTP/2 connection may carry several streams); a reader that left disappears.
+  const byReader = (read: (r: PicamStatus['streamReaders'][number]) => number) => (): Record<string, number> =>
+    Object.fromEntries(status().streamReaders.map((r) => [`${r.transport} ${r.peer} #${r.id}`, read(r)]));
+  scraped('gauge', 'picam_stream_reader_frames_in_flight', 'Frames sent to a stream reader whose arrival it has not confirmed yet (its queue depth; at most 2).', byReader((r) => r.framesInFlight), 'reader');
+  scraped('gauge', 'picam_stream_reader_bytes_in_flight', 'Payload bytes of those frames.', byReader((r) => r.bytesInFlight), 'reader');
   scraped('counter', 'picam_stream_encodes_total', 'Frame encodes for streaming (one per frame and output shape, shared by readers).', fromStatus((s) => s.streamEncodes));
   scraped('gauge', 'picam_dark_score', 'Mean luma (0-255) of the latest scored frame; normalised = as if at day exposure and gain.', () => {
     const night = core.nightState();

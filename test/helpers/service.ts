@@ -60,6 +60,8 @@ export interface StartOptions {
   pathPrepend?: string[];
   /** Wait for this many frames before returning (0: only for "listening"). */
   frames?: number;
+  /** Command the service runs under, e.g. `ip netns exec <ns>` (test/helpers/netns.ts); it must exec node, keeping the pid. */
+  prefix?: string[];
 }
 
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
@@ -71,7 +73,8 @@ export async function startService(overrides: ConfigOverrides = {}, options: Sta
   await writeFile(configFile, JSON.stringify(testConfig('events', overrides), null, 2));
   const env = { ...process.env, ...options.env };
   if (options.pathPrepend) env.PATH = [...options.pathPrepend, env.PATH ?? ''].join(path.delimiter);
-  const child = spawn(process.execPath, [MAIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const argv = [...(options.prefix ?? []), process.execPath, MAIN, '--config', configFile];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(child);
   const logs: LogLine[] = [];
   const waiters = new Set<() => void>();
@@ -136,7 +139,10 @@ export async function startService(overrides: ConfigOverrides = {}, options: Sta
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-  const httpUrl = typeof listening.http_port === 'number' ? `http://127.0.0.1:${String(listening.http_port)}` : '';
+  // A service bound to one address (inside a test's network namespace) is reached there.
+  const configuredHost = overrides.network?.host;
+  const host = typeof configuredHost === 'string' && configuredHost !== '0.0.0.0' ? configuredHost : '127.0.0.1';
+  const httpUrl = typeof listening.http_port === 'number' ? `http://${host}:${String(listening.http_port)}` : '';
   if (options.frames) {
     if (httpUrl === '') throw new Error('startService: the frames option reads /api/status and needs the HTTP port');
     const token = overrides.network?.token;
@@ -153,7 +159,7 @@ export async function startService(overrides: ConfigOverrides = {}, options: Sta
     dir,
     configFile,
     eventsDir,
-    grpcAddress: `127.0.0.1:${String(listening.grpc_port)}`,
+    grpcAddress: `${host}:${String(listening.grpc_port)}`,
     linePort: Number(listening.line_port),
     httpUrl,
     logs,

@@ -102,7 +102,9 @@ describe('StreamFrames against the real service', () => {
     await sleep(4000); // 120 frames (110 MB) are captured while it reads nothing
     const during = await rssMb(pid);
     let dropped = 0;
-    for (let i = 0; i < 60 && dropped === 0; i++) dropped += (await iterator.next()).value!.dropped;
+    // What was in flight when it stopped (two frames, plus what its HTTP/2 stack had taken) comes first,
+    // possibly with a frame or two skipped between them; then the jump over what it missed.
+    for (let i = 0; i < 60 && dropped <= 30; i++) dropped += (await iterator.next()).value!.dropped;
     call.cancel();
     assert.ok(dropped > 30, `dropped ${dropped}`);
     assert.ok(during - before < 40, `server RSS grew ${(during - before).toFixed(1)} MB while the reader stalled`);

@@ -1,5 +1,6 @@
 import type { FrameGeometry, FrameMeta, PixelFormat } from '../capture/frame.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
+import type { DeliveryWindow } from './delivery-window.js';
 import type { EncodeSpec, SharedEncoder, StreamEncoding } from './shared-encoder.js';
 
 export interface StreamOptions {
@@ -44,8 +45,14 @@ export interface FrameFeed extends FrameGeometry {
  * costs no memory and never slows capture or other subscribers. With
  * `historyS` it first replays the ring from that far back, as fast as it
  * reads (frames the ring overwrites before it gets there count as dropped).
+ *
+ * The caller asks for the next frame only once its transport has taken the
+ * previous one. With a `window`, it also waits until the reader has
+ * confirmed enough of what is in flight (delivery-window.ts): only then is
+ * "the newest frame" chosen, so the bytes queued below the transport (socket
+ * buffer, HTTP/2 windows, a slow link's own buffer) stay within two frames.
  */
-export async function* streamFrames(feed: FrameFeed, options: StreamOptions, signal: AbortSignal): AsyncGenerator<StreamedFrame> {
+export async function* streamFrames(feed: FrameFeed, options: StreamOptions, signal: AbortSignal, window?: DeliveryWindow): AsyncGenerator<StreamedFrame> {
   const { ring } = feed;
   const size = outputSize(feed.width, feed.height, options.width, options.height);
   const spec: EncodeSpec = { ...options, ...size };
@@ -96,6 +103,10 @@ export async function* streamFrames(feed: FrameFeed, options: StreamOptions, sig
       yield { meta, ...size, ...out, encoding: options.encoding, dropped, lagged: dropped - throttled };
       dropped = 0;
       throttled = 0;
+      if (window) {
+        window.sent(out.data.byteLength);
+        await window.ready(signal);
+      }
     }
   } finally {
     unsubscribe();

@@ -2330,6 +2330,12 @@ type GetStatusResponse struct {
 	// Frames encoded for StreamFrames since start; subscribers asking for the
 	// same encoding and size share one encode per frame.
 	StreamEncodes uint64 `protobuf:"varint,10,opt,name=stream_encodes,json=streamEncodes,proto3" json:"stream_encodes,omitempty"`
+	// Each StreamFrames and /live.mjpg reader connected now, with the frames
+	// and bytes sent to it that it has not yet confirmed receiving: its queue
+	// depth. On a slow link this stays at most two frames (older frames are
+	// dropped instead of queued); a reader whose frames_in_flight sits at two
+	// is limited by its link, not by the camera.
+	StreamReaders []*StreamReader `protobuf:"bytes,11,rep,name=stream_readers,json=streamReaders,proto3" json:"stream_readers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2434,6 +2440,135 @@ func (x *GetStatusResponse) GetStreamEncodes() uint64 {
 	return 0
 }
 
+func (x *GetStatusResponse) GetStreamReaders() []*StreamReader {
+	if x != nil {
+		return x.StreamReaders
+	}
+	return nil
+}
+
+// StreamReader is one frame stream reader and what it has in flight.
+type StreamReader struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which adapter serves it: "grpc" (StreamFrames) or "http" (/live.mjpg).
+	Transport string `protobuf:"bytes,1,opt,name=transport,proto3" json:"transport,omitempty"`
+	// The reader's address and port, as the server sees them.
+	Peer string `protobuf:"bytes,2,opt,name=peer,proto3" json:"peer,omitempty"`
+	// What it streams: ENCODING_JPEG, ENCODING_RAW or ENCODING_METADATA_ONLY.
+	Encoding Encoding `protobuf:"varint,3,opt,name=encoding,proto3,enum=picam.v1.Encoding" json:"encoding,omitempty"`
+	// When it connected.
+	Since *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=since,proto3" json:"since,omitempty"`
+	// Messages (frames) sent to it since it connected.
+	FramesSent uint64 `protobuf:"varint,5,opt,name=frames_sent,json=framesSent,proto3" json:"frames_sent,omitempty"`
+	// Frames skipped for it since it connected (max_fps included): the sum of
+	// the dropped counts it received.
+	FramesDropped uint64 `protobuf:"varint,6,opt,name=frames_dropped,json=framesDropped,proto3" json:"frames_dropped,omitempty"`
+	// Frames sent whose arrival it has not confirmed yet (gRPC: an HTTP/2 PING
+	// after them not yet acknowledged; /live.mjpg: bytes not yet acknowledged
+	// by its TCP). At most two.
+	FramesInFlight uint32 `protobuf:"varint,7,opt,name=frames_in_flight,json=framesInFlight,proto3" json:"frames_in_flight,omitempty"`
+	// Payload bytes of those frames.
+	BytesInFlight uint64 `protobuf:"varint,8,opt,name=bytes_in_flight,json=bytesInFlight,proto3" json:"bytes_in_flight,omitempty"`
+	// False when its transport offered no way to confirm arrival (then the
+	// in-flight figures stay 0 and only HTTP/2 or socket backpressure applies).
+	InFlightTracked bool `protobuf:"varint,9,opt,name=in_flight_tracked,json=inFlightTracked,proto3" json:"in_flight_tracked,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *StreamReader) Reset() {
+	*x = StreamReader{}
+	mi := &file_picam_v1_camera_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamReader) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamReader) ProtoMessage() {}
+
+func (x *StreamReader) ProtoReflect() protoreflect.Message {
+	mi := &file_picam_v1_camera_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamReader.ProtoReflect.Descriptor instead.
+func (*StreamReader) Descriptor() ([]byte, []int) {
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *StreamReader) GetTransport() string {
+	if x != nil {
+		return x.Transport
+	}
+	return ""
+}
+
+func (x *StreamReader) GetPeer() string {
+	if x != nil {
+		return x.Peer
+	}
+	return ""
+}
+
+func (x *StreamReader) GetEncoding() Encoding {
+	if x != nil {
+		return x.Encoding
+	}
+	return Encoding_ENCODING_UNSPECIFIED
+}
+
+func (x *StreamReader) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *StreamReader) GetFramesSent() uint64 {
+	if x != nil {
+		return x.FramesSent
+	}
+	return 0
+}
+
+func (x *StreamReader) GetFramesDropped() uint64 {
+	if x != nil {
+		return x.FramesDropped
+	}
+	return 0
+}
+
+func (x *StreamReader) GetFramesInFlight() uint32 {
+	if x != nil {
+		return x.FramesInFlight
+	}
+	return 0
+}
+
+func (x *StreamReader) GetBytesInFlight() uint64 {
+	if x != nil {
+		return x.BytesInFlight
+	}
+	return 0
+}
+
+func (x *StreamReader) GetInFlightTracked() bool {
+	if x != nil {
+		return x.InFlightTracked
+	}
+	return false
+}
+
 // WatchEventsRequest has no parameters yet: every kind of event is sent.
 type WatchEventsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2443,7 +2578,7 @@ type WatchEventsRequest struct {
 
 func (x *WatchEventsRequest) Reset() {
 	*x = WatchEventsRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[21]
+	mi := &file_picam_v1_camera_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2455,7 +2590,7 @@ func (x *WatchEventsRequest) String() string {
 func (*WatchEventsRequest) ProtoMessage() {}
 
 func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[21]
+	mi := &file_picam_v1_camera_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2468,7 +2603,7 @@ func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchEventsRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{21}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{22}
 }
 
 // NightTransition reports a switch between day and night.
@@ -2496,7 +2631,7 @@ type NightTransition struct {
 
 func (x *NightTransition) Reset() {
 	*x = NightTransition{}
-	mi := &file_picam_v1_camera_proto_msgTypes[22]
+	mi := &file_picam_v1_camera_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2508,7 +2643,7 @@ func (x *NightTransition) String() string {
 func (*NightTransition) ProtoMessage() {}
 
 func (x *NightTransition) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[22]
+	mi := &file_picam_v1_camera_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2521,7 +2656,7 @@ func (x *NightTransition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NightTransition.ProtoReflect.Descriptor instead.
 func (*NightTransition) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{22}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *NightTransition) GetNight() bool {
@@ -2599,7 +2734,7 @@ type EventProgress struct {
 
 func (x *EventProgress) Reset() {
 	*x = EventProgress{}
-	mi := &file_picam_v1_camera_proto_msgTypes[23]
+	mi := &file_picam_v1_camera_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2611,7 +2746,7 @@ func (x *EventProgress) String() string {
 func (*EventProgress) ProtoMessage() {}
 
 func (x *EventProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[23]
+	mi := &file_picam_v1_camera_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2624,7 +2759,7 @@ func (x *EventProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventProgress.ProtoReflect.Descriptor instead.
 func (*EventProgress) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{23}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *EventProgress) GetEventId() string {
@@ -2680,7 +2815,7 @@ type WatchEventsResponse struct {
 
 func (x *WatchEventsResponse) Reset() {
 	*x = WatchEventsResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[24]
+	mi := &file_picam_v1_camera_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2692,7 +2827,7 @@ func (x *WatchEventsResponse) String() string {
 func (*WatchEventsResponse) ProtoMessage() {}
 
 func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[24]
+	mi := &file_picam_v1_camera_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2705,7 +2840,7 @@ func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchEventsResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{24}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WatchEventsResponse) GetTime() *timestamppb.Timestamp {
@@ -2783,7 +2918,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_picam_v1_camera_proto_msgTypes[25]
+	mi := &file_picam_v1_camera_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2795,7 +2930,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[25]
+	mi := &file_picam_v1_camera_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2808,7 +2943,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{25}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Event) GetEventId() string {
@@ -2886,7 +3021,7 @@ type EventFrame struct {
 
 func (x *EventFrame) Reset() {
 	*x = EventFrame{}
-	mi := &file_picam_v1_camera_proto_msgTypes[26]
+	mi := &file_picam_v1_camera_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2898,7 +3033,7 @@ func (x *EventFrame) String() string {
 func (*EventFrame) ProtoMessage() {}
 
 func (x *EventFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[26]
+	mi := &file_picam_v1_camera_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2911,7 +3046,7 @@ func (x *EventFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventFrame.ProtoReflect.Descriptor instead.
 func (*EventFrame) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{26}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *EventFrame) GetFrameId() uint64 {
@@ -2962,7 +3097,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[27]
+	mi := &file_picam_v1_camera_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2974,7 +3109,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[27]
+	mi := &file_picam_v1_camera_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2987,7 +3122,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{27}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListEventsRequest) GetPageSize() uint32 {
@@ -3017,7 +3152,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[28]
+	mi := &file_picam_v1_camera_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3029,7 +3164,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[28]
+	mi := &file_picam_v1_camera_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3042,7 +3177,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{28}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -3070,7 +3205,7 @@ type GetEventRequest struct {
 
 func (x *GetEventRequest) Reset() {
 	*x = GetEventRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[29]
+	mi := &file_picam_v1_camera_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3082,7 +3217,7 @@ func (x *GetEventRequest) String() string {
 func (*GetEventRequest) ProtoMessage() {}
 
 func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[29]
+	mi := &file_picam_v1_camera_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3095,7 +3230,7 @@ func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventRequest.ProtoReflect.Descriptor instead.
 func (*GetEventRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{29}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetEventRequest) GetEventId() string {
@@ -3118,7 +3253,7 @@ type GetEventResponse struct {
 
 func (x *GetEventResponse) Reset() {
 	*x = GetEventResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[30]
+	mi := &file_picam_v1_camera_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3130,7 +3265,7 @@ func (x *GetEventResponse) String() string {
 func (*GetEventResponse) ProtoMessage() {}
 
 func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[30]
+	mi := &file_picam_v1_camera_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3143,7 +3278,7 @@ func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventResponse.ProtoReflect.Descriptor instead.
 func (*GetEventResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{30}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetEventResponse) GetEvent() *Event {
@@ -3171,7 +3306,7 @@ type DeleteEventRequest struct {
 
 func (x *DeleteEventRequest) Reset() {
 	*x = DeleteEventRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[31]
+	mi := &file_picam_v1_camera_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3183,7 +3318,7 @@ func (x *DeleteEventRequest) String() string {
 func (*DeleteEventRequest) ProtoMessage() {}
 
 func (x *DeleteEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[31]
+	mi := &file_picam_v1_camera_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3196,7 +3331,7 @@ func (x *DeleteEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteEventRequest.ProtoReflect.Descriptor instead.
 func (*DeleteEventRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{31}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeleteEventRequest) GetEventId() string {
@@ -3219,7 +3354,7 @@ type DeleteEventResponse struct {
 
 func (x *DeleteEventResponse) Reset() {
 	*x = DeleteEventResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[32]
+	mi := &file_picam_v1_camera_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3231,7 +3366,7 @@ func (x *DeleteEventResponse) String() string {
 func (*DeleteEventResponse) ProtoMessage() {}
 
 func (x *DeleteEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[32]
+	mi := &file_picam_v1_camera_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3244,7 +3379,7 @@ func (x *DeleteEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteEventResponse.ProtoReflect.Descriptor instead.
 func (*DeleteEventResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{32}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *DeleteEventResponse) GetBytesFreed() uint64 {
@@ -3545,7 +3680,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\n" +
 	"slot_bytes\x18\a \x01(\x04R\tslotBytes\x12\x1d\n" +
 	"\n" +
-	"capacity_s\x18\b \x01(\x01R\tcapacityS\"\x92\x03\n" +
+	"capacity_s\x18\b \x01(\x01R\tcapacityS\"\xd1\x03\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
 	"\n" +
@@ -3558,7 +3693,19 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x12stream_subscribers\x18\b \x01(\rR\x11streamSubscribers\x12\x14\n" +
 	"\x05night\x18\t \x01(\bR\x05night\x12%\n" +
 	"\x0estream_encodes\x18\n" +
-	" \x01(\x04R\rstreamEncodes\"\x14\n" +
+	" \x01(\x04R\rstreamEncodes\x12=\n" +
+	"\x0estream_readers\x18\v \x03(\v2\x16.picam.v1.StreamReaderR\rstreamReaders\"\xe8\x02\n" +
+	"\fStreamReader\x12\x1c\n" +
+	"\ttransport\x18\x01 \x01(\tR\ttransport\x12\x12\n" +
+	"\x04peer\x18\x02 \x01(\tR\x04peer\x12.\n" +
+	"\bencoding\x18\x03 \x01(\x0e2\x12.picam.v1.EncodingR\bencoding\x120\n" +
+	"\x05since\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x12\x1f\n" +
+	"\vframes_sent\x18\x05 \x01(\x04R\n" +
+	"framesSent\x12%\n" +
+	"\x0eframes_dropped\x18\x06 \x01(\x04R\rframesDropped\x12(\n" +
+	"\x10frames_in_flight\x18\a \x01(\rR\x0eframesInFlight\x12&\n" +
+	"\x0fbytes_in_flight\x18\b \x01(\x04R\rbytesInFlight\x12*\n" +
+	"\x11in_flight_tracked\x18\t \x01(\bR\x0finFlightTracked\"\x14\n" +
 	"\x12WatchEventsRequest\"\x85\x02\n" +
 	"\x0fNightTransition\x12\x14\n" +
 	"\x05night\x18\x01 \x01(\bR\x05night\x12\x1d\n" +
@@ -3663,7 +3810,7 @@ func file_picam_v1_camera_proto_rawDescGZIP() []byte {
 }
 
 var file_picam_v1_camera_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_picam_v1_camera_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_picam_v1_camera_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_picam_v1_camera_proto_goTypes = []any{
 	(Encoding)(0),                 // 0: picam.v1.Encoding
 	(PixelFormat)(0),              // 1: picam.v1.PixelFormat
@@ -3689,31 +3836,32 @@ var file_picam_v1_camera_proto_goTypes = []any{
 	(*SourceStatus)(nil),          // 21: picam.v1.SourceStatus
 	(*RingStatus)(nil),            // 22: picam.v1.RingStatus
 	(*GetStatusResponse)(nil),     // 23: picam.v1.GetStatusResponse
-	(*WatchEventsRequest)(nil),    // 24: picam.v1.WatchEventsRequest
-	(*NightTransition)(nil),       // 25: picam.v1.NightTransition
-	(*EventProgress)(nil),         // 26: picam.v1.EventProgress
-	(*WatchEventsResponse)(nil),   // 27: picam.v1.WatchEventsResponse
-	(*Event)(nil),                 // 28: picam.v1.Event
-	(*EventFrame)(nil),            // 29: picam.v1.EventFrame
-	(*ListEventsRequest)(nil),     // 30: picam.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),    // 31: picam.v1.ListEventsResponse
-	(*GetEventRequest)(nil),       // 32: picam.v1.GetEventRequest
-	(*GetEventResponse)(nil),      // 33: picam.v1.GetEventResponse
-	(*DeleteEventRequest)(nil),    // 34: picam.v1.DeleteEventRequest
-	(*DeleteEventResponse)(nil),   // 35: picam.v1.DeleteEventResponse
-	(*timestamppb.Timestamp)(nil), // 36: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 37: google.protobuf.FieldMask
+	(*StreamReader)(nil),          // 24: picam.v1.StreamReader
+	(*WatchEventsRequest)(nil),    // 25: picam.v1.WatchEventsRequest
+	(*NightTransition)(nil),       // 26: picam.v1.NightTransition
+	(*EventProgress)(nil),         // 27: picam.v1.EventProgress
+	(*WatchEventsResponse)(nil),   // 28: picam.v1.WatchEventsResponse
+	(*Event)(nil),                 // 29: picam.v1.Event
+	(*EventFrame)(nil),            // 30: picam.v1.EventFrame
+	(*ListEventsRequest)(nil),     // 31: picam.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),    // 32: picam.v1.ListEventsResponse
+	(*GetEventRequest)(nil),       // 33: picam.v1.GetEventRequest
+	(*GetEventResponse)(nil),      // 34: picam.v1.GetEventResponse
+	(*DeleteEventRequest)(nil),    // 35: picam.v1.DeleteEventRequest
+	(*DeleteEventResponse)(nil),   // 36: picam.v1.DeleteEventResponse
+	(*timestamppb.Timestamp)(nil), // 37: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 38: google.protobuf.FieldMask
 }
 var file_picam_v1_camera_proto_depIdxs = []int32{
-	36, // 0: picam.v1.TriggerResponse.trigger_time:type_name -> google.protobuf.Timestamp
+	37, // 0: picam.v1.TriggerResponse.trigger_time:type_name -> google.protobuf.Timestamp
 	2,  // 1: picam.v1.TriggerResponse.state:type_name -> picam.v1.EventState
 	0,  // 2: picam.v1.StreamFramesRequest.encoding:type_name -> picam.v1.Encoding
 	1,  // 3: picam.v1.StreamFramesRequest.pixel_format:type_name -> picam.v1.PixelFormat
-	36, // 4: picam.v1.Frame.capture_time:type_name -> google.protobuf.Timestamp
+	37, // 4: picam.v1.Frame.capture_time:type_name -> google.protobuf.Timestamp
 	0,  // 5: picam.v1.Frame.encoding:type_name -> picam.v1.Encoding
 	1,  // 6: picam.v1.Frame.pixel_format:type_name -> picam.v1.PixelFormat
 	6,  // 7: picam.v1.StreamFramesResponse.frame:type_name -> picam.v1.Frame
-	36, // 8: picam.v1.GetNightStateResponse.last_transition_time:type_name -> google.protobuf.Timestamp
+	37, // 8: picam.v1.GetNightStateResponse.last_transition_time:type_name -> google.protobuf.Timestamp
 	11, // 9: picam.v1.Config.camera:type_name -> picam.v1.CameraConfig
 	12, // 10: picam.v1.Config.ring:type_name -> picam.v1.RingConfig
 	13, // 11: picam.v1.Config.night:type_name -> picam.v1.NightConfig
@@ -3722,45 +3870,48 @@ var file_picam_v1_camera_proto_depIdxs = []int32{
 	17, // 14: picam.v1.Config.logging:type_name -> picam.v1.LoggingConfig
 	16, // 15: picam.v1.Config.mqtt:type_name -> picam.v1.MqttConfig
 	10, // 16: picam.v1.ConfigureRequest.config:type_name -> picam.v1.Config
-	37, // 17: picam.v1.ConfigureRequest.update_mask:type_name -> google.protobuf.FieldMask
+	38, // 17: picam.v1.ConfigureRequest.update_mask:type_name -> google.protobuf.FieldMask
 	10, // 18: picam.v1.ConfigureResponse.config:type_name -> picam.v1.Config
 	1,  // 19: picam.v1.SourceStatus.pixel_format:type_name -> picam.v1.PixelFormat
-	36, // 20: picam.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	37, // 20: picam.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
 	21, // 21: picam.v1.GetStatusResponse.source:type_name -> picam.v1.SourceStatus
 	22, // 22: picam.v1.GetStatusResponse.ring:type_name -> picam.v1.RingStatus
-	2,  // 23: picam.v1.EventProgress.state:type_name -> picam.v1.EventState
-	36, // 24: picam.v1.WatchEventsResponse.time:type_name -> google.protobuf.Timestamp
-	25, // 25: picam.v1.WatchEventsResponse.night_transition:type_name -> picam.v1.NightTransition
-	26, // 26: picam.v1.WatchEventsResponse.event_progress:type_name -> picam.v1.EventProgress
-	2,  // 27: picam.v1.Event.state:type_name -> picam.v1.EventState
-	36, // 28: picam.v1.Event.trigger_time:type_name -> google.protobuf.Timestamp
-	36, // 29: picam.v1.EventFrame.capture_time:type_name -> google.protobuf.Timestamp
-	28, // 30: picam.v1.ListEventsResponse.events:type_name -> picam.v1.Event
-	28, // 31: picam.v1.GetEventResponse.event:type_name -> picam.v1.Event
-	29, // 32: picam.v1.GetEventResponse.frames:type_name -> picam.v1.EventFrame
-	3,  // 33: picam.v1.CameraService.Trigger:input_type -> picam.v1.TriggerRequest
-	5,  // 34: picam.v1.CameraService.StreamFrames:input_type -> picam.v1.StreamFramesRequest
-	8,  // 35: picam.v1.CameraService.GetNightState:input_type -> picam.v1.GetNightStateRequest
-	18, // 36: picam.v1.CameraService.Configure:input_type -> picam.v1.ConfigureRequest
-	20, // 37: picam.v1.CameraService.GetStatus:input_type -> picam.v1.GetStatusRequest
-	24, // 38: picam.v1.CameraService.WatchEvents:input_type -> picam.v1.WatchEventsRequest
-	30, // 39: picam.v1.CameraService.ListEvents:input_type -> picam.v1.ListEventsRequest
-	32, // 40: picam.v1.CameraService.GetEvent:input_type -> picam.v1.GetEventRequest
-	34, // 41: picam.v1.CameraService.DeleteEvent:input_type -> picam.v1.DeleteEventRequest
-	4,  // 42: picam.v1.CameraService.Trigger:output_type -> picam.v1.TriggerResponse
-	7,  // 43: picam.v1.CameraService.StreamFrames:output_type -> picam.v1.StreamFramesResponse
-	9,  // 44: picam.v1.CameraService.GetNightState:output_type -> picam.v1.GetNightStateResponse
-	19, // 45: picam.v1.CameraService.Configure:output_type -> picam.v1.ConfigureResponse
-	23, // 46: picam.v1.CameraService.GetStatus:output_type -> picam.v1.GetStatusResponse
-	27, // 47: picam.v1.CameraService.WatchEvents:output_type -> picam.v1.WatchEventsResponse
-	31, // 48: picam.v1.CameraService.ListEvents:output_type -> picam.v1.ListEventsResponse
-	33, // 49: picam.v1.CameraService.GetEvent:output_type -> picam.v1.GetEventResponse
-	35, // 50: picam.v1.CameraService.DeleteEvent:output_type -> picam.v1.DeleteEventResponse
-	42, // [42:51] is the sub-list for method output_type
-	33, // [33:42] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	24, // 23: picam.v1.GetStatusResponse.stream_readers:type_name -> picam.v1.StreamReader
+	0,  // 24: picam.v1.StreamReader.encoding:type_name -> picam.v1.Encoding
+	37, // 25: picam.v1.StreamReader.since:type_name -> google.protobuf.Timestamp
+	2,  // 26: picam.v1.EventProgress.state:type_name -> picam.v1.EventState
+	37, // 27: picam.v1.WatchEventsResponse.time:type_name -> google.protobuf.Timestamp
+	26, // 28: picam.v1.WatchEventsResponse.night_transition:type_name -> picam.v1.NightTransition
+	27, // 29: picam.v1.WatchEventsResponse.event_progress:type_name -> picam.v1.EventProgress
+	2,  // 30: picam.v1.Event.state:type_name -> picam.v1.EventState
+	37, // 31: picam.v1.Event.trigger_time:type_name -> google.protobuf.Timestamp
+	37, // 32: picam.v1.EventFrame.capture_time:type_name -> google.protobuf.Timestamp
+	29, // 33: picam.v1.ListEventsResponse.events:type_name -> picam.v1.Event
+	29, // 34: picam.v1.GetEventResponse.event:type_name -> picam.v1.Event
+	30, // 35: picam.v1.GetEventResponse.frames:type_name -> picam.v1.EventFrame
+	3,  // 36: picam.v1.CameraService.Trigger:input_type -> picam.v1.TriggerRequest
+	5,  // 37: picam.v1.CameraService.StreamFrames:input_type -> picam.v1.StreamFramesRequest
+	8,  // 38: picam.v1.CameraService.GetNightState:input_type -> picam.v1.GetNightStateRequest
+	18, // 39: picam.v1.CameraService.Configure:input_type -> picam.v1.ConfigureRequest
+	20, // 40: picam.v1.CameraService.GetStatus:input_type -> picam.v1.GetStatusRequest
+	25, // 41: picam.v1.CameraService.WatchEvents:input_type -> picam.v1.WatchEventsRequest
+	31, // 42: picam.v1.CameraService.ListEvents:input_type -> picam.v1.ListEventsRequest
+	33, // 43: picam.v1.CameraService.GetEvent:input_type -> picam.v1.GetEventRequest
+	35, // 44: picam.v1.CameraService.DeleteEvent:input_type -> picam.v1.DeleteEventRequest
+	4,  // 45: picam.v1.CameraService.Trigger:output_type -> picam.v1.TriggerResponse
+	7,  // 46: picam.v1.CameraService.StreamFrames:output_type -> picam.v1.StreamFramesResponse
+	9,  // 47: picam.v1.CameraService.GetNightState:output_type -> picam.v1.GetNightStateResponse
+	19, // 48: picam.v1.CameraService.Configure:output_type -> picam.v1.ConfigureResponse
+	23, // 49: picam.v1.CameraService.GetStatus:output_type -> picam.v1.GetStatusResponse
+	28, // 50: picam.v1.CameraService.WatchEvents:output_type -> picam.v1.WatchEventsResponse
+	32, // 51: picam.v1.CameraService.ListEvents:output_type -> picam.v1.ListEventsResponse
+	34, // 52: picam.v1.CameraService.GetEvent:output_type -> picam.v1.GetEventResponse
+	36, // 53: picam.v1.CameraService.DeleteEvent:output_type -> picam.v1.DeleteEventResponse
+	45, // [45:54] is the sub-list for method output_type
+	36, // [36:45] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_picam_v1_camera_proto_init() }
@@ -3777,7 +3928,7 @@ func file_picam_v1_camera_proto_init() {
 	file_picam_v1_camera_proto_msgTypes[12].OneofWrappers = []any{}
 	file_picam_v1_camera_proto_msgTypes[13].OneofWrappers = []any{}
 	file_picam_v1_camera_proto_msgTypes[14].OneofWrappers = []any{}
-	file_picam_v1_camera_proto_msgTypes[24].OneofWrappers = []any{
+	file_picam_v1_camera_proto_msgTypes[25].OneofWrappers = []any{
 		(*WatchEventsResponse_NightTransition)(nil),
 		(*WatchEventsResponse_EventProgress)(nil),
 	}
@@ -3787,7 +3938,7 @@ func file_picam_v1_camera_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_picam_v1_camera_proto_rawDesc), len(file_picam_v1_camera_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   33,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

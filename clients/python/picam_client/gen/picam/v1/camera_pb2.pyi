@@ -426,7 +426,7 @@ class RingStatus(_message.Message):
     def __init__(self, capacity_frames: _Optional[int] = ..., filled_frames: _Optional[int] = ..., payload_bytes: _Optional[int] = ..., oldest_frame_id: _Optional[int] = ..., newest_frame_id: _Optional[int] = ..., span_s: _Optional[float] = ..., slot_bytes: _Optional[int] = ..., capacity_s: _Optional[float] = ...) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("version", "start_time", "source", "ring", "serving", "events_pending", "events_total", "stream_subscribers", "night", "stream_encodes")
+    __slots__ = ("version", "start_time", "source", "ring", "serving", "events_pending", "events_total", "stream_subscribers", "night", "stream_encodes", "stream_readers")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -437,6 +437,7 @@ class GetStatusResponse(_message.Message):
     STREAM_SUBSCRIBERS_FIELD_NUMBER: _ClassVar[int]
     NIGHT_FIELD_NUMBER: _ClassVar[int]
     STREAM_ENCODES_FIELD_NUMBER: _ClassVar[int]
+    STREAM_READERS_FIELD_NUMBER: _ClassVar[int]
     version: str
     start_time: _timestamp_pb2.Timestamp
     source: SourceStatus
@@ -447,7 +448,30 @@ class GetStatusResponse(_message.Message):
     stream_subscribers: int
     night: bool
     stream_encodes: int
-    def __init__(self, version: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[_Union[SourceStatus, _Mapping]] = ..., ring: _Optional[_Union[RingStatus, _Mapping]] = ..., serving: bool = ..., events_pending: _Optional[int] = ..., events_total: _Optional[int] = ..., stream_subscribers: _Optional[int] = ..., night: bool = ..., stream_encodes: _Optional[int] = ...) -> None: ...
+    stream_readers: _containers.RepeatedCompositeFieldContainer[StreamReader]
+    def __init__(self, version: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[_Union[SourceStatus, _Mapping]] = ..., ring: _Optional[_Union[RingStatus, _Mapping]] = ..., serving: bool = ..., events_pending: _Optional[int] = ..., events_total: _Optional[int] = ..., stream_subscribers: _Optional[int] = ..., night: bool = ..., stream_encodes: _Optional[int] = ..., stream_readers: _Optional[_Iterable[_Union[StreamReader, _Mapping]]] = ...) -> None: ...
+
+class StreamReader(_message.Message):
+    __slots__ = ("transport", "peer", "encoding", "since", "frames_sent", "frames_dropped", "frames_in_flight", "bytes_in_flight", "in_flight_tracked")
+    TRANSPORT_FIELD_NUMBER: _ClassVar[int]
+    PEER_FIELD_NUMBER: _ClassVar[int]
+    ENCODING_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_SENT_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_DROPPED_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    BYTES_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_TRACKED_FIELD_NUMBER: _ClassVar[int]
+    transport: str
+    peer: str
+    encoding: Encoding
+    since: _timestamp_pb2.Timestamp
+    frames_sent: int
+    frames_dropped: int
+    frames_in_flight: int
+    bytes_in_flight: int
+    in_flight_tracked: bool
+    def __init__(self, transport: _Optional[str] = ..., peer: _Optional[str] = ..., encoding: _Optional[_Union[Encoding, str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., frames_sent: _Optional[int] = ..., frames_dropped: _Optional[int] = ..., frames_in_flight: _Optional[int] = ..., bytes_in_flight: _Optional[int] = ..., in_flight_tracked: bool = ...) -> None: ...
 
 class WatchEventsRequest(_message.Message):
     __slots__ = ()
