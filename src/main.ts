@@ -43,7 +43,9 @@ async function main(): Promise<number> {
   const { config } = loaded;
   const logger = createLogger(config.logging.level);
   logger.info({ version: VERSION, config: loaded.file ?? '(defaults)' }, 'picam starting');
-  const core = new Picam({ config, configFile: loaded.file ?? path.resolve(configPath), version: VERSION, logger });
+  // PICAM_DEV_ROOT / PICAM_SYS_ROOT: where `auto` looks for cameras and the board model (tests give a fake tree).
+  const hostRoots = { dev: process.env.PICAM_DEV_ROOT ?? '/dev', sys: process.env.PICAM_SYS_ROOT ?? '/sys' };
+  const core = new Picam({ config, configFile: loaded.file ?? path.resolve(configPath), version: VERSION, logger, hostRoots });
   try {
     await core.start();
   } catch (error) {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { HostRoots } from './capture/capture-devices.js';
 import { createSource } from './capture/create-source.js';
 import type { CaptureSettings, FrameSink, FrameSource, SourceKind } from './capture/frame-source.js';
 import { frameBytes, type CaptureInfo, type PixelFormat } from './capture/frame.js';
@@ -76,6 +77,8 @@ export interface PicamOptions {
   configFile: string;
   version: string;
   logger: Logger;
+  /** /dev and /sys as the capture sources see them (tests give a fake tree). */
+  hostRoots?: HostRoots;
 }
 
 /**
@@ -127,6 +130,8 @@ export class Picam {
     const { source, reason } = await createSource(this.config.camera, {
       baseFolder: path.dirname(this.options.configFile),
       warn: (message) => this.logger.warn(message),
+      info: (message) => this.logger.info(message),
+      ...(this.options.hostRoots ? { roots: this.options.hostRoots } : {}),
     });
     this.source = source;
     this.sourceReason = reason;
@@ -154,7 +159,7 @@ export class Picam {
     this.currentFps = this.config.camera.framerate;
     this.exporter = new Exporter({
       ring: this.ring,
-      geometry: { width: source.width, height: source.height, format: source.format },
+      geometry: { width: source.width, height: source.height, format: source.format, colorRange: source.colorRange },
       settings: () => ({
         baseDir: this.baseDir(),
         formats: this.config.export.formats,
@@ -194,7 +199,7 @@ export class Picam {
         this.lastError = message;
         this.logger.error({ source: tool }, `frame source failed: ${message}; restarting`);
       },
-      log: (line) => this.logger.info({ source: tool }, line),
+      log: (line, important) => this.logger[important === true ? 'warn' : 'info']({ source: tool }, line),
     };
   }
 

@@ -6,9 +6,9 @@ import { parseCameraList, rpicamArgs } from '../../src/core/capture/rpicam-args.
 const rpicam = { width: 1280, height: 720, fps: 30, codec: 'yuv420' as const, index: 0, hflip: false, vflip: false, rotation: 0 as const, exposureUs: 0, gain: 0 };
 
 describe('rpicam-vid arguments', () => {
-  it('run endlessly, without preview, raw frames to stdout', () => {
+  it('run endlessly, quiet, without preview, raw frames to stdout', () => {
     assert.deepEqual(rpicamArgs(rpicam), [
-      '-t', '0', '--nopreview', '--camera', '0', '--width', '1280', '--height', '720', '--framerate', '30', '--codec', 'yuv420', '--flush', '-o', '-',
+      '-t', '0', '--nopreview', '--verbose=0', '--camera', '0', '--width', '1280', '--height', '720', '--framerate', '30', '--codec', 'yuv420', '--flush', '-o', '-',
     ]);
   });
 
@@ -38,6 +38,12 @@ describe('ffmpeg arguments', () => {
     ]);
   });
 
+  it("ask a webcam for MJPEG when its raw stream would be too slow", () => {
+    const args = ffmpegV4l2Args({ ...out, device: '/dev/video0', fps: 30, mjpegInput: true });
+    assert.deepEqual(args.slice(args.indexOf('-input_format'), args.indexOf('-i') + 2), ['-input_format', 'mjpeg', '-i', '/dev/video0']);
+    assert.deepEqual(args.slice(-6), ['scale=320:240', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+  });
+
   it("pass a webcam's own MJPEG through untouched, re-encoding only to flip", () => {
     const mjpeg = ffmpegV4l2Args({ ...out, format: 'mjpeg', device: '/dev/video0', fps: 30 });
     assert.ok(mjpeg.includes('-input_format'));
@@ -49,6 +55,6 @@ describe('ffmpeg arguments', () => {
   it('replay a file in a loop at its own rate, rotated 180 as two flips', () => {
     const args = ffmpegFileArgs({ ...out, format: 'yuv420', file: '/clips/a.mp4', rotation: 180 });
     assert.deepEqual(args.slice(4, 10), ['-re', '-stream_loop', '-1', '-i', '/clips/a.mp4', '-an']);
-    assert.deepEqual(args.slice(-7), ['-vf', 'scale=320:240,hflip,vflip', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
+    assert.deepEqual(args.slice(-7), ['-vf', 'scale=320:240:out_range=full,hflip,vflip', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
   });
 });

@@ -17,10 +17,14 @@ export interface RpicamArgsOptions {
 /**
  * The rpicam-vid (libcamera-vid) command line: endless (`-t 0`), no preview
  * window, raw I420 or MJPEG frames to stdout, flushed after every frame so
- * the pipe never holds a frame back.
+ * the pipe never holds a frame back. `--verbose=0` silences the dozen
+ * libcamera INFO lines of every start (the log's stderr budget would go on
+ * them); the tool's own errors ("ERROR: *** ... ***", "Device timeout
+ * detected") are printed at any verbosity. The `=` form because the option
+ * has an implicit value: a separate `0` would not be taken as its argument.
  */
 export function rpicamArgs(o: RpicamArgsOptions): string[] {
-  const args = ['-t', '0', '--nopreview', '--camera', String(o.index)];
+  const args = ['-t', '0', '--nopreview', '--verbose=0', '--camera', String(o.index)];
   args.push('--width', String(o.width), '--height', String(o.height), '--framerate', formatNumber(o.fps));
   args.push('--codec', o.codec, '--flush');
   if (o.hflip) args.push('--hflip');

@@ -19,6 +19,7 @@ export function v4l2Source(o: V4l2SourceOptions): ProcessSource {
     ...o, // size, format, frame rate, day exposure, backoff
     kind: 'v4l2',
     tool: 'ffmpeg',
+    colorRange: 'full', // ffmpeg-args asks for full-range I420
     command: (settings) => ({ file: 'ffmpeg', args: ffmpegV4l2Args({ ...o, fps: settings.fps }) }),
     applyInPlace: async (settings, previous) => {
       if (settings.exposure !== previous.exposure) await setExposureControls(o, settings.exposure);
