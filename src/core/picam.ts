@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { HostRoots } from './capture/capture-devices.js';
 import { createSource } from './capture/create-source.js';
+import { floorFps } from './capture/exposure-limits.js';
 import type { CaptureSettings, FrameSink, FrameSource, SourceKind } from './capture/frame-source.js';
 import { frameBytes, type CaptureInfo, type PixelFormat } from './capture/frame.js';
 import { applyConfigUpdate, restartOnlyPaths } from './config/config-update.js';
@@ -426,7 +427,8 @@ export class Picam {
     const exposureFps = 1e6 / this.night.exposure.exposureUs;
     // slow_video: as fast as the exposure allows; still: single exposures, at most one a second.
     const nightFps = mode === 'still' ? Math.min(1, exposureFps) : exposureFps;
-    const fps = this.night.isNight ? Math.min(this.config.camera.framerate, nightFps) : this.config.camera.framerate;
+    // Rounded down (3 decimals, what the camera tools are given) so the frame is never shorter than the shutter.
+    const fps = this.night.isNight ? floorFps(Math.min(this.config.camera.framerate, nightFps)) : this.config.camera.framerate;
     return { exposure: this.night.exposure, fps };
   }
 

@@ -58,3 +58,26 @@ describe('ffmpeg arguments', () => {
     assert.deepEqual(args.slice(-7), ['-vf', 'scale=320:240:out_range=full,hflip,vflip', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']);
   });
 });
+
+describe('exposure limits', () => {
+  it('clamp the shutter to the frame duration and the sensor maximum, and say which', async () => {
+    const { exposureInForce, floorFps, SENSOR_MAX_EXPOSURE_US } = await import('../../src/core/capture/exposure-limits.js');
+    const day = exposureInForce({ exposure: { exposureUs: 50_000, gain: 1 }, fps: 30 }, SENSOR_MAX_EXPOSURE_US.imx708);
+    assert.deepEqual(day, { exposureUs: 33_333, gain: 1, clamped: 'the frame duration at 30 fps, 33333 µs' });
+    const v1 = exposureInForce({ exposure: { exposureUs: 10_000_000, gain: 8 }, fps: 0.1 }, SENSOR_MAX_EXPOSURE_US.ov5647);
+    assert.equal(v1.exposureUs, 3_280_000);
+    assert.match(v1.clamped ?? '', /sensor's longest exposure/);
+    assert.equal(exposureInForce({ exposure: { exposureUs: 200_000, gain: 8 }, fps: 5 }, undefined).clamped, undefined);
+    // 1e6 / 150000 = 6.6667 fps: rounded down, so the frame (150007 µs) holds the whole shutter.
+    assert.equal(floorFps(1e6 / 150_000), 6.666);
+    assert.ok(1e6 / floorFps(1e6 / 150_000) >= 150_000);
+  });
+
+  it('read the sensor of a camera from the listing', async () => {
+    const { parseCameraSensor } = await import('../../src/core/capture/rpicam-args.js');
+    const output = 'Available cameras\n-----------------\n0 : imx708_wide [4608x2592 10-bit RGGB] (/base/x)\n1 : ov5647 [2592x1944] (/base/y)\n';
+    assert.equal(parseCameraSensor(output, 0), 'imx708');
+    assert.equal(parseCameraSensor(output, 1), 'ov5647');
+    assert.equal(parseCameraSensor(output, 2), undefined);
+  });
+});

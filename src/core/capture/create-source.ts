@@ -9,7 +9,8 @@ import type { ExposureSettings, FrameSource } from './frame-source.js';
 import type { FfmpegCameraOptions } from './ffmpeg-args.js';
 import { i420Layout } from './frame-layout.js';
 import { boardModel, rowAlignment } from './pi-model.js';
-import { parseCameraList, RPICAM_LIST_ARGS } from './rpicam-args.js';
+import { SENSOR_MAX_EXPOSURE_US } from './exposure-limits.js';
+import { parseCameraList, parseCameraSensor, RPICAM_LIST_ARGS } from './rpicam-args.js';
 import { rpicamSource } from './rpicam-source.js';
 import { SyntheticSource } from './synthetic-source.js';
 import { v4l2Source } from './v4l2-source.js';
@@ -42,7 +43,9 @@ export async function createSource(camera: Config['camera'], context: SourceCont
       return { source: synthetic(camera), reason: 'camera.source is "synthetic"' };
     case 'rpicam': {
       const tool = (await findOnPath(['rpicam-vid', 'libcamera-vid'])) ?? 'rpicam-vid';
-      return { source: await rpicam(camera, tool, context), reason: 'camera.source is "rpicam"' };
+      const listed = await execa(tool, RPICAM_LIST_ARGS, { reject: false, timeout: 10_000 });
+      const sensor = parseCameraSensor(`${String(listed.stdout)}\n${String(listed.stderr)}`, camera.index);
+      return { source: await rpicam(camera, tool, context, sensor), reason: 'camera.source is "rpicam"' };
     }
     case 'v4l2':
       return { source: v4l2(camera, camera.device, context), reason: 'camera.source is "v4l2"' };
@@ -59,9 +62,10 @@ async function auto(camera: Config['camera'], context: SourceContext): Promise<S
   const tool = await findOnPath(['rpicam-vid', 'libcamera-vid']);
   if (tool) {
     const listed = await execa(tool, RPICAM_LIST_ARGS, { reject: false, timeout: 10_000 });
-    const cameras = parseCameraList(`${String(listed.stdout)}\n${String(listed.stderr)}`);
+    const listing = `${String(listed.stdout)}\n${String(listed.stderr)}`;
+    const cameras = parseCameraList(listing);
     if (cameras.includes(camera.index)) {
-      return { source: await rpicam(camera, tool, context), reason: `auto: ${tool} lists camera ${camera.index} (of ${cameras.length})` };
+      return { source: await rpicam(camera, tool, context, parseCameraSensor(listing, camera.index)), reason: `auto: ${tool} lists camera ${camera.index} (of ${cameras.length})` };
     }
     verdicts.push(`${tool} lists ${cameras.length === 0 ? 'no camera' : `cameras ${cameras.join(', ')} but not ${camera.index}`}`);
   } else {
@@ -92,7 +96,7 @@ function synthetic(camera: Config['camera']): SyntheticSource {
   });
 }
 
-async function rpicam(camera: Config['camera'], tool: string, context: SourceContext): Promise<FrameSource> {
+async function rpicam(camera: Config['camera'], tool: string, context: SourceContext, sensor: string | undefined): Promise<FrameSource> {
   if (camera.codec === 'rgb') {
     throw new PicamError('FAILED_PRECONDITION', 'camera.codec: rpicam-vid delivers "yuv420" or "mjpeg", received "rgb"', { field: 'camera.codec' });
   }
@@ -119,6 +123,8 @@ async function rpicam(camera: Config['camera'], tool: string, context: SourceCon
     day: { exposureUs: camera.exposure_us, gain: camera.gain },
     nominalDay: NOMINAL_DAY,
     backoffMaxMs: camera.restart_backoff_max_s * 1000,
+    ...(sensor && SENSOR_MAX_EXPOSURE_US[sensor] !== undefined ? { sensorMaxUs: SENSOR_MAX_EXPOSURE_US[sensor] } : {}),
+    warn: context.warn,
   });
 }
 

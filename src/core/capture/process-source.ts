@@ -25,6 +25,8 @@ export interface ProcessSourceOptions {
    * them (the default), false when they were applied in place or cannot be.
    */
   applyInPlace?(settings: CaptureSettings, previous: CaptureSettings): Promise<boolean>;
+  /** The exposure really in force for these settings (the camera clamps the shutter); default: as asked. */
+  inForce?(settings: CaptureSettings): ExposureSettings;
   /** The tool cannot change exposure (a recording): frames always report the day settings. */
   exposureFixed?: boolean;
   /** Longest restart delay, ms. */
@@ -63,12 +65,20 @@ export class ProcessSource implements FrameSource {
 
   async start(sink: FrameSink): Promise<void> {
     const bytes = frameBytes(this.options);
-    const capture = () => ({
-      timestampMs: Date.now(),
-      monotonicMs: performance.now(),
-      exposureUs: this.options.exposureFixed ? this.dayExposure.exposureUs : this.settings.exposure.exposureUs,
-      gain: this.options.exposureFixed ? this.dayExposure.gain : this.settings.exposure.gain,
-    });
+    let settings: CaptureSettings | undefined;
+    let inForce = this.settings.exposure;
+    const capture = () => {
+      if (settings !== this.settings) {
+        settings = this.settings;
+        inForce = this.options.inForce?.(settings) ?? settings.exposure;
+      }
+      return {
+        timestampMs: Date.now(),
+        monotonicMs: performance.now(),
+        exposureUs: this.options.exposureFixed ? this.dayExposure.exposureUs : inForce.exposureUs,
+        gain: this.options.exposureFixed ? this.dayExposure.gain : inForce.gain,
+      };
+    };
     const arrived = (length: number): void => {
       supervisor.frameArrived();
       sink.commit(length, capture());
