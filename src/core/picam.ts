@@ -23,6 +23,8 @@ import { validate } from './validate.js';
 import { streamFrames, type FrameFeed, type StreamedFrame, type StreamOptions } from './stream/frame-stream.js';
 import { SharedEncoder } from './stream/shared-encoder.js';
 
+/** Frames after which the measured capture rate is logged. */
+const RATE_LOG_FRAMES = 90;
 /** How often retention runs besides after each event (for max_age_days). */
 const RETENTION_CHECK_MS = 10 * 60_000;
 
@@ -394,6 +396,10 @@ export class Picam {
     }
     this.lastFrameMs = capture.timestampMs;
     this.framesCaptured++;
+    // Once: the rate the camera really gives (a webcam may deliver far less than asked for).
+    if (this.framesCaptured === RATE_LOG_FRAMES) {
+      this.logger.info({ measured_fps: round(this.fps), asked_fps: this.currentFps }, `capture rate: ${round(this.fps)} fps measured, ${this.currentFps} asked for`);
+    }
     if (!this.serving) this.setServing(true);
     for (const listener of this.frameListeners) listener();
   }

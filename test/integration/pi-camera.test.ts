@@ -223,3 +223,42 @@ describe('rpicam frames from a real Pi camera stack, as the fake writes them', (
     });
   });
 });
+
+describe('USB webcam (v4l2) at 720p', () => {
+  const FAKE_V4L2_BIN = path.join(FIXTURES, 'v4l2-bin');
+  it("reads the webcam's MJPEG, sets a manual exposure in the device's units, and logs the rate it really gives", async () => {
+    const argsLog = path.join(scratch, 'v4l2-720p.log');
+    const ctlLog = path.join(scratch, 'v4l2-ctl.log');
+    const camera = { source: 'v4l2', device: '/dev/video4', width: 1280, height: 720, framerate: 10, exposure_us: 500_000, gain: 4 };
+    const service = await startService({ camera }, { pathPrepend: [FAKE_V4L2_BIN], env: { FAKE_V4L2_ARGS_LOG: argsLog, FAKE_V4L2_CTL_LOG: ctlLog } });
+    try {
+      await service.waitForLog((l) => l.msg.includes("reading the webcam's MJPEG at 1280x720"));
+      await service.waitForLog((l) => /controls: exposure exposure_time_absolute 3-2047 \(100 µs units\), gain gain 0-255/.test(l.msg));
+      const rate = await service.waitForLog((l) => l.msg.startsWith('capture rate:'), 30000);
+      assert.match(rate.msg, /^capture rate: [\d.]+ fps measured, 10 asked for$/);
+      const { readFile } = await import('node:fs/promises');
+      assert.match(await readFile(argsLog, 'utf8'), /device=\/dev\/video4 size=1280x720 rate=10 input_format=mjpeg/);
+      // 500 ms = 5000 units, past the device's 2047; gain 4 of picam's 1-16 is a fifth of the device's 0-255.
+      assert.equal((await readFile(ctlLog, 'utf8')).trim(), 'auto_exposure=1,exposure_time_absolute=2047,gain=51');
+      assert.ok(service.logs.some((l) => l.level === 'warn' && /exposure_time_absolute 5000 clamped to the device's 3-2047/.test(l.msg)));
+    } finally {
+      assert.equal(await service.stop(), 0);
+    }
+  });
+
+  it('falls back to the raw format when the webcam has no MJPEG, and says so', async () => {
+    const argsLog = path.join(scratch, 'v4l2-raw.log');
+    const service = await startService(
+      { camera: { source: 'v4l2', device: '/dev/video4', width: 1280, height: 720, framerate: 10 } },
+      { pathPrepend: [FAKE_V4L2_BIN], env: { FAKE_V4L2_ARGS_LOG: argsLog, FAKE_V4L2_FORMATS: 'yuyv422' } },
+    );
+    try {
+      await service.waitForLog((l) => l.msg.includes('no MJPEG at 1280x720; reading its raw format'));
+      const { readFile } = await import('node:fs/promises');
+      for (let i = 0; i < 100 && !(await readFile(argsLog, 'utf8').catch(() => '')); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(await readFile(argsLog, 'utf8'), /input_format=raw/);
+    } finally {
+      assert.equal(await service.stop(), 0);
+    }
+  });
+});

@@ -81,3 +81,16 @@ describe('exposure limits', () => {
     assert.equal(parseCameraSensor(output, 2), undefined);
   });
 });
+
+describe('V4L2 listings', () => {
+  it('find MJPEG in the format listing and map exposure/gain into the device ranges', async () => {
+    const { offersMjpeg, parseControls, manualExposureControls } = await import('../../src/core/capture/v4l2-controls.js');
+    const formats = '[video4linux2,v4l2 @ 0x1] Raw       :     yuyv422 :           YUYV 4:2:2 : 640x480 1280x720\n[video4linux2,v4l2 @ 0x1] Compressed:       mjpeg :          Motion-JPEG : 640x480 1280x720\n';
+    assert.equal(offersMjpeg(formats, 1280, 720), true);
+    assert.equal(offersMjpeg(formats, 1920, 1080), false);
+    assert.equal(offersMjpeg(formats.split('\n')[0]!, 1280, 720), false);
+    const controls = parseControls('  gain 0x00980913 (int)    : min=16 max=64 step=1 default=16 value=16\n  exposure_auto 0x009a0901 (menu)   : min=0 max=3 default=3\n  exposure_absolute 0x009a0902 (int)    : min=1 max=10000 step=1\n');
+    assert.deepEqual(controls, { gain: { name: 'gain', min: 16, max: 64 }, auto: 'exposure_auto', exposure: { name: 'exposure_absolute', min: 1, max: 10000 } });
+    assert.deepEqual(manualExposureControls(controls, 40_000, 16), { set: 'exposure_auto=1,exposure_absolute=400,gain=64', notes: [] });
+  });
+});

@@ -13,6 +13,7 @@ import { SENSOR_MAX_EXPOSURE_US } from './exposure-limits.js';
 import { parseCameraList, parseCameraSensor, RPICAM_LIST_ARGS } from './rpicam-args.js';
 import { rpicamSource } from './rpicam-source.js';
 import { SyntheticSource } from './synthetic-source.js';
+import { offersMjpeg } from './v4l2-controls.js';
 import { v4l2Source } from './v4l2-source.js';
 
 export interface SourceChoice {
@@ -48,7 +49,7 @@ export async function createSource(camera: Config['camera'], context: SourceCont
       return { source: await rpicam(camera, tool, context, sensor), reason: 'camera.source is "rpicam"' };
     }
     case 'v4l2':
-      return { source: v4l2(camera, camera.device, context), reason: 'camera.source is "v4l2"' };
+      return { source: await v4l2(camera, camera.device, context), reason: 'camera.source is "v4l2"' };
     case 'file':
       return { source: file(camera, context), reason: 'camera.source is "file"' };
     case 'auto':
@@ -74,7 +75,7 @@ async function auto(camera: Config['camera'], context: SourceContext): Promise<S
   const search = await findCaptureDevice(camera.device, context.roots ?? HOST_ROOTS);
   verdicts.push(...search.verdicts);
   if (search.chosen) {
-    return { source: v4l2(camera, search.chosen.path, context), reason: `auto: ${verdicts.join('; ')}; using V4L2 device ${search.chosen.path} (${search.chosen.name})` };
+    return { source: await v4l2(camera, search.chosen.path, context), reason: `auto: ${verdicts.join('; ')}; using V4L2 device ${search.chosen.path} (${search.chosen.name})` };
   }
   verdicts.push('no V4L2 capture device');
   return { source: synthetic(camera), reason: `auto: ${verdicts.join('; ')}; using synthetic` };
@@ -143,8 +144,21 @@ function ffmpegCamera(camera: Config['camera']): FfmpegCameraOptions {
   };
 }
 
-function v4l2(camera: Config['camera'], device: string, context: SourceContext): FrameSource {
-  return v4l2Source({ ...ffmpegCamera(camera), device, warn: context.warn });
+/** USB 2.0 webcams deliver raw YUYV at about 10 fps from this size up; their MJPEG runs at full rate. */
+const MJPEG_FROM_PIXELS = 1280 * 720;
+
+async function v4l2(camera: Config['camera'], device: string, context: SourceContext): Promise<FrameSource> {
+  let mjpegInput = false;
+  if (camera.codec !== 'mjpeg' && camera.width * camera.height >= MJPEG_FROM_PIXELS) {
+    const listed = await execa('ffmpeg', ['-hide_banner', '-f', 'v4l2', '-list_formats', 'all', '-i', device], { reject: false, timeout: 10_000 });
+    mjpegInput = offersMjpeg(String(listed.stderr), camera.width, camera.height);
+    context.info(
+      mjpegInput
+        ? `${device}: reading the webcam's MJPEG at ${camera.width}x${camera.height} (its raw YUYV is slow over USB 2.0 at this size)`
+        : `${device}: no MJPEG at ${camera.width}x${camera.height}; reading its raw format (may be slower than camera.framerate)`,
+    );
+  }
+  return v4l2Source({ ...ffmpegCamera(camera), device, mjpegInput, manualDay: camera.exposure_us > 0 && camera.gain > 0, warn: context.warn, info: context.info });
 }
 
 function file(camera: Config['camera'], context: SourceContext): FrameSource {
