@@ -82,6 +82,8 @@ export interface PicamOptions {
   logger: Logger;
   /** /dev and /sys as the capture sources see them (tests give a fake tree). */
   hostRoots?: HostRoots;
+  /** rpicam I420 row alignment overriding the board's (0/undefined = by board). */
+  rowAlign?: number;
 }
 
 /**
@@ -135,6 +137,7 @@ export class Picam {
       warn: (message) => this.logger.warn(message),
       info: (message) => this.logger.info(message),
       ...(this.options.hostRoots ? { roots: this.options.hostRoots } : {}),
+      ...(this.options.rowAlign ? { rowAlign: this.options.rowAlign } : {}),
     });
     this.source = source;
     this.sourceReason = reason;

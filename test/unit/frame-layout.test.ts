@@ -36,7 +36,7 @@ describe('I420 row stride', () => {
     assert.equal(i420Layout(1280, 720, 128).wireBytes, i420Layout(1280, 720, 128).packedBytes, '1280 needs no padding');
   });
 
-  it('follows the board named in the device tree, or camera.row_align', () => {
+  it('follows the board named in the device tree, or PICAM_ROW_ALIGN', () => {
     assert.equal(rowAlignment('Raspberry Pi 5 Model B Rev 1.0', 0).align, 128);
     assert.equal(rowAlignment('Raspberry Pi Compute Module 5 Rev 1.0', 0).align, 128);
     assert.equal(rowAlignment('Raspberry Pi 4 Model B Rev 1.5', 0).align, 64);

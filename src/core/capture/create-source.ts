@@ -29,6 +29,8 @@ export interface SourceContext {
   info(message: string): void;
   /** /dev and /sys (tests give a fake tree). */
   roots?: HostRoots;
+  /** rpicam I420 row alignment when the board's own is not wanted (PICAM_ROW_ALIGN); 0 = by board. */
+  rowAlign?: number;
 }
 
 /**
@@ -101,7 +103,7 @@ async function rpicam(camera: Config['camera'], tool: string, context: SourceCon
   if (camera.codec === 'rgb') {
     throw new PicamError('FAILED_PRECONDITION', 'camera.codec: rpicam-vid delivers "yuv420" or "mjpeg", received "rgb"', { field: 'camera.codec' });
   }
-  const alignment = rowAlignment(await boardModel((context.roots ?? HOST_ROOTS).sys), camera.row_align);
+  const alignment = rowAlignment(await boardModel((context.roots ?? HOST_ROOTS).sys), context.rowAlign ?? 0);
   const codec = camera.codec === 'mjpeg' ? 'mjpeg' : 'yuv420';
   if (codec === 'yuv420') {
     const layout = i420Layout(camera.width, camera.height, alignment.align);

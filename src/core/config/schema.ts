@@ -34,12 +34,6 @@ const camera = z
     device: z.string().min(1).default('/dev/video0').describe('V4L2 capture device for `source` v4l2.'),
     file: z.string().default('').describe('Video file replayed by `source` file; relative paths resolve against the config file folder.'),
     index: integer(0, 16).default(0).describe('Camera number for rpicam-vid `--camera` (see `rpicam-vid --list-cameras`).'),
-    row_align: z
-      .literal([0, 1, 32, 64, 128, 256])
-      .default(0)
-      .describe(
-        'rpicam yuv420 only: byte alignment of the ISP\'s rows in rpicam-vid\'s frames (U/V rows at half the Y stride). 0 = by board: 128 on a Pi 5 (PiSP), 64 on a Pi 4 and older; 1 = unpadded. The log says which stride is in use.',
-      ),
     hflip: z.boolean().default(false).describe('Mirror the picture left to right.'),
     vflip: z.boolean().default(false).describe('Flip the picture upside down.'),
     rotation: z.literal([0, 180]).default(0).describe('Rotate the picture: 0 or 180 degrees (what rpicam-vid supports).'),
