@@ -43,7 +43,11 @@ async function main(): Promise<number> {
   const { config } = loaded;
   const logger = createLogger(config.logging.level);
   logger.info({ version: VERSION, config: loaded.file ?? '(defaults)' }, 'picam starting');
-  const core = new Picam({ config, configFile: loaded.file ?? path.resolve(configPath), version: VERSION, logger });
+  // PICAM_DEV_ROOT / PICAM_SYS_ROOT: where `auto` looks for cameras and the board model (tests give a fake tree).
+  const hostRoots = { dev: process.env.PICAM_DEV_ROOT ?? '/dev', sys: process.env.PICAM_SYS_ROOT ?? '/sys' };
+  // PICAM_ROW_ALIGN (64, 128, 1 = unpadded): rpicam-vid's I420 row alignment, for a board the model table does not know.
+  const rowAlign = Number(process.env.PICAM_ROW_ALIGN ?? 0) || 0;
+  const core = new Picam({ config, configFile: loaded.file ?? path.resolve(configPath), version: VERSION, logger, hostRoots, rowAlign });
   try {
     await core.start();
   } catch (error) {

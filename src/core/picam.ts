@@ -1,5 +1,7 @@
 import path from 'node:path';
+import type { HostRoots } from './capture/capture-devices.js';
 import { createSource } from './capture/create-source.js';
+import { floorFps } from './capture/exposure-limits.js';
 import type { CaptureSettings, FrameSink, FrameSource, SourceKind } from './capture/frame-source.js';
 import { frameBytes, type CaptureInfo, type PixelFormat } from './capture/frame.js';
 import { applyConfigUpdate, restartOnlyPaths } from './config/config-update.js';
@@ -24,6 +26,8 @@ import { SharedEncoder } from './stream/shared-encoder.js';
 import { checkStreamOutput } from './stream/stream-limits.js';
 import { StreamReaders, type StreamReader, type StreamReaderStatus } from './stream/stream-readers.js';
 
+/** Frames after which the measured capture rate is logged. */
+const RATE_LOG_FRAMES = 90;
 /** How often retention runs besides after each event (for max_age_days). */
 const RETENTION_CHECK_MS = 10 * 60_000;
 
@@ -81,6 +85,10 @@ export interface PicamOptions {
   configFile: string;
   version: string;
   logger: Logger;
+  /** /dev and /sys as the capture sources see them (tests give a fake tree). */
+  hostRoots?: HostRoots;
+  /** rpicam I420 row alignment overriding the board's (0/undefined = by board). */
+  rowAlign?: number;
 }
 
 /**
@@ -138,6 +146,9 @@ export class Picam {
     const { source, reason } = await createSource(this.config.camera, {
       baseFolder: path.dirname(this.options.configFile),
       warn: (message) => this.logger.warn(message),
+      info: (message) => this.logger.info(message),
+      ...(this.options.hostRoots ? { roots: this.options.hostRoots } : {}),
+      ...(this.options.rowAlign ? { rowAlign: this.options.rowAlign } : {}),
     });
     this.source = source;
     this.sourceReason = reason;
@@ -165,7 +176,7 @@ export class Picam {
     this.currentFps = this.config.camera.framerate;
     this.exporter = new Exporter({
       ring: this.ring,
-      geometry: { width: source.width, height: source.height, format: source.format },
+      geometry: { width: source.width, height: source.height, format: source.format, colorRange: source.colorRange },
       settings: () => ({
         baseDir: this.baseDir(),
         formats: this.config.export.formats,
@@ -208,7 +219,7 @@ export class Picam {
         this.lastError = message;
         this.logger.error({ source: tool }, `frame source failed: ${message}; restarting`);
       },
-      log: (line) => this.logger.info({ source: tool }, line),
+      log: (line, important) => this.logger[important === true ? 'warn' : 'info']({ source: tool }, line),
     };
   }
 
@@ -441,6 +452,10 @@ export class Picam {
     }
     this.lastFrameMs = capture.timestampMs;
     this.framesCaptured++;
+    // Once: the rate the camera really gives (a webcam may deliver far less than asked for).
+    if (this.framesCaptured === RATE_LOG_FRAMES) {
+      this.logger.info({ measured_fps: round(this.fps), asked_fps: this.currentFps }, `capture rate: ${round(this.fps)} fps measured, ${this.currentFps} asked for`);
+    }
     if (!this.serving) this.setServing(true);
     for (const listener of this.frameListeners) listener();
   }
@@ -474,7 +489,8 @@ export class Picam {
     const exposureFps = 1e6 / this.night.exposure.exposureUs;
     // slow_video: as fast as the exposure allows; still: single exposures, at most one a second.
     const nightFps = mode === 'still' ? Math.min(1, exposureFps) : exposureFps;
-    const fps = this.night.isNight ? Math.min(this.config.camera.framerate, nightFps) : this.config.camera.framerate;
+    // Rounded down (3 decimals, what the camera tools are given) so the frame is never shorter than the shutter.
+    const fps = this.night.isNight ? floorFps(Math.min(this.config.camera.framerate, nightFps)) : this.config.camera.framerate;
     return { exposure: this.night.exposure, fps };
   }
 

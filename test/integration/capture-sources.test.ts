@@ -62,7 +62,7 @@ describe('capture sources, each a real process', () => {
       assert.equal(status.source?.pixelFormat, PixelFormat.YUV420);
       assert.equal(status.ring?.slotBytes, BigInt(320 * 240 * 1.5));
       const args = await readFile(argsLog, 'utf8');
-      assert.match(args, /-t 0 --nopreview --camera 1 --width 320 --height 240 --framerate 30 --codec yuv420 --flush --hflip --rotation 180 -o -/);
+      assert.match(args, /-t 0 --nopreview --verbose=0 --camera 1 --width 320 --height 240 --framerate 30 --codec yuv420 --flush --hflip --rotation 180 -o -/);
 
       const event = await camera.trigger({ beforeS: 0.3, afterS: 0.3, wait: true, formats: ['jpg', 'npy'] });
       assert.equal(event.state, EventState.COMPLETE);
@@ -163,10 +163,10 @@ describe('capture sources, each a real process', () => {
       assert.equal(status.source?.kind, 'rpicam');
       assert.match(status.source?.reason ?? '', /^auto: rpicam-vid lists camera 0/);
     });
-    await withService({ source: 'auto' }, { pathPrepend: [FAKE_BIN], env: { FAKE_RPICAM_CAMERAS: '' } }, async (camera) => {
+    await withService({ source: 'auto' }, { pathPrepend: [FAKE_BIN], env: { FAKE_RPICAM_CAMERAS: '', PICAM_DEV_ROOT: scratch } }, async (camera) => {
       const status = await camera.getStatus({});
       assert.equal(status.source?.kind, 'synthetic');
-      assert.match(status.source?.reason ?? '', /rpicam-vid lists no camera; no \/dev\/video\* capture device; using synthetic/);
+      assert.match(status.source?.reason ?? '', /rpicam-vid lists no camera; no video devices in \S+; no V4L2 capture device; using synthetic/);
     });
   });
 

@@ -31,7 +31,8 @@ describe('deploy/: the systemd unit and starting config', () => {
     const unit = directives(await readFile(UNIT, 'utf8'));
     assert.deepEqual(unit.get('User'), ['picam']);
     assert.deepEqual(unit.get('SupplementaryGroups'), ['video']);
-    assert.match(unit.get('ExecStart')![0]!, /\/node \/opt\/picam\/dist\/src\/main\.js --config \/etc\/picam\/config\.json$/);
+    // Not /usr/bin/node: on Raspberry Pi OS Bookworm that is apt's Node 18, too old for picam.
+    assert.match(unit.get('ExecStart')![0]!, /^\/usr\/bin\/env node \/opt\/picam\/dist\/src\/start\.js --config \/etc\/picam\/config\.json$/);
     assert.deepEqual(unit.get('Restart'), ['on-failure']);
     assert.deepEqual(unit.get('RestartPreventExitStatus'), ['2'], 'exit 2 is a bad config (see src/main.ts)');
     assert.deepEqual(unit.get('StandardOutput'), ['journal']);

@@ -22,6 +22,12 @@ export interface FfmpegCameraOptions extends FfmpegOutputOptions {
 export interface FfmpegV4l2Options extends FfmpegOutputOptions {
   device: string;
   fps: number;
+  /**
+   * Ask the webcam for its MJPEG stream even when frames are kept as rgb or
+   * yuv420: USB 2.0 cameras deliver uncompressed YUYV at 720p and above at
+   * about 10 fps, MJPEG at full rate.
+   */
+  mjpegInput?: boolean;
 }
 
 export interface FfmpegFileOptions extends FfmpegOutputOptions {
@@ -34,8 +40,8 @@ const PIX_FMT = { rgb24: 'rgb24', yuv420: 'yuv420p', gray8: 'gray' } as const;
 /** ffmpeg reading a V4L2 capture device (USB webcam) and writing frames to stdout. */
 export function ffmpegV4l2Args(o: FfmpegV4l2Options): string[] {
   const input = ['-f', 'v4l2', '-framerate', String(o.fps), '-video_size', `${o.width}x${o.height}`];
-  // Ask the webcam for its own MJPEG when that is what we keep: no decode at all.
-  if (o.format === 'mjpeg') input.push('-input_format', 'mjpeg');
+  // Ask the webcam for its own MJPEG when that is what we keep (no decode at all), or when its raw stream is too slow.
+  if (o.format === 'mjpeg' || o.mjpegInput === true) input.push('-input_format', 'mjpeg');
   return [...COMMON, ...input, '-i', o.device, ...output(o, false)];
 }
 
@@ -46,7 +52,10 @@ export function ffmpegFileArgs(o: FfmpegFileOptions): string[] {
 
 function output(o: FfmpegOutputOptions, mustScale: boolean): string[] {
   const filters: string[] = [];
-  if (mustScale || o.format !== 'mjpeg') filters.push(`scale=${o.width}:${o.height}`);
+  // I420 out in a defined range: full, like rpicam-vid's, so one conversion fits every source
+  // (ffmpeg converts from whatever range the input is tagged with).
+  if (o.format === 'yuv420') filters.push(`scale=${o.width}:${o.height}:out_range=full`);
+  else if (mustScale || o.format !== 'mjpeg') filters.push(`scale=${o.width}:${o.height}`);
   const flipH = o.hflip !== (o.rotation === 180);
   const flipV = o.vflip !== (o.rotation === 180);
   if (flipH) filters.push('hflip');

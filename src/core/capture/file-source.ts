@@ -15,6 +15,7 @@ export function fileSource(o: FileSourceOptions): ProcessSource {
     ...o, // size, format, frame rate, day exposure, backoff
     kind: 'file',
     tool: 'ffmpeg',
+    colorRange: 'full', // ffmpeg-args asks for full-range I420
     command: () => ({ file: 'ffmpeg', args: ffmpegFileArgs(o) }),
     applyInPlace: async () => false,
     exposureFixed: true,

@@ -1,4 +1,4 @@
-import type { CaptureInfo, PixelFormat } from './frame.js';
+import type { CaptureInfo, ColorRange, PixelFormat } from './frame.js';
 
 export type SourceKind = 'synthetic' | 'rpicam' | 'v4l2' | 'file';
 
@@ -27,8 +27,8 @@ export interface FrameSink {
   dropped(reason: string): void;
   /** The source hit a problem (process exited, stalled); it restarts by itself. */
   error(message: string): void;
-  /** A line of the camera tool's own output (stderr), already rate-limited. */
-  log(message: string): void;
+  /** A line of the camera tool's own output (stderr), already rate-limited; `important` for error lines. */
+  log(message: string, important?: boolean): void;
 }
 
 export interface SourceStats {
@@ -45,6 +45,8 @@ export interface FrameSource {
   readonly width: number;
   readonly height: number;
   readonly format: PixelFormat;
+  /** The YUV range of its yuv420 frames (what the conversion to RGB must assume). */
+  readonly colorRange: ColorRange;
   /** Exposure × gain of daytime capture; night brightness is normalised to it. */
   readonly dayExposure: ExposureSettings;
   start(sink: FrameSink): Promise<void>;

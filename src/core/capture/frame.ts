@@ -4,10 +4,19 @@
  */
 export type PixelFormat = 'rgb24' | 'gray8' | 'yuv420' | 'mjpeg';
 
+/**
+ * Quantisation of YUV samples: `full` uses 0-255 for luma and chroma (sYCC /
+ * JFIF, what rpicam-vid delivers for yuv420 and mjpeg, and what picam asks
+ * ffmpeg for), `limited` 16-235 luma and 16-240 chroma (video range).
+ */
+export type ColorRange = 'full' | 'limited';
+
 export interface FrameGeometry {
   width: number;
   height: number;
   format: PixelFormat;
+  /** Range of yuv420 frames; RGB and JPEG carry their own (full). Default `limited`. */
+  colorRange?: ColorRange;
 }
 
 /**

@@ -14,8 +14,8 @@ export interface SupervisorHooks {
   reset(): void;
   /** Reads its stdout into the buffers this gives (ring slots). */
   reader: FramePipeReader;
-  /** Rate-limited stderr lines of the tool. */
-  log(line: string): void;
+  /** Rate-limited stderr lines of the tool; `important` for error lines (logged as warnings). */
+  log(line: string, important: boolean): void;
   error(message: string): void;
   /** No frame for this long means the tool hangs (it grows with night exposures). */
   stallMs(): number;
@@ -28,6 +28,12 @@ const HEALTHY_MS = 10_000;
 const STARTUP_GRACE_MS = 5_000;
 const STDERR_LINES_PER_WINDOW = 10;
 const STDERR_WINDOW_MS = 10_000;
+/**
+ * A line that reports a failure. These have their own budget, so start-up
+ * chatter (a dozen libcamera INFO lines at each start of rpicam-vid when it
+ * is not quiet) cannot use up the lines that say why the camera failed.
+ */
+const ERROR_LINE = /\b(error|failed|failure|fatal|timeout|cannot|unable|no camera|not supported)\b/i;
 
 /**
  * Runs a camera tool and keeps it running: restarts it with exponential
@@ -46,7 +52,12 @@ export class ProcessSupervisor {
   private retry: NodeJS.Timeout | undefined;
   private stderrWindowStart = 0;
   private stderrLines = 0;
+  private errorLines = 0;
   private stderrSuppressed = 0;
+  /** Settles when the last process started is gone: the camera is held until then. */
+  private lastExit: Promise<unknown> = Promise.resolve();
+  private lastChild: ResultPromise | undefined;
+  private spawning = false;
 
   constructor(
     private readonly name: string,
@@ -65,7 +76,7 @@ export class ProcessSupervisor {
 
   start(): void {
     this.stopping = false;
-    void this.spawn();
+    this.spawnUnlessStopped();
     this.watchdog = setInterval(() => this.checkStall(), 250);
   }
 
@@ -80,12 +91,8 @@ export class ProcessSupervisor {
     if (this.stopping) return;
     const child = this.child;
     this.child = undefined;
-    if (child) {
-      child.kill('SIGTERM');
-      void child.finally(() => this.spawnUnlessStopped());
-    } else {
-      this.spawnUnlessStopped();
-    }
+    child?.kill('SIGTERM');
+    this.spawnUnlessStopped(); // waits for the old process to exit
   }
 
   async stop(): Promise<void> {
@@ -101,10 +108,21 @@ export class ProcessSupervisor {
   }
 
   private spawnUnlessStopped(): void {
-    if (!this.stopping && !this.child) void this.spawn();
+    if (!this.stopping && !this.child && !this.spawning) {
+      this.spawning = true;
+      void this.spawn().finally(() => (this.spawning = false));
+    }
   }
 
   private async spawn(): Promise<void> {
+    // A camera is held until the process using it has exited (rpicam-vid: "failed to acquire camera"
+    // otherwise, and a backoff step lost). A killed one that ignores SIGTERM is SIGKILLed after 2 s.
+    const previous = this.lastChild;
+    if (previous && previous.exitCode === null && previous.signalCode === null) {
+      this.hooks.log(`waiting for the previous ${this.name} (pid ${previous.pid}) to exit before starting it again`, false);
+    }
+    await this.lastExit;
+    if (this.stopping) return;
     const { file, args } = this.hooks.command();
     this.hooks.reset();
     this.startedAt = performance.now();
@@ -127,6 +145,8 @@ export class ProcessSupervisor {
       cleanup: true,
     });
     this.child = child;
+    this.lastChild = child;
+    this.lastExit = child.catch(() => undefined);
     const stdout: net.Socket = pipe.start(this.hooks.reader);
     stdout.on('error', () => undefined); // the process exit reports the failure
     void child.finally(() => stdout.destroy());
@@ -173,12 +193,14 @@ export class ProcessSupervisor {
   private logStderr(line: string): void {
     const now = performance.now();
     if (now - this.stderrWindowStart > STDERR_WINDOW_MS) {
-      if (this.stderrSuppressed > 0) this.hooks.log(`(${this.stderrSuppressed} more lines from ${this.name} not logged)`);
+      if (this.stderrSuppressed > 0) this.hooks.log(`(${this.stderrSuppressed} more lines from ${this.name} not logged)`, false);
       this.stderrWindowStart = now;
       this.stderrLines = 0;
+      this.errorLines = 0;
       this.stderrSuppressed = 0;
     }
-    if (this.stderrLines++ < STDERR_LINES_PER_WINDOW) this.hooks.log(line);
+    const important = ERROR_LINE.test(line);
+    if (important ? this.errorLines++ < STDERR_LINES_PER_WINDOW : this.stderrLines++ < STDERR_LINES_PER_WINDOW) this.hooks.log(line, important);
     else this.stderrSuppressed++;
   }
 }

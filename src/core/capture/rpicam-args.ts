@@ -1,3 +1,5 @@
+import { floorFps } from './exposure-limits.js';
+
 /** Settings the rpicam-vid command line is built from. */
 export interface RpicamArgsOptions {
   width: number;
@@ -17,11 +19,15 @@ export interface RpicamArgsOptions {
 /**
  * The rpicam-vid (libcamera-vid) command line: endless (`-t 0`), no preview
  * window, raw I420 or MJPEG frames to stdout, flushed after every frame so
- * the pipe never holds a frame back.
+ * the pipe never holds a frame back. `--verbose=0` silences the dozen
+ * libcamera INFO lines of every start (the log's stderr budget would go on
+ * them); the tool's own errors ("ERROR: *** ... ***", "Device timeout
+ * detected") are printed at any verbosity. The `=` form because the option
+ * has an implicit value: a separate `0` would not be taken as its argument.
  */
 export function rpicamArgs(o: RpicamArgsOptions): string[] {
-  const args = ['-t', '0', '--nopreview', '--camera', String(o.index)];
-  args.push('--width', String(o.width), '--height', String(o.height), '--framerate', formatNumber(o.fps));
+  const args = ['-t', '0', '--nopreview', '--verbose=0', '--camera', String(o.index)];
+  args.push('--width', String(o.width), '--height', String(o.height), '--framerate', formatNumber(floorFps(o.fps)));
   args.push('--codec', o.codec, '--flush');
   if (o.hflip) args.push('--hflip');
   if (o.vflip) args.push('--vflip');
@@ -38,6 +44,12 @@ export const RPICAM_LIST_ARGS = ['--list-cameras'];
 /** Camera indexes in `rpicam-vid --list-cameras` output ("0 : imx708 [4608x2592 ...]"). */
 export function parseCameraList(output: string): number[] {
   return [...output.matchAll(/^\s*(\d+)\s*:\s*\S+/gm)].map((m) => Number(m[1]));
+}
+
+/** The sensor of camera `index` in `--list-cameras` output ("imx708" from "0 : imx708_wide [..."). */
+export function parseCameraSensor(output: string, index: number): string | undefined {
+  const match = new RegExp(`^\\s*${index}\\s*:\\s*([a-z0-9]+)`, 'mi').exec(output);
+  return match?.[1]?.toLowerCase();
 }
 
 function formatNumber(value: number): string {

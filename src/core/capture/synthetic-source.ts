@@ -32,6 +32,7 @@ const BAND = 16;
 export class SyntheticSource implements FrameSource {
   readonly kind = 'synthetic' as const;
   readonly format: PixelFormat = 'rgb24';
+  readonly colorRange = 'full' as const;
   readonly width: number;
   readonly height: number;
   readonly dayExposure: ExposureSettings;

@@ -344,6 +344,7 @@ export class Exporter {
         end_monotonic_ms: round(job.endMono),
       },
       formats: job.formats,
+      capture: { format: geometry.format, width: geometry.width, height: geometry.height, color_range: geometry.colorRange ?? 'limited' },
       frames,
       missing,
       stacks,

@@ -1,3 +1,4 @@
+import type { ColorRange, PixelFormat } from '../capture/frame.js';
 import type { ErrorCode } from '../errors.js';
 import type { ExportFormat } from './exporter.js';
 
@@ -40,6 +41,12 @@ export interface Manifest {
   /** The window by wall clock (informative) and by monotonic clock (what selected the frames). */
   window: { before_s: number; after_s: number; start: string; end: string; start_monotonic_ms: number; end_monotonic_ms: number };
   formats: ExportFormat[];
+  /**
+   * How the camera delivered the frames: format kept in the ring, size, and
+   * the YUV range (`full` = sYCC/JFIF 0-255, `limited` = 16-235) I420 frames
+   * were converted to RGB from.
+   */
+  capture?: { format: PixelFormat; width: number; height: number; color_range: ColorRange };
   frames: ManifestFrame[];
   missing: MissingFrames[];
   stacks: StackedImage[];

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { ColorRange } from '../capture/frame.js';
 import type { ConvertReply, ConvertRequest } from './convert-worker.js';
 
 type Request = ConvertRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -15,9 +16,9 @@ class ConvertPool {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (out: ArrayBuffer | undefined) => void; reject: (error: Error) => void }>();
 
-  async i420ToRgb(src: Uint8Array, width: number, height: number): Promise<Buffer> {
+  async i420ToRgb(src: Uint8Array, width: number, height: number, range: ColorRange): Promise<Buffer> {
     const { buffer, offset, transfer } = shareOrCopy(src);
-    const out = await this.send({ op: 'i420', width, height, src: buffer, offset }, transfer);
+    const out = await this.send({ op: 'i420', width, height, range, src: buffer, offset }, transfer);
     return Buffer.from(out!);
   }
 

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import type { ColorRange } from '../capture/frame.js';
 import { i420ToRgb } from './i420-to-rgb.js';
 import { stackAdd, stackFinish } from './stack-sum.js';
 
@@ -7,7 +8,7 @@ import { stackAdd, stackFinish } from './stack-sum.js';
  * the dark-frame stacker's per-pixel sums (6.2 M additions per 1080p frame).
  */
 export type ConvertRequest =
-  | { op: 'i420'; id: number; width: number; height: number; src: SharedArrayBuffer | ArrayBuffer; offset: number }
+  | { op: 'i420'; id: number; width: number; height: number; range: ColorRange; src: SharedArrayBuffer | ArrayBuffer; offset: number }
   | {
       op: 'stack-add';
       id: number;
@@ -32,7 +33,7 @@ parentPort?.on('message', (request: ConvertRequest) => {
     switch (request.op) {
       case 'i420': {
         const out = new ArrayBuffer(request.width * request.height * 3);
-        i420ToRgb(new Uint8Array(request.src, request.offset), request.width, request.height, new Uint8Array(out));
+        i420ToRgb(new Uint8Array(request.src, request.offset), request.width, request.height, new Uint8Array(out), request.range);
         reply({ id: request.id, out }, [out]);
         return;
       }

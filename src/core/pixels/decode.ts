@@ -24,7 +24,7 @@ export async function decodeFrame(data: Buffer, geometry: FrameGeometry): Promis
     case 'gray8':
       return { data, width, height, channels: 1 };
     case 'yuv420':
-      return { data: await convertPool.i420ToRgb(data, width, height), width, height, channels: 3 };
+      return { data: await convertPool.i420ToRgb(data, width, height, geometry.colorRange ?? 'limited'), width, height, channels: 3 };
     case 'mjpeg': {
       const { data: pixels, info } = await sharp(data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
       return { data: pixels, width: info.width, height: info.height, channels: info.channels === 1 ? 1 : 3 };

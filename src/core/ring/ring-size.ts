@@ -29,17 +29,39 @@ export function ringSize(ring: Config['ring'], framerate: number, slotBytes: num
 }
 
 /**
+ * What the service needs besides the ring, measured with deploy/config.json
+ * at 720p30 yuv420 from the fake rpicam-vid on x86-64 (README "Install on a
+ * Raspberry Pi"): RSS minus the ring was 133-174 MB steady and up to 190 MB
+ * at its peak after a jpg export (Node, sharp/libvips, gRPC, the convert
+ * worker, export buffers).
+ */
+export const SERVICE_OVERHEAD_BYTES = 190e6;
+/** Left for the OS, the camera stack (rpicam-vid's own buffers) and the page cache. */
+export const HEADROOM_BYTES = 48e6;
+
+export interface MemoryState {
+  /** MemAvailable of /proc/meminfo (free memory elsewhere). */
+  available: number;
+  /** This process's resident memory now: part of the overhead, already taken from `available`. */
+  rss: number;
+}
+
+/**
  * Refuses a ring the machine cannot hold, before allocating it: a ring that
  * pushes the box into swap or the OOM killer is worse than no start at all.
+ * Counts the service's own overhead and leaves headroom, and says the sums.
  */
-export async function checkRingFits(size: RingSize, slotBytes: number): Promise<void> {
+export async function checkRingFits(size: RingSize, slotBytes: number, memory?: MemoryState): Promise<void> {
   const payload = size.frames * slotBytes;
-  const available = await availableMemory();
-  if (payload > available) {
+  const { available, rss } = memory ?? { available: await availableMemory(), rss: process.memoryUsage.rss() };
+  const need = payload + SERVICE_OVERHEAD_BYTES + HEADROOM_BYTES;
+  const have = available + rss;
+  if (need > have) {
     throw new PicamError(
       'FAILED_PRECONDITION',
-      `${size.field}: ${size.arithmetic} x ${mb(slotBytes)} a frame = ${mb(payload)}, more than the ${mb(available)} of memory available; ` +
-        'lower the ring size or camera.width/height, or keep frames as camera.codec "yuv420" (half of rgb)',
+      `${size.field}: ${size.arithmetic} x ${mb(slotBytes)} a frame = ${mb(payload)} ring + ${mb(SERVICE_OVERHEAD_BYTES)} service (Node, encoders, export and stream buffers) + ` +
+        `${mb(HEADROOM_BYTES)} headroom = ${mb(need)}, more than the ${mb(have)} of memory available (${mb(available)} free + ${mb(rss)} this process holds); ` +
+        'lower the ring size, the frame rate or camera.width/height, or keep frames as camera.codec "yuv420" (half of rgb)',
       { field: size.field },
     );
   }
