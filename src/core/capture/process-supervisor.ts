@@ -146,7 +146,8 @@ export class ProcessSupervisor {
     });
     this.child = child;
     this.lastChild = child;
-    this.lastExit = child.catch(() => undefined);
+    // The process itself is gone on 'exit' (a grandchild may still hold its pipes; that does not hold the camera).
+    this.lastExit = Promise.race([new Promise((resolve) => child.once('exit', resolve).once('error', resolve)), child.catch(() => undefined)]);
     const stdout: net.Socket = pipe.start(this.hooks.reader);
     stdout.on('error', () => undefined); // the process exit reports the failure
     void child.finally(() => stdout.destroy());
