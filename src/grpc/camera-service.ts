@@ -122,6 +122,7 @@ export function cameraHandlers(core: Picam): ServiceHandlers<Methods> {
           darkScore: frame.dark_score,
           night: frame.night,
           files: frame.files,
+          tier: frame.tier ?? 'raw',
         })),
       };
     },
