@@ -87,6 +87,9 @@ export interface CompressedTierStatus {
   meanEncodeMs: number;
 }
 
+/** Frames after which the span at real frame sizes is logged (the start-up log can only estimate JPEG sizes). */
+const SPAN_LOG_FRAMES = 60;
+
 export interface ConfigureResult {
   config: Config;
   appliedPaths: string[];
@@ -481,6 +484,15 @@ export class Picam {
     };
   }
 
+  /** The start-up log can only guess JPEG sizes; once frames have arrived, say what the ring really holds. */
+  private logSpan(): void {
+    const { ring } = this.status();
+    this.logger.info(
+      { capacity_s: round(ring.capacityS), bytes_held: ring.bytesHeld, compressed_capacity_s: ring.compressed ? round(ring.compressed.capacityS) : undefined },
+      `ring holds ~${round(ring.capacityS)} s at the frame sizes arriving` + (ring.compressed ? `, the compressed tier ~${round(ring.compressed.capacityS)} s` : ''),
+    );
+  }
+
   private tierStatus(tier: CompressedTier): CompressedTierStatus {
     return {
       quality: tier.quality,
@@ -514,6 +526,7 @@ export class Picam {
     }
     this.lastFrameMs = capture.timestampMs;
     this.framesCaptured++;
+    if (this.framesCaptured === SPAN_LOG_FRAMES && (this.ring.packed || this.tier)) this.logSpan();
     if (!this.serving) this.setServing(true);
     for (const listener of this.frameListeners) listener();
   }

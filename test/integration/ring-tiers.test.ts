@@ -50,6 +50,8 @@ describe('ring tiers', () => {
     try {
       const startLog = await service.waitForLog((l) => l.msg.startsWith('ring buffer:'));
       assert.equal(startLog.packed, true);
+      const spanLog = await service.waitForLog((l) => l.msg.startsWith('ring holds ~'));
+      assert.ok(Number(spanLog.capacity_s) > 0, 'the span at the sizes arriving is logged');
       // Fixed slots of an I420 frame's size would hold 17 frames; packed, the ring holds several times that.
       const status = await until(camera, (s) => (s.ring?.filledFrames ?? 0) > 3 * Math.floor(maxBytes / slotBytes) && Number(s.ring?.oldestFrameId ?? 0) > 1);
       assert.equal(status.ring?.packed, true);
