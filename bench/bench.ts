@@ -4,6 +4,7 @@ import type { BenchContext } from './context.js';
 import { exportThroughput } from './export-throughput.js';
 import { ingest } from './ingest.js';
 import { ringMemory } from './memory.js';
+import { preroll } from './preroll.js';
 import { parseProfile, UsageError, type Section } from './options.js';
 import { machine } from './proc.js';
 import { referenceLines } from './reference-lines.js';
@@ -30,6 +31,7 @@ const SECTION_RUNNERS: Record<Section, (context: BenchContext) => Promise<void>>
   trigger: triggerLatency,
   stream: streamFrames,
   slowlink: streamSlowLink,
+  preroll,
   soak,
 };
 

@@ -4,7 +4,7 @@ import { ROOT } from '../test/helpers/service.js';
 
 export type Mode = 'default' | 'quick' | 'soak';
 
-export const SECTIONS = ['reference', 'ingest', 'memory', 'export', 'trigger', 'stream', 'slowlink', 'soak'] as const;
+export const SECTIONS = ['reference', 'ingest', 'memory', 'export', 'trigger', 'stream', 'slowlink', 'preroll', 'soak'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Size = readonly [width: number, height: number];
@@ -50,7 +50,7 @@ const USAGE = `usage: node dist/bench/bench.js [--quick] [--soak] [--soak-second
   --quick      every section once at 320x240 with short windows (under a minute): proves the bench works
   --soak       RSS over a 5-minute soak with a trigger every 10 s and one stream subscriber
   --json PATH  where the JSON goes (default bench/results/latest.json)
-  BENCH_ONLY=reference|ingest|memory|export|trigger|stream|slowlink|soak (comma list) picks sections.`;
+  BENCH_ONLY=reference|ingest|memory|export|trigger|stream|slowlink|preroll|soak (comma list) picks sections.`;
 
 export class UsageError extends Error {}
 
@@ -114,5 +114,6 @@ function pickSections(mode: Mode, only: string | undefined): Section[] {
     return picked as Section[];
   }
   if (mode === 'soak') return ['soak'];
-  return SECTIONS.filter((s) => s !== 'soak');
+  // preroll fills a minute-long ring five times (~6 min): asked for by name only.
+  return SECTIONS.filter((s) => s !== 'soak' && s !== 'preroll');
 }

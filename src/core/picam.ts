@@ -18,7 +18,8 @@ import { darkScore } from './night/dark-score.js';
 import { NightController, type NightSnapshot, type NightTransition } from './night/night-controller.js';
 import { jpegDarkScore } from './pixels/decode.js';
 import { RingBuffer } from './ring/ring-buffer.js';
-import { checkRingFits, ringSize } from './ring/ring-size.js';
+import { checkRingFits, JPEG_BYTES_PER_PIXEL, packedRingSize, ringSize } from './ring/ring-size.js';
+import { CompressedTier } from './ring/compressed-tier.js';
 import { checkWindow, streamRequestSchema, triggerRequestSchema, type StreamRequest, type TriggerRequest } from './requests.js';
 import { validate } from './validate.js';
 import { streamFrames, type FrameFeed, type StreamedFrame, type StreamOptions } from './stream/frame-stream.js';
@@ -59,7 +60,13 @@ export interface PicamStatus {
     oldestId: number;
     newestId: number;
     spanS: number;
+    /** Seconds held when full: for a packed ring, at the mean size of the frames held now. */
     capacityS: number;
+    /** Frames packed by size (JPEG) rather than in fixed slots. */
+    packed: boolean;
+    bytesHeld: number;
+    /** The compressed tier of a raw source, when on. */
+    compressed?: CompressedTierStatus;
   };
   serving: boolean;
   eventsPending: number;
@@ -72,6 +79,24 @@ export interface PicamStatus {
   streamReaders: StreamReaderStatus[];
   night: boolean;
 }
+
+export interface CompressedTierStatus {
+  quality: number;
+  payloadBytes: number;
+  bytesHeld: number;
+  filled: number;
+  oldestId: number;
+  newestId: number;
+  spanS: number;
+  capacityS: number;
+  encoded: number;
+  skipped: number;
+  /** Mean milliseconds from copy to stored per frame (latency, with the worker and sharp's threads). */
+  meanEncodeMs: number;
+}
+
+/** Frames after which the span at real frame sizes is logged (the start-up log can only estimate JPEG sizes). */
+const SPAN_LOG_FRAMES = 60;
 
 export interface ConfigureResult {
   config: Config;
@@ -102,6 +127,7 @@ export class Picam {
   private source!: FrameSource;
   private sourceReason = '';
   private ring!: RingBuffer;
+  private tier: CompressedTier | undefined;
   private night!: NightController;
   private exporter!: Exporter;
   private readonly store: EventStore;
@@ -154,28 +180,13 @@ export class Picam {
     this.sourceReason = reason;
     this.logger.info({ source: source.kind, format: source.format, reason }, `frame source: ${source.kind}`);
     const slotBytes = frameBytes(source);
-    const size = ringSize(this.config.ring, this.config.camera.framerate, slotBytes);
-    await checkRingFits(size, slotBytes);
-    this.ring = new RingBuffer(size.frames, slotBytes);
-    this.logger.info(
-      {
-        frames: size.frames,
-        slot_bytes: slotBytes,
-        payload_bytes: this.ring.payloadBytes,
-        seconds: round(size.frames / this.config.camera.framerate),
-        sized_by: size.field,
-      },
-      `ring buffer: ${size.arithmetic}, ${(this.ring.payloadBytes / 1e6).toFixed(1)} MB allocated`,
-    );
-    const spanS = size.frames / this.config.camera.framerate;
-    if (spanS < this.config.export.save_before_s) {
-      this.logger.warn({ span_s: spanS, save_before_s: this.config.export.save_before_s }, 'ring holds less than export.save_before_s: events will miss their oldest frames');
-    }
+    this.ring = await this.allocateRing(slotBytes);
     this.encoder = new SharedEncoder(this.ring, source);
     this.night = new NightController(this.config.night, source.dayExposure);
     this.currentFps = this.config.camera.framerate;
     this.exporter = new Exporter({
       ring: this.ring,
+      tier: this.tier,
       geometry: { width: source.width, height: source.height, format: source.format, colorRange: source.colorRange },
       settings: () => ({
         baseDir: this.baseDir(),
@@ -205,6 +216,65 @@ export class Picam {
     this.historyTimer.unref();
   }
 
+  /**
+   * The ring for this source: fixed slots for raw frames, packed by bytes for
+   * JPEG frames, plus the compressed tier when asked for (raw sources only).
+   * Logs what it holds; refuses what the machine cannot hold.
+   */
+  private async allocateRing(slotBytes: number): Promise<RingBuffer> {
+    const { ring: config, camera } = this.config;
+    const source = this.source;
+    const pixels = source.width * source.height;
+    let ring: RingBuffer;
+    let arithmetic: string;
+    if (source.format === 'mjpeg') {
+      const size = packedRingSize(config, camera.framerate, slotBytes, pixels);
+      await checkRingFits({ ...size, frames: 1 }, size.bytes);
+      ring = new RingBuffer(size.frames, slotBytes, size.bytes);
+      arithmetic = size.arithmetic;
+    } else {
+      const size = ringSize(config, camera.framerate, slotBytes);
+      await checkRingFits(size, slotBytes);
+      ring = new RingBuffer(size.frames, slotBytes);
+      arithmetic = size.arithmetic;
+    }
+    const rawSpanS = ring.packed ? (ring.payloadBytes - slotBytes) / (pixels * JPEG_BYTES_PER_PIXEL) / camera.framerate : ring.capacity / camera.framerate;
+    this.logger.info(
+      {
+        frames: ring.capacity,
+        slot_bytes: slotBytes,
+        payload_bytes: ring.payloadBytes,
+        packed: ring.packed,
+        seconds: round(rawSpanS),
+        sized_by: ring.packed ? 'packed' : 'slots',
+      },
+      `ring buffer: ${arithmetic}, ${(ring.payloadBytes / 1e6).toFixed(1)} MB allocated, ~${round(rawSpanS)} s` +
+        (ring.packed ? ` at ~${Math.round(pixels * JPEG_BYTES_PER_PIXEL / 1000)} KB a frame (the status reports the span at the sizes that arrive)` : ''),
+    );
+    let spanS = rawSpanS;
+    if (config.compressed_seconds > 0 && source.format !== 'mjpeg') {
+      const seconds = (config.seconds ?? ring.capacity / camera.framerate) + config.compressed_seconds;
+      const size = packedRingSize(
+        { seconds, ...(config.compressed_max_bytes !== undefined ? { max_bytes: config.compressed_max_bytes } : {}), compressed_seconds: 0, compressed_quality: 80 },
+        camera.framerate,
+        slotBytes,
+        pixels,
+        'ring.compressed',
+      );
+      await checkRingFits({ ...size, frames: 1 }, size.bytes + ring.payloadBytes);
+      this.tier = new CompressedTier(ring, source, { bytes: size.bytes, frames: size.frames, quality: config.compressed_quality });
+      spanS = Math.max(spanS, seconds);
+      this.logger.info(
+        { payload_bytes: size.bytes, quality: config.compressed_quality, seconds: round(seconds) },
+        `compressed tier: ${size.arithmetic}, ${(size.bytes / 1e6).toFixed(1)} MB allocated, ~${round(seconds)} s of JPEG q${config.compressed_quality} at ~${Math.round(pixels * JPEG_BYTES_PER_PIXEL / 1000)} KB a frame`,
+      );
+    }
+    if (spanS < this.config.export.save_before_s) {
+      this.logger.warn({ span_s: round(spanS), save_before_s: this.config.export.save_before_s }, 'ring holds less than export.save_before_s: events will miss their oldest frames');
+    }
+    return ring;
+  }
+
   /** Where the source writes: straight into ring slots, scored and published on commit. */
   private sink(): FrameSink {
     const tool = this.source.kind;
@@ -229,6 +299,7 @@ export class Picam {
     clearInterval(this.retentionTimer);
     clearInterval(this.historyTimer);
     await this.exporter.close(this.config.export.shutdown_grace_s * 1000);
+    this.tier?.close();
     await this.source.stop();
     this.setServing(false);
   }
@@ -423,7 +494,10 @@ export class Picam {
         oldestId: ring.oldestId,
         newestId: ring.newestId,
         spanS: oldest !== undefined && newest !== undefined ? (newest - oldest) / 1000 : 0,
-        capacityS: ring.capacity / this.config.camera.framerate,
+        capacityS: ring.framesAtCurrentSize / this.config.camera.framerate,
+        packed: ring.packed,
+        bytesHeld: ring.bytesHeld,
+        ...(this.tier ? { compressed: this.tierStatus(this.tier) } : {}),
       },
       serving: this.serving,
       eventsPending: this.exporter.pendingCount,
@@ -433,6 +507,31 @@ export class Picam {
       streamDropped: this.readers.lagged,
       streamReaders: this.readers.list(),
       night: this.night.isNight,
+    };
+  }
+
+  /** The start-up log can only guess JPEG sizes; once frames have arrived, say what the ring really holds. */
+  private logSpan(): void {
+    const { ring } = this.status();
+    this.logger.info(
+      { capacity_s: round(ring.capacityS), bytes_held: ring.bytesHeld, compressed_capacity_s: ring.compressed ? round(ring.compressed.capacityS) : undefined },
+      `ring holds ~${round(ring.capacityS)} s at the frame sizes arriving` + (ring.compressed ? `, the compressed tier ~${round(ring.compressed.capacityS)} s` : ''),
+    );
+  }
+
+  private tierStatus(tier: CompressedTier): CompressedTierStatus {
+    return {
+      quality: tier.quality,
+      payloadBytes: tier.payloadBytes,
+      bytesHeld: tier.bytesHeld,
+      filled: tier.size,
+      oldestId: tier.oldestRawId,
+      newestId: tier.newestRawId,
+      spanS: tier.spanS,
+      capacityS: tier.framesAtCurrentSize / this.config.camera.framerate,
+      encoded: tier.encoded,
+      skipped: tier.skipped,
+      meanEncodeMs: tier.encoded === 0 ? 0 : Math.round((tier.encodeMs / tier.encoded) * 100) / 100,
     };
   }
 
@@ -446,6 +545,7 @@ export class Picam {
     const id = this.ring.commit(length, { ...capture, darkScore: score, night: wasNight });
     if (jpeg) this.scoreJpeg(id, capture);
     else this.judge(score, capture, id);
+    this.tier?.offer();
     if (this.lastFrameMs > 0) {
       const instant = 1000 / Math.max(1, capture.timestampMs - this.lastFrameMs);
       this.fps = this.fps === 0 ? instant : this.fps * 0.95 + instant * 0.05;
@@ -456,6 +556,7 @@ export class Picam {
     if (this.framesCaptured === RATE_LOG_FRAMES) {
       this.logger.info({ measured_fps: round(this.fps), asked_fps: this.currentFps }, `capture rate: ${round(this.fps)} fps measured, ${this.currentFps} asked for`);
     }
+    if (this.framesCaptured === SPAN_LOG_FRAMES && (this.ring.packed || this.tier)) this.logSpan();
     if (!this.serving) this.setServing(true);
     for (const listener of this.frameListeners) listener();
   }

@@ -126,6 +126,7 @@ export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandle
           darkScore: frame.dark_score,
           night: frame.night,
           files: frame.files,
+          tier: frame.tier ?? 'raw',
         })),
       };
     },

@@ -119,6 +119,25 @@ export function statusToProto(status: PicamStatus): MessageInitShape<typeof GetS
       oldestFrameId: BigInt(ring.oldestId),
       newestFrameId: BigInt(ring.newestId),
       spanS: ring.spanS,
+      packed: ring.packed,
+      bytesHeld: BigInt(ring.bytesHeld),
+      ...(ring.compressed
+        ? {
+            compressedTier: {
+              quality: ring.compressed.quality,
+              payloadBytes: BigInt(ring.compressed.payloadBytes),
+              bytesHeld: BigInt(ring.compressed.bytesHeld),
+              filledFrames: ring.compressed.filled,
+              oldestFrameId: BigInt(ring.compressed.oldestId),
+              newestFrameId: BigInt(ring.compressed.newestId),
+              spanS: ring.compressed.spanS,
+              capacityS: ring.compressed.capacityS,
+              framesEncoded: BigInt(ring.compressed.encoded),
+              framesSkipped: BigInt(ring.compressed.skipped),
+              meanEncodeMs: ring.compressed.meanEncodeMs,
+            },
+          }
+        : {}),
     },
     serving: status.serving,
     eventsPending: status.eventsPending,

@@ -80,6 +80,12 @@ export function createMetrics(core: Picam, adapters: AdapterGauges): Metrics {
   scraped('gauge', 'picam_ring_filled_frames', 'Frames the ring holds now.', fromStatus((s) => s.ring.filled));
   scraped('gauge', 'picam_ring_fill_ratio', 'Filled share of the ring, 0 to 1.', fromStatus((s) => (s.ring.capacity === 0 ? 0 : s.ring.filled / s.ring.capacity)));
   scraped('gauge', 'picam_ring_payload_bytes', 'Bytes allocated for frames in the ring.', fromStatus((s) => s.ring.payloadBytes));
+  scraped('gauge', 'picam_ring_bytes_held', 'Bytes of the frames the ring holds now.', fromStatus((s) => s.ring.bytesHeld));
+  scraped('gauge', 'picam_ring_capacity_seconds', 'Seconds the ring holds when full (packed JPEG ring: at the mean size of the frames held now).', fromStatus((s) => s.ring.capacityS));
+  scraped('gauge', 'picam_compressed_tier_span_seconds', 'Seconds of video the compressed tier holds now (0 when off).', fromStatus((s) => s.ring.compressed?.spanS ?? 0));
+  scraped('gauge', 'picam_compressed_tier_bytes_held', 'Bytes of JPEG frames the compressed tier holds now.', fromStatus((s) => s.ring.compressed?.bytesHeld ?? 0));
+  scraped('counter', 'picam_compressed_tier_encoded_total', 'Frames encoded into the compressed tier since start.', fromStatus((s) => s.ring.compressed?.encoded ?? 0));
+  scraped('counter', 'picam_compressed_tier_skipped_total', 'Frames the compressed tier skipped since start (encoder behind, or an export held its space).', fromStatus((s) => s.ring.compressed?.skipped ?? 0));
   scraped('gauge', 'picam_ring_span_seconds', 'Seconds of video between the oldest and newest frame in the ring.', fromStatus((s) => s.ring.spanS));
   scraped('gauge', 'picam_events_pending', 'Events being written now.', fromStatus((s) => s.eventsPending));
   scraped('gauge', 'picam_stream_subscribers', 'StreamFrames and live-page readers now.', fromStatus((s) => s.streamSubscribers));

@@ -32,9 +32,9 @@ describe('config', () => {
 
   it("loads the Python service's short forms unchanged", () => {
     const config = parseConfig({ ring: 120, network: 9999, logging: 'WARNING' });
-    assert.deepEqual(config.ring, { frames: 120 });
-    assert.deepEqual(parseConfig({}).ring, { seconds: 3 }, 'the default ring is 3 s');
-    assert.deepEqual(parseConfig({ ring: { max_bytes: 1e8 } }).ring, { max_bytes: 1e8 });
+    assert.deepEqual(config.ring, { frames: 120, compressed_seconds: 0, compressed_quality: 80 });
+    assert.deepEqual(parseConfig({}).ring, { seconds: 3, compressed_seconds: 0, compressed_quality: 80 }, 'the default ring is 3 s');
+    assert.deepEqual(parseConfig({ ring: { max_bytes: 1e8 } }).ring, { max_bytes: 1e8, compressed_seconds: 0, compressed_quality: 80 });
     assert.equal(config.network.port, 9999);
     assert.equal(config.logging.level, 'warn');
     assert.equal(parseConfig({ logging: { level: 'CRITICAL' } }).logging.level, 'fatal');

@@ -57,12 +57,26 @@ const ring = z.preprocess(
     .strictObject({
       frames: integer(2, 100000).optional().describe('Frames kept in memory. A bare number (`"ring": 90`) means this too.'),
       seconds: z.number().gt(0).max(3600).optional().describe('Seconds of video kept: frames = seconds x camera.framerate.'),
-      max_bytes: integer(1, Number.MAX_SAFE_INTEGER).optional().describe('Bytes the ring may take: frames = max_bytes / frame size.'),
+      max_bytes: integer(1, Number.MAX_SAFE_INTEGER)
+        .optional()
+        .describe('Bytes the ring may take: frames = max_bytes / frame size. For JPEG frames (`camera.codec` mjpeg) the frames are packed back to back and the oldest evicted by bytes, so this is the way to size an MJPEG ring exactly.'),
+      compressed_seconds: z
+        .number()
+        .min(0)
+        .max(3600)
+        .default(0)
+        .describe(
+          'Raw sources: seconds of history kept as JPEG beyond the raw ring (`seconds`), encoded off the event loop at `compressed_quality`; 0 = off. Exports take such frames from here and mark them in event.json (`tier`). If the encoder cannot keep up, frames are skipped and counted, capture never waits.',
+        ),
+      compressed_quality: integer(1, 100).default(80).describe('JPEG quality of the compressed tier (`compressed_seconds`).'),
+      compressed_max_bytes: integer(1, Number.MAX_SAFE_INTEGER)
+        .optional()
+        .describe('Bytes of the compressed tier; default: (seconds + compressed_seconds) x framerate x 0.25 bytes a pixel. The status reports the seconds it really holds.'),
     })
     .refine((ring) => [ring.frames, ring.seconds, ring.max_bytes].filter((v) => v !== undefined).length <= 1, {
       message: 'give one of frames, seconds, max_bytes',
     })
-    .transform((ring) => (ring.frames === undefined && ring.seconds === undefined && ring.max_bytes === undefined ? { seconds: 3 } : ring))
+    .transform((ring) => (ring.frames === undefined && ring.seconds === undefined && ring.max_bytes === undefined ? { ...ring, seconds: 3 } : ring))
     .describe(
       'Ring buffer of recent frames, allocated at start: give one of `frames`, `seconds` (default 3) or `max_bytes`. The cost is frames x frame size: 1080p rgb is 6.2 MB a frame (10 s at 30 fps = 1.9 GB), yuv420 half that; a ring larger than the memory available is refused at start.',
     ),

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { FrameGeometry, FrameMeta } from '../capture/frame.js';
 import { PicamError } from '../errors.js';
 import { decodeFrame, type PixelImage } from '../pixels/decode.js';
-import type { RingBuffer } from '../ring/ring-buffer.js';
+import type { CompressedTier } from '../ring/compressed-tier.js';
+import type { RingBuffer, RingFrame } from '../ring/ring-buffer.js';
 import { syncFolder, writeFileAtomic } from './atomic-write.js';
 import { eventDateFolder, newEventId } from './event-id.js';
 import { encodeImage, type FrameFormat } from './frame-encoder.js';
@@ -68,6 +69,8 @@ export interface AcceptedEvent {
 
 export interface ExporterDeps {
   ring: RingBuffer;
+  /** Older frames of a raw source as JPEG, read once the ring has dropped them. */
+  tier?: CompressedTier | undefined;
   geometry: FrameGeometry;
   settings: () => ExportSettings;
   progress: (progress: EventProgress) => void;
@@ -141,7 +144,9 @@ export class Exporter {
     const afterS = options.afterS ?? settings.afterS;
     const { ring } = this.deps;
     const startMono = triggerMono - beforeS * 1000;
-    const firstId = ring.firstAtOrAfter(startMono, 'monotonic');
+    const ringFirst = ring.firstAtOrAfter(startMono, 'monotonic');
+    const tierFirst = this.deps.tier?.firstAtOrAfter(startMono);
+    const firstId = tierFirst !== undefined && tierFirst < ringFirst ? tierFirst : ringFirst;
     const framesBefore = Math.max(0, ring.firstAtOrAfter(triggerMono, 'monotonic') - firstId);
     const abort = new AbortController();
     const job: ExportJob = {
@@ -212,21 +217,26 @@ export class Exporter {
     // Stacks and the clip need frames in capture order: they run on one chain.
     let ordered: Promise<void> = Promise.resolve();
 
-    const oldestMono = ring.monotonicOf(ring.oldestId);
-    if (ring.size === ring.capacity && oldestMono !== undefined && oldestMono > job.startMono) {
+    const { tier } = this.deps;
+    const oldestHeld = tier && tier.size > 0 && tier.oldestRawId < ring.oldestId ? tier.oldestRawId : ring.oldestId;
+    const oldestMono = oldestHeld === ring.oldestId ? ring.monotonicOf(oldestHeld) : tier?.monotonicOf(oldestHeld);
+    if (oldestHeld > 1 && oldestMono !== undefined && oldestMono > job.startMono) {
       // Frames existed before the oldest one held, but the ring had already dropped them.
       const lostS = ((oldestMono - job.startMono) / 1000).toFixed(2);
       missing.push({
-        first_id: ring.oldestId - 1,
-        last_id: ring.oldestId - 1,
+        first_id: oldestHeld - 1,
+        last_id: oldestHeld - 1,
         reason: `window starts ${lostS} s before the oldest frame in the ring (ring too small for the before window)`,
       });
     }
+    // The export's reading point in the compressed tier is pinned: the tier skips encodes rather than evict what it has yet to save.
+    let unpin = tier?.pin(nextId);
 
     /** `native` is a view of `pooled`, which goes back to the pool once every reader of it is done. */
-    const processFrame = async (meta: FrameMeta, native: Buffer, pooled: Buffer): Promise<void> => {
+    const processFrame = async (meta: FrameMeta, native: Buffer, pooled: Buffer, fromTier: boolean): Promise<void> => {
       let pixels: Promise<PixelImage> | undefined;
-      const decoded = (): Promise<PixelImage> => (pixels ??= decodeFrame(native, geometry));
+      const format = fromTier ? 'mjpeg' : geometry.format;
+      const decoded = (): Promise<PixelImage> => (pixels ??= decodeFrame(native, { ...geometry, format }));
       const stem = frameStem(meta.id, meta.timestampMs);
       const files: string[] = [];
       const record: ManifestFrame = {
@@ -238,6 +248,7 @@ export class Exporter {
         night: meta.night,
         exposure_us: meta.exposureUs,
         gain: meta.gain,
+        tier: fromTier && tier ? tier.label : 'raw',
         files,
       };
       const needsOrder = clip !== undefined || (stacker !== undefined && (meta.night || meta.darkScore < job.settings.darkThreshold));
@@ -254,10 +265,11 @@ export class Exporter {
         ordered.catch(() => undefined); // awaited (and reported) at the end
       }
       const formatsDone = Promise.all(
-        frameFormats.map(async (format) => {
-          const name = `${stem}.${format}`;
+        frameFormats.map(async (fileFormat) => {
+          const name = `${stem}.${fileFormat}`;
           // A camera JPEG is saved as the camera made it: no second lossy encode.
-          const chunks = format === 'jpg' && geometry.format === 'mjpeg' ? [native] : await encodeImage(await decoded(), format, encode);
+          // A compressed-tier frame likewise: it is a JPEG already, and the manifest says at which quality.
+          const chunks = fileFormat === 'jpg' && (geometry.format === 'mjpeg' || fromTier) ? [native] : await encodeImage(await decoded(), fileFormat, encode);
           bytes += await writeFileAtomic(path.join(job.dir, name), chunks);
           files.push(name);
         }),
@@ -277,30 +289,47 @@ export class Exporter {
           if (!job.signal.aborted) missing.push({ first_id: nextId, last_id: nextId, reason: 'no frames from the source' });
           break;
         }
+        let fromTier = false;
         if (nextId < ring.oldestId) {
-          missing.push({ first_id: nextId, last_id: ring.oldestId - 1, reason: 'overwritten in the ring before it was saved' });
-          nextId = ring.oldestId;
-          continue;
+          const held = tier?.heldAtOrAfter(nextId);
+          const next = held === undefined || held > ring.oldestId ? ring.oldestId : held;
+          if (next > nextId) {
+            const reason = !tier
+              ? 'overwritten in the ring before it was saved'
+              : nextId < tier.oldestRawId || tier.size === 0
+                ? 'overwritten in the compressed tier before it was saved'
+                : 'skipped by the compressed tier (its encoder fell behind, or an export held its space)';
+            missing.push({ first_id: nextId, last_id: next - 1, reason });
+            nextId = next;
+            if (unpin && tier) unpin = tier.movePin(unpin, nextId);
+            continue;
+          }
+          fromTier = next < ring.oldestId;
         }
-        if (ring.monotonicOf(nextId)! > job.endMono) break;
+        const peek = fromTier ? tier?.monotonicOf(nextId) : ring.monotonicOf(nextId);
+        if (peek === undefined) continue;
+        if (peek > job.endMono) break;
         const pooled = await this.pool.acquire();
         // Capture went on while we waited for a buffer: the frame may have left the ring (the loop then records it missing).
-        const frame = ring.get(nextId);
+        const frame: RingFrame | undefined = fromTier ? tier?.get(nextId) : ring.get(nextId);
         if (!frame || job.signal.aborted) {
           this.pool.release(pooled);
           continue;
         }
         // Copied out now, in one synchronous step: the slot may be reused while we encode.
         frame.data.copy(pooled);
-        const task = processFrame(frame.meta, pooled.subarray(0, frame.data.length), pooled);
+        if (unpin && tier) unpin = tier.movePin(unpin, nextId + 1);
+        const task = processFrame(frame.meta, pooled.subarray(0, frame.data.length), pooled, fromTier);
         task.catch(() => undefined); // handled below, when awaited in order
         inFlight.push(task);
         if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
         nextId++;
       }
+      unpin?.();
       await Promise.all(inFlight);
       await ordered;
     } catch (caught) {
+      unpin?.();
       error = PicamError.from(caught);
       await Promise.allSettled([...inFlight, ordered]);
     }

@@ -15,6 +15,13 @@ export interface ManifestFrame {
   night: boolean;
   exposure_us: number;
   gain: number;
+  /**
+   * Where the frame came from: `raw` (the ring, exactly as captured; for an
+   * mjpeg source that is the camera's own JPEG), or `jpeg q<N>` (the compressed
+   * tier: a JPEG at quality N made from the raw frame, so its npy/png are decoded
+   * from that JPEG, not the raw pixels).
+   */
+  tier: string;
   /** File names relative to the event folder. */
   files: string[];
 }

@@ -109,7 +109,7 @@ export async function repairEvents(baseDir: string): Promise<RepairResult> {
       formats: [],
       frames: [...frames.entries()]
         .sort(([a], [b]) => a - b)
-        .map(([id, files]) => ({ id, timestamp: '', timestamp_ms: 0, monotonic_ms: 0, dark_score: 0, night: false, exposure_us: 0, gain: 0, files })),
+        .map(([id, files]) => ({ id, timestamp: '', timestamp_ms: 0, monotonic_ms: 0, dark_score: 0, night: false, exposure_us: 0, gain: 0, tier: 'unknown', files })),
       missing: [{ first_id: 0, last_id: 0, reason: 'the service stopped before the event was finished; recovered at the next start from the files on disk' }],
       stacks: [],
       error: 'recovered after an unclean stop',

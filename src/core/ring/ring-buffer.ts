@@ -12,6 +12,13 @@ export type FrameFields = CaptureInfo & { darkScore: number; night: boolean };
  * The most recent frames with their metadata. Every slot and every metadata
  * column is allocated up front, so steady-state capture allocates nothing.
  *
+ * Two layouts: fixed slots of `slotBytes` (raw frames, all one size), or
+ * packed (`packedBytes`): frames of varying size (JPEG) back to back in one
+ * region, the oldest evicted by bytes. A packed writer is handed `slotBytes`
+ * (the largest frame accepted) at the write head; every frame overlapping
+ * that span leaves the ring before the writer gets it, so the guarantees
+ * below hold for both layouts.
+ *
  * Writers fill a slot in place (a pipe reader copies each chunk straight into
  * it) and then commit it. Readers never see a frame change under them: the
  * frame in a slot is evicted the moment a writer acquires that slot, before
@@ -23,6 +30,11 @@ export class RingBuffer {
   readonly capacity: number;
   readonly slotBytes: number;
   private readonly slots: Buffer[];
+  /** Packed layout: the one region, and where each frame starts in it. */
+  private readonly region: Buffer | undefined;
+  private readonly offsets: Float64Array;
+  private head = 0;
+  private heldBytes = 0;
   private readonly lengths: Uint32Array;
   private readonly timestamps: Float64Array;
   private readonly monotonic: Float64Array;
@@ -35,10 +47,19 @@ export class RingBuffer {
   private acquired = false;
   private waiters: Array<(id: number) => void> = [];
 
-  constructor(capacity: number, slotBytes: number) {
+  /**
+   * `capacity` frames of `slotBytes` each; with `packedBytes`, one region of
+   * that size holding up to `capacity` frames of up to `slotBytes` each.
+   */
+  constructor(capacity: number, slotBytes: number, packedBytes?: number) {
+    if (packedBytes !== undefined && packedBytes < 2 * slotBytes) {
+      throw new RangeError(`a packed ring of ${packedBytes} bytes cannot hold two frames of up to ${slotBytes} bytes`);
+    }
     this.capacity = capacity;
     this.slotBytes = slotBytes;
-    this.slots = Array.from({ length: capacity }, () => Buffer.allocUnsafeSlow(slotBytes));
+    this.region = packedBytes === undefined ? undefined : Buffer.allocUnsafeSlow(packedBytes);
+    this.slots = this.region ? [] : Array.from({ length: capacity }, () => Buffer.allocUnsafeSlow(slotBytes));
+    this.offsets = new Float64Array(this.region ? capacity : 0);
     this.lengths = new Uint32Array(capacity);
     this.timestamps = new Float64Array(capacity);
     this.monotonic = new Float64Array(capacity);
@@ -49,7 +70,24 @@ export class RingBuffer {
   }
 
   get payloadBytes(): number {
-    return this.capacity * this.slotBytes;
+    return this.region ? this.region.length : this.capacity * this.slotBytes;
+  }
+
+  /** True when frames are packed by size (JPEG) rather than held in fixed slots. */
+  get packed(): boolean {
+    return this.region !== undefined;
+  }
+
+  /** Bytes of the frames held now. */
+  get bytesHeld(): number {
+    return this.region ? this.heldBytes : this.count * this.slotBytes;
+  }
+
+  /** Frames the ring holds when full, at the mean size of the frames held now (all slots for fixed slots). */
+  get framesAtCurrentSize(): number {
+    if (!this.region) return this.capacity;
+    if (this.count === 0) return 0;
+    return Math.min(this.capacity, Math.floor((this.region.length - this.slotBytes) / (this.heldBytes / this.count)));
   }
 
   get size(): number {
@@ -71,11 +109,63 @@ export class RingBuffer {
    * so no reader can see it half overwritten.
    */
   acquire(): Buffer {
+    if (this.region) return this.acquirePacked(this.region);
     if (!this.acquired) {
       if (this.count === this.capacity) this.count--;
       this.acquired = true;
     }
     return this.slots[this.nextId % this.capacity]!;
+  }
+
+  /**
+   * `slotBytes` at the write head (back at 0 when the tail of the region is too
+   * short). Frames are laid out oldest to newest from the head onwards, wrapping,
+   * so evicting from the oldest end frees the span without leaving a gap in ids.
+   */
+  private acquirePacked(region: Buffer): Buffer {
+    if (!this.acquired) {
+      const plan = this.planPacked(region);
+      for (let i = 0; i < plan.evict; i++) this.evictOldest();
+      this.head = plan.head;
+      this.acquired = true;
+    }
+    return region.subarray(this.head, this.head + this.slotBytes);
+  }
+
+  /**
+   * Like acquire, but only if no frame with id >= `keepFrom` would leave the ring;
+   * else undefined and nothing evicted. A reader that must not be lapped (an
+   * export) pins frames this way in a ring whose writer may skip instead of wait.
+   */
+  tryAcquire(keepFrom: number): Buffer | undefined {
+    if (!this.region || this.acquired) return this.acquire();
+    const plan = this.planPacked(this.region);
+    if (plan.evict > 0 && this.oldestId + plan.evict - 1 >= keepFrom) return undefined;
+    return this.acquire();
+  }
+
+  /** How many of the oldest frames must go for `slotBytes` at the head, and where the head ends up. */
+  private planPacked(region: Buffer): { evict: number; head: number } {
+    let evict = this.count === this.capacity ? 1 : 0;
+    let head = this.head;
+    const at = (n: number): number => (this.oldestId + n) % this.capacity;
+    if (head + this.slotBytes > region.length) {
+      // Wrapping: the frames past the old head are the oldest; they go first.
+      while (evict < this.count && this.offsets[at(evict)]! >= head) evict++;
+      head = 0;
+    }
+    const end = head + this.slotBytes;
+    while (evict < this.count) {
+      const start = this.offsets[at(evict)]!;
+      if (start < end && start + this.lengths[at(evict)]! > head) evict++;
+      else break;
+    }
+    return { evict, head };
+  }
+
+  private evictOldest(): void {
+    if (this.region) this.heldBytes -= this.lengths[this.oldestId % this.capacity]!;
+    this.count--;
   }
 
   /** Publishes the acquired slot's first `length` bytes as the next frame; returns its id. */
@@ -86,6 +176,11 @@ export class RingBuffer {
     const slot = id % this.capacity;
     this.acquired = false;
     this.lengths[slot] = length;
+    if (this.region) {
+      this.offsets[slot] = this.head;
+      this.head += length;
+      this.heldBytes += length;
+    }
     this.timestamps[slot] = fields.timestampMs;
     this.monotonic[slot] = fields.monotonicMs;
     this.darkScores[slot] = fields.darkScore;
@@ -116,6 +211,10 @@ export class RingBuffer {
     if (!this.has(id)) return undefined;
     const slot = id % this.capacity;
     const length = this.lengths[slot]!;
+    if (this.region) {
+      const start = this.offsets[slot]!;
+      return { meta: this.metaOf(id, slot), data: this.region.subarray(start, start + length) };
+    }
     return { meta: this.metaOf(id, slot), data: this.slots[slot]!.subarray(0, length) };
   }
 

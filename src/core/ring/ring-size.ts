@@ -12,7 +12,7 @@ export interface RingSize {
 }
 
 /** Turns `ring` (frames, seconds or max_bytes) into a frame count for this frame size. */
-export function ringSize(ring: Config['ring'], framerate: number, slotBytes: number): RingSize {
+export function ringSize(ring: Pick<Config['ring'], 'frames' | 'seconds' | 'max_bytes'>, framerate: number, slotBytes: number): RingSize {
   if (ring.frames !== undefined) return { frames: ring.frames, field: 'ring.frames', arithmetic: `${ring.frames} frames` };
   if (ring.max_bytes !== undefined) {
     const frames = Math.floor(ring.max_bytes / slotBytes);
@@ -80,4 +80,52 @@ async function availableMemory(): Promise<number> {
 
 function mb(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/**
+ * Bytes a camera JPEG is assumed to take per pixel when a packed ring is sized
+ * by `seconds` or `frames` (its real size is only known once frames arrive):
+ * about what a Pi's hardware encoder makes of a detailed scene at its default
+ * quality. `max_bytes` sizes the ring exactly; the status reports the span held.
+ */
+export const JPEG_BYTES_PER_PIXEL = 0.25;
+/** Smallest mean frame a packed ring keeps metadata for (a black 320x240 JPEG is ~2 KB; a lit one far more). */
+const MIN_PACKED_FRAME = 4096;
+
+export interface PackedRingSize {
+  /** Bytes of the one region. */
+  bytes: number;
+  /** Most frames it can hold (metadata entries). */
+  frames: number;
+  field: string;
+  arithmetic: string;
+}
+
+/**
+ * Sizes a byte ring for frames of varying size up to `slotBytes`: `max_bytes`
+ * as given, else seconds (or frames) at JPEG_BYTES_PER_PIXEL, plus one largest
+ * frame (the span a writer is handed).
+ */
+export function packedRingSize(ring: Config['ring'], framerate: number, slotBytes: number, pixels: number, field = 'ring'): PackedRingSize {
+  let bytes: number;
+  let sizedBy: string;
+  let arithmetic: string;
+  const estimate = Math.ceil(pixels * JPEG_BYTES_PER_PIXEL);
+  if (ring.max_bytes !== undefined) {
+    bytes = ring.max_bytes;
+    sizedBy = `${field}.max_bytes`;
+    arithmetic = `${ring.max_bytes} bytes packed`;
+  } else {
+    const frames = ring.frames ?? Math.max(2, Math.ceil((ring.seconds ?? 3) * framerate));
+    sizedBy = ring.frames !== undefined ? `${field}.frames` : `${field}.seconds`;
+    bytes = frames * estimate + 2 * slotBytes;
+    arithmetic = `${frames} frames x ~${estimate} bytes (a JPEG at ${JPEG_BYTES_PER_PIXEL} bytes/pixel) + 2 largest frames = ${bytes} bytes packed`;
+  }
+  if (bytes < 2 * slotBytes) {
+    throw new PicamError('FAILED_PRECONDITION', `${sizedBy}: ${bytes} bytes cannot hold two frames of up to ${slotBytes} bytes; give at least ${2 * slotBytes}`, {
+      field: sizedBy,
+    });
+  }
+  const frames = Math.max(2, Math.ceil(bytes / MIN_PACKED_FRAME));
+  return { bytes, frames, field: sizedBy, arithmetic };
 }

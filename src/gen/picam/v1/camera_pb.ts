@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file picam/v1/camera.proto.
  */
 export const file_picam_v1_camera: GenFile = /*@__PURE__*/
-  fileDesc("ChVwaWNhbS92MS9jYW1lcmEucHJvdG8SCHBpY2FtLnYxIrIBCg5UcmlnZ2VyUmVxdWVzdBIOCgZyZWFzb24YASABKAkSFQoIYmVmb3JlX3MYAiABKAFIAIgBARIUCgdhZnRlcl9zGAMgASgBSAGIAQESDwoHZm9ybWF0cxgEIAMoCRIMCgR3YWl0GAUgASgIEg0KBWxhYmVsGAYgASgJEhIKBXN0YWNrGAcgASgISAKIAQFCCwoJX2JlZm9yZV9zQgoKCF9hZnRlcl9zQggKBl9zdGFjayKeAQoPVHJpZ2dlclJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEgsKA2RpchgCIAEoCRIwCgx0cmlnZ2VyX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWZyYW1lc19iZWZvcmUYBCABKA0SIwoFc3RhdGUYBSABKA4yFC5waWNhbS52MS5FdmVudFN0YXRlIuABChNTdHJlYW1GcmFtZXNSZXF1ZXN0EiQKCGVuY29kaW5nGAEgASgOMhIucGljYW0udjEuRW5jb2RpbmcSDwoHbWF4X2ZwcxgCIAEoARINCgV3aWR0aBgDIAEoDRIOCgZoZWlnaHQYBCABKA0SFAoHcXVhbGl0eRgFIAEoDUgAiAEBEisKDHBpeGVsX2Zvcm1hdBgGIAEoDjIVLnBpY2FtLnYxLlBpeGVsRm9ybWF0EhYKCWhpc3RvcnlfcxgHIAEoAUgBiAEBQgoKCF9xdWFsaXR5QgwKCl9oaXN0b3J5X3MikQIKBUZyYW1lEhAKCGZyYW1lX2lkGAEgASgEEjAKDGNhcHR1cmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZGFya19zY29yZRgDIAEoARINCgVuaWdodBgEIAEoCBITCgtleHBvc3VyZV91cxgFIAEoDRIMCgRnYWluGAYgASgBEg0KBXdpZHRoGAcgASgNEg4KBmhlaWdodBgIIAEoDRIkCghlbmNvZGluZxgJIAEoDjISLnBpY2FtLnYxLkVuY29kaW5nEisKDHBpeGVsX2Zvcm1hdBgKIAEoDjIVLnBpY2FtLnYxLlBpeGVsRm9ybWF0EgwKBGRhdGEYCyABKAwiRwoUU3RyZWFtRnJhbWVzUmVzcG9uc2USHgoFZnJhbWUYASABKAsyDy5waWNhbS52MS5GcmFtZRIPCgdkcm9wcGVkGAIgASgNIhYKFEdldE5pZ2h0U3RhdGVSZXF1ZXN0IvcCChVHZXROaWdodFN0YXRlUmVzcG9uc2USDQoFbmlnaHQYASABKAgSDwoHZW5hYmxlZBgCIAEoCBISCgpkYXJrX3Njb3JlGAMgASgBEhgKEG5vcm1hbGl6ZWRfc2NvcmUYBCABKAESFgoOZGFya190aHJlc2hvbGQYBSABKAESGAoQYnJpZ2h0X3RocmVzaG9sZBgGIAEoARIXCg9taW5fZGFya19mcmFtZXMYByABKA0SEwoLZGFya19mcmFtZXMYCCABKA0SFQoNYnJpZ2h0X2ZyYW1lcxgJIAEoDRITCgtleHBvc3VyZV91cxgKIAEoDRIMCgRnYWluGAsgASgBEgwKBG1vZGUYDCABKAkSOAoUbGFzdF90cmFuc2l0aW9uX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3RyYW5zaXRpb25zGA4gASgEEhkKEWZyYW1lc19wZXJfc2Vjb25kGA8gASgBIpoCCgZDb25maWcSJgoGY2FtZXJhGAEgASgLMhYucGljYW0udjEuQ2FtZXJhQ29uZmlnEiIKBHJpbmcYAiABKAsyFC5waWNhbS52MS5SaW5nQ29uZmlnEiQKBW5pZ2h0GAMgASgLMhUucGljYW0udjEuTmlnaHRDb25maWcSJgoGZXhwb3J0GAQgASgLMhYucGljYW0udjEuRXhwb3J0Q29uZmlnEigKB25ldHdvcmsYBSABKAsyFy5waWNhbS52MS5OZXR3b3JrQ29uZmlnEigKB2xvZ2dpbmcYBiABKAsyFy5waWNhbS52MS5Mb2dnaW5nQ29uZmlnEiIKBG1xdHQYByABKAsyFC5waWNhbS52MS5NcXR0Q29uZmlnItYECgxDYW1lcmFDb25maWcSEwoGc291cmNlGAEgASgJSACIAQESEgoFd2lkdGgYAiABKA1IAYgBARITCgZoZWlnaHQYAyABKA1IAogBARIWCglmcmFtZXJhdGUYBCABKAFIA4gBARISCgVjb2RlYxgFIAEoCUgEiAEBEhcKCnZpZGVvX21vZGUYBiABKAlIBYgBARIjChZzeW50aGV0aWNfY3ljbGVfZnJhbWVzGAcgASgNSAaIAQESEwoGZGV2aWNlGAggASgJSAeIAQESEQoEZmlsZRgJIAEoCUgIiAEBEhIKBWluZGV4GAogASgNSAmIAQESEgoFaGZsaXAYCyABKAhICogBARISCgV2ZmxpcBgMIAEoCEgLiAEBEhUKCHJvdGF0aW9uGA0gASgNSAyIAQESGAoLZXhwb3N1cmVfdXMYDiABKA1IDYgBARIRCgRnYWluGA8gASgBSA6IAQESIgoVcmVzdGFydF9iYWNrb2ZmX21heF9zGBAgASgBSA+IAQFCCQoHX3NvdXJjZUIICgZfd2lkdGhCCQoHX2hlaWdodEIMCgpfZnJhbWVyYXRlQggKBl9jb2RlY0INCgtfdmlkZW9fbW9kZUIZChdfc3ludGhldGljX2N5Y2xlX2ZyYW1lc0IJCgdfZGV2aWNlQgcKBV9maWxlQggKBl9pbmRleEIICgZfaGZsaXBCCAoGX3ZmbGlwQgsKCV9yb3RhdGlvbkIOCgxfZXhwb3N1cmVfdXNCBwoFX2dhaW5CGAoWX3Jlc3RhcnRfYmFja29mZl9tYXhfcyJ0CgpSaW5nQ29uZmlnEhMKBmZyYW1lcxgBIAEoDUgAiAEBEhQKB3NlY29uZHMYAiABKAFIAYgBARIWCgltYXhfYnl0ZXMYAyABKARIAogBAUIJCgdfZnJhbWVzQgoKCF9zZWNvbmRzQgwKCl9tYXhfYnl0ZXMipQIKC05pZ2h0Q29uZmlnEhMKBmVuYWJsZRgBIAEoCEgAiAEBEhsKDmRhcmtfdGhyZXNob2xkGAIgASgBSAGIAQESHQoQYnJpZ2h0X3RocmVzaG9sZBgDIAEoAUgCiAEBEhwKD21pbl9kYXJrX2ZyYW1lcxgEIAEoDUgDiAEBEhEKBG1vZGUYBSABKAlIBIgBARIYCgtleHBvc3VyZV91cxgGIAEoDUgFiAEBEhEKBGdhaW4YByABKAFIBogBAUIJCgdfZW5hYmxlQhEKD19kYXJrX3RocmVzaG9sZEITChFfYnJpZ2h0X3RocmVzaG9sZEISChBfbWluX2RhcmtfZnJhbWVzQgcKBV9tb2RlQg4KDF9leHBvc3VyZV91c0IHCgVfZ2FpbiKFBQoMRXhwb3J0Q29uZmlnEhUKCGJhc2VfZGlyGAEgASgJSACIAQESDwoHZm9ybWF0cxgCIAMoCRIaCg1zYXZlX2JlZm9yZV9zGAMgASgBSAGIAQESGQoMc2F2ZV9hZnRlcl9zGAQgASgBSAKIAQESHgoRc3RhY2tfZGFya19mcmFtZXMYBSABKAhIA4gBARIYCgtzdGFja19jb3VudBgGIAEoDUgEiAEBEhkKDGpwZWdfcXVhbGl0eRgHIAEoDUgFiAEBEh0KEHNodXRkb3duX2dyYWNlX3MYCCABKAFIBogBARIcCg9wbmdfY29tcHJlc3Npb24YCSABKA1IB4gBARIfChJtYXhfcGVuZGluZ19ldmVudHMYCiABKA1ICIgBARIWCgltYXhfYnl0ZXMYCyABKARICYgBARIZCgxtYXhfYWdlX2RheXMYDCABKAFICogBARIjChZhbGxvd19ydW50aW1lX2Jhc2VfZGlyGA0gASgISAuIAQESGQoMbWF4X3dpbmRvd19zGA4gASgBSAyIAQFCCwoJX2Jhc2VfZGlyQhAKDl9zYXZlX2JlZm9yZV9zQg8KDV9zYXZlX2FmdGVyX3NCFAoSX3N0YWNrX2RhcmtfZnJhbWVzQg4KDF9zdGFja19jb3VudEIPCg1fanBlZ19xdWFsaXR5QhMKEV9zaHV0ZG93bl9ncmFjZV9zQhIKEF9wbmdfY29tcHJlc3Npb25CFQoTX21heF9wZW5kaW5nX2V2ZW50c0IMCgpfbWF4X2J5dGVzQg8KDV9tYXhfYWdlX2RheXNCGQoXX2FsbG93X3J1bnRpbWVfYmFzZV9kaXJCDwoNX21heF93aW5kb3dfcyK4BAoNTmV0d29ya0NvbmZpZxIRCgRob3N0GAEgASgJSACIAQESEQoEcG9ydBgCIAEoDUgBiAEBEhYKCWdycGNfcG9ydBgDIAEoDUgCiAEBEhsKDmlkbGVfdGltZW91dF9zGAQgASgBSAOIAQESGwoOcmVwbHlfbGluZ2VyX3MYBSABKAFIBIgBARIbCg5tYXhfbGluZV9ieXRlcxgGIAEoDUgFiAEBEhwKD21heF9jb25uZWN0aW9ucxgHIAEoDUgGiAEBEh8KEm1heF90cmlnZ2Vyc19wZXJfcxgIIAEoAUgHiAEBEhIKBXRva2VuGAkgASgJSAiIAQESFQoIdGxzX2NlcnQYCiABKAlICYgBARIUCgd0bHNfa2V5GAsgASgJSAqIAQESFgoJaHR0cF9wb3J0GAwgASgFSAuIAQESGwoOYXV0aF90aW1lb3V0X3MYDSABKAFIDIgBARIVCg1hbGxvd2VkX2hvc3RzGA4gAygJQgcKBV9ob3N0QgcKBV9wb3J0QgwKCl9ncnBjX3BvcnRCEQoPX2lkbGVfdGltZW91dF9zQhEKD19yZXBseV9saW5nZXJfc0IRCg9fbWF4X2xpbmVfYnl0ZXNCEgoQX21heF9jb25uZWN0aW9uc0IVChNfbWF4X3RyaWdnZXJzX3Blcl9zQggKBl90b2tlbkILCglfdGxzX2NlcnRCCgoIX3Rsc19rZXlCDAoKX2h0dHBfcG9ydEIRCg9fYXV0aF90aW1lb3V0X3Mi9gMKCk1xdHRDb25maWcSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEhAKA3VybBgCIAEoCUgBiAEBEhYKCWNhbWVyYV9pZBgDIAEoCUgCiAEBEhkKDHRvcGljX3ByZWZpeBgEIAEoCUgDiAEBEhUKCHVzZXJuYW1lGAUgASgJSASIAQESFQoIcGFzc3dvcmQYBiABKAlIBYgBARIQCgNxb3MYByABKA1IBogBARIcCg9yZWNvbm5lY3RfbWF4X3MYCCABKAFIB4gBARIWCglkaXNjb3ZlcnkYCSABKAhICIgBARIdChBkaXNjb3ZlcnlfcHJlZml4GAogASgJSAmIAQESIAoTc25hcHNob3RfaW50ZXJ2YWxfcxgLIAEoAUgKiAEBEh0KEHN0YXRlX2ludGVydmFsX3MYDCABKAFIC4gBAUIKCghfZW5hYmxlZEIGCgRfdXJsQgwKCl9jYW1lcmFfaWRCDwoNX3RvcGljX3ByZWZpeEILCglfdXNlcm5hbWVCCwoJX3Bhc3N3b3JkQgYKBF9xb3NCEgoQX3JlY29ubmVjdF9tYXhfc0IMCgpfZGlzY292ZXJ5QhMKEV9kaXNjb3ZlcnlfcHJlZml4QhYKFF9zbmFwc2hvdF9pbnRlcnZhbF9zQhMKEV9zdGF0ZV9pbnRlcnZhbF9zIi0KDUxvZ2dpbmdDb25maWcSEgoFbGV2ZWwYASABKAlIAIgBAUIICgZfbGV2ZWwijQEKEENvbmZpZ3VyZVJlcXVlc3QSIAoGY29uZmlnGAEgASgLMhAucGljYW0udjEuQ29uZmlnEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzaxIVCg12YWxpZGF0ZV9vbmx5GAMgASgIEg8KB3BlcnNpc3QYBCABKAgiXwoRQ29uZmlndXJlUmVzcG9uc2USIAoGY29uZmlnGAEgASgLMhAucGljYW0udjEuQ29uZmlnEhUKDWFwcGxpZWRfcGF0aHMYAiADKAkSEQoJcGVyc2lzdGVkGAMgASgIIhIKEEdldFN0YXR1c1JlcXVlc3Qi+wEKDFNvdXJjZVN0YXR1cxIMCgRraW5kGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIPCgdydW5uaW5nGAMgASgIEhcKD2ZyYW1lc19jYXB0dXJlZBgEIAEoBBIWCg5mcmFtZXNfZHJvcHBlZBgFIAEoBBIZChFmcmFtZXNfcGVyX3NlY29uZBgGIAEoARIQCghyZXN0YXJ0cxgHIAEoDRISCgpsYXN0X2Vycm9yGAggASgJEg0KBXdpZHRoGAkgASgNEg4KBmhlaWdodBgKIAEoDRIrCgxwaXhlbF9mb3JtYXQYCyABKA4yFS5waWNhbS52MS5QaXhlbEZvcm1hdCK9AQoKUmluZ1N0YXR1cxIXCg9jYXBhY2l0eV9mcmFtZXMYASABKA0SFQoNZmlsbGVkX2ZyYW1lcxgCIAEoDRIVCg1wYXlsb2FkX2J5dGVzGAMgASgEEhcKD29sZGVzdF9mcmFtZV9pZBgEIAEoBBIXCg9uZXdlc3RfZnJhbWVfaWQYBSABKAQSDgoGc3Bhbl9zGAYgASgBEhIKCnNsb3RfYnl0ZXMYByABKAQSEgoKY2FwYWNpdHlfcxgIIAEoASLSAgoRR2V0U3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgZzb3VyY2UYAyABKAsyFi5waWNhbS52MS5Tb3VyY2VTdGF0dXMSIgoEcmluZxgEIAEoCzIULnBpY2FtLnYxLlJpbmdTdGF0dXMSDwoHc2VydmluZxgFIAEoCBIWCg5ldmVudHNfcGVuZGluZxgGIAEoDRIUCgxldmVudHNfdG90YWwYByABKAQSGgoSc3RyZWFtX3N1YnNjcmliZXJzGAggASgNEg0KBW5pZ2h0GAkgASgIEhYKDnN0cmVhbV9lbmNvZGVzGAogASgEEi4KDnN0cmVhbV9yZWFkZXJzGAsgAygLMhYucGljYW0udjEuU3RyZWFtUmVhZGVyIvsBCgxTdHJlYW1SZWFkZXISEQoJdHJhbnNwb3J0GAEgASgJEgwKBHBlZXIYAiABKAkSJAoIZW5jb2RpbmcYAyABKA4yEi5waWNhbS52MS5FbmNvZGluZxIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZnJhbWVzX3NlbnQYBSABKAQSFgoOZnJhbWVzX2Ryb3BwZWQYBiABKAQSGAoQZnJhbWVzX2luX2ZsaWdodBgHIAEoDRIXCg9ieXRlc19pbl9mbGlnaHQYCCABKAQSGQoRaW5fZmxpZ2h0X3RyYWNrZWQYCSABKAgiFAoSV2F0Y2hFdmVudHNSZXF1ZXN0Iq4BCg9OaWdodFRyYW5zaXRpb24SDQoFbmlnaHQYASABKAgSEgoKZGFya19zY29yZRgCIAEoARIYChBub3JtYWxpemVkX3Njb3JlGAMgASgBEhMKC2V4cG9zdXJlX3VzGAQgASgNEgwKBGdhaW4YBSABKAESDgoGcmVhc29uGAYgASgJEhAKCGZyYW1lX2lkGAcgASgEEhkKEWZyYW1lc19wZXJfc2Vjb25kGAggASgBInoKDUV2ZW50UHJvZ3Jlc3MSEAoIZXZlbnRfaWQYASABKAkSIwoFc3RhdGUYAiABKA4yFC5waWNhbS52MS5FdmVudFN0YXRlEgsKA2RpchgDIAEoCRIWCg5mcmFtZXNfd3JpdHRlbhgEIAEoDRINCgVlcnJvchgFIAEoCSKxAQoTV2F0Y2hFdmVudHNSZXNwb25zZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChBuaWdodF90cmFuc2l0aW9uGAIgASgLMhkucGljYW0udjEuTmlnaHRUcmFuc2l0aW9uSAASMQoOZXZlbnRfcHJvZ3Jlc3MYAyABKAsyFy5waWNhbS52MS5FdmVudFByb2dyZXNzSABCBgoEa2luZCLJAQoFRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSCwoDZGlyGAIgASgJEiMKBXN0YXRlGAMgASgOMhQucGljYW0udjEuRXZlbnRTdGF0ZRIwCgx0cmlnZ2VyX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnRyaWdnZXJfc291cmNlGAUgASgJEg4KBnJlYXNvbhgGIAEoCRITCgtmcmFtZV9jb3VudBgHIAEoDRINCgVieXRlcxgIIAEoBCKCAQoKRXZlbnRGcmFtZRIQCghmcmFtZV9pZBgBIAEoBBIwCgxjYXB0dXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmRhcmtfc2NvcmUYAyABKAESDQoFbmlnaHQYBCABKAgSDQoFZmlsZXMYBSADKAkiOgoRTGlzdEV2ZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkiTgoSTGlzdEV2ZW50c1Jlc3BvbnNlEh8KBmV2ZW50cxgBIAMoCzIPLnBpY2FtLnYxLkV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjCg9HZXRFdmVudFJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiWAoQR2V0RXZlbnRSZXNwb25zZRIeCgVldmVudBgBIAEoCzIPLnBpY2FtLnYxLkV2ZW50EiQKBmZyYW1lcxgCIAMoCzIULnBpY2FtLnYxLkV2ZW50RnJhbWUiJgoSRGVsZXRlRXZlbnRSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIj0KE0RlbGV0ZUV2ZW50UmVzcG9uc2USEwoLYnl0ZXNfZnJlZWQYASABKAQSEQoJY2FuY2VsbGVkGAIgASgIKmUKCEVuY29kaW5nEhgKFEVOQ09ESU5HX1VOU1BFQ0lGSUVEEAASEQoNRU5DT0RJTkdfSlBFRxABEhAKDEVOQ09ESU5HX1JBVxACEhoKFkVOQ09ESU5HX01FVEFEQVRBX09OTFkQAyqLAQoLUGl4ZWxGb3JtYXQSHAoYUElYRUxfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSUElYRUxfRk9STUFUX1JHQjI0EAESFgoSUElYRUxfRk9STUFUX0dSQVk4EAISFwoTUElYRUxfRk9STUFUX1lVVjQyMBADEhUKEVBJWEVMX0ZPUk1BVF9KUEVHEAQqqAEKCkV2ZW50U3RhdGUSGwoXRVZFTlRfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNFVkVOVF9TVEFURV9QRU5ESU5HEAESGAoURVZFTlRfU1RBVEVfQ09NUExFVEUQAhIXChNFVkVOVF9TVEFURV9QQVJUSUFMEAMSFgoSRVZFTlRfU1RBVEVfRkFJTEVEEAQSGQoVRVZFTlRfU1RBVEVfQ0FOQ0VMTEVEEAUypAUKDUNhbWVyYVNlcnZpY2USPgoHVHJpZ2dlchIYLnBpY2FtLnYxLlRyaWdnZXJSZXF1ZXN0GhkucGljYW0udjEuVHJpZ2dlclJlc3BvbnNlEk8KDFN0cmVhbUZyYW1lcxIdLnBpY2FtLnYxLlN0cmVhbUZyYW1lc1JlcXVlc3QaHi5waWNhbS52MS5TdHJlYW1GcmFtZXNSZXNwb25zZTABElAKDUdldE5pZ2h0U3RhdGUSHi5waWNhbS52MS5HZXROaWdodFN0YXRlUmVxdWVzdBofLnBpY2FtLnYxLkdldE5pZ2h0U3RhdGVSZXNwb25zZRJECglDb25maWd1cmUSGi5waWNhbS52MS5Db25maWd1cmVSZXF1ZXN0GhsucGljYW0udjEuQ29uZmlndXJlUmVzcG9uc2USRAoJR2V0U3RhdHVzEhoucGljYW0udjEuR2V0U3RhdHVzUmVxdWVzdBobLnBpY2FtLnYxLkdldFN0YXR1c1Jlc3BvbnNlEkwKC1dhdGNoRXZlbnRzEhwucGljYW0udjEuV2F0Y2hFdmVudHNSZXF1ZXN0Gh0ucGljYW0udjEuV2F0Y2hFdmVudHNSZXNwb25zZTABEkcKCkxpc3RFdmVudHMSGy5waWNhbS52MS5MaXN0RXZlbnRzUmVxdWVzdBocLnBpY2FtLnYxLkxpc3RFdmVudHNSZXNwb25zZRJBCghHZXRFdmVudBIZLnBpY2FtLnYxLkdldEV2ZW50UmVxdWVzdBoaLnBpY2FtLnYxLkdldEV2ZW50UmVzcG9uc2USSgoLRGVsZXRlRXZlbnQSHC5waWNhbS52MS5EZWxldGVFdmVudFJlcXVlc3QaHS5waWNhbS52MS5EZWxldGVFdmVudFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("ChVwaWNhbS92MS9jYW1lcmEucHJvdG8SCHBpY2FtLnYxIrIBCg5UcmlnZ2VyUmVxdWVzdBIOCgZyZWFzb24YASABKAkSFQoIYmVmb3JlX3MYAiABKAFIAIgBARIUCgdhZnRlcl9zGAMgASgBSAGIAQESDwoHZm9ybWF0cxgEIAMoCRIMCgR3YWl0GAUgASgIEg0KBWxhYmVsGAYgASgJEhIKBXN0YWNrGAcgASgISAKIAQFCCwoJX2JlZm9yZV9zQgoKCF9hZnRlcl9zQggKBl9zdGFjayKeAQoPVHJpZ2dlclJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEgsKA2RpchgCIAEoCRIwCgx0cmlnZ2VyX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWZyYW1lc19iZWZvcmUYBCABKA0SIwoFc3RhdGUYBSABKA4yFC5waWNhbS52MS5FdmVudFN0YXRlIuABChNTdHJlYW1GcmFtZXNSZXF1ZXN0EiQKCGVuY29kaW5nGAEgASgOMhIucGljYW0udjEuRW5jb2RpbmcSDwoHbWF4X2ZwcxgCIAEoARINCgV3aWR0aBgDIAEoDRIOCgZoZWlnaHQYBCABKA0SFAoHcXVhbGl0eRgFIAEoDUgAiAEBEisKDHBpeGVsX2Zvcm1hdBgGIAEoDjIVLnBpY2FtLnYxLlBpeGVsRm9ybWF0EhYKCWhpc3RvcnlfcxgHIAEoAUgBiAEBQgoKCF9xdWFsaXR5QgwKCl9oaXN0b3J5X3MikQIKBUZyYW1lEhAKCGZyYW1lX2lkGAEgASgEEjAKDGNhcHR1cmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZGFya19zY29yZRgDIAEoARINCgVuaWdodBgEIAEoCBITCgtleHBvc3VyZV91cxgFIAEoDRIMCgRnYWluGAYgASgBEg0KBXdpZHRoGAcgASgNEg4KBmhlaWdodBgIIAEoDRIkCghlbmNvZGluZxgJIAEoDjISLnBpY2FtLnYxLkVuY29kaW5nEisKDHBpeGVsX2Zvcm1hdBgKIAEoDjIVLnBpY2FtLnYxLlBpeGVsRm9ybWF0EgwKBGRhdGEYCyABKAwiRwoUU3RyZWFtRnJhbWVzUmVzcG9uc2USHgoFZnJhbWUYASABKAsyDy5waWNhbS52MS5GcmFtZRIPCgdkcm9wcGVkGAIgASgNIhYKFEdldE5pZ2h0U3RhdGVSZXF1ZXN0IvcCChVHZXROaWdodFN0YXRlUmVzcG9uc2USDQoFbmlnaHQYASABKAgSDwoHZW5hYmxlZBgCIAEoCBISCgpkYXJrX3Njb3JlGAMgASgBEhgKEG5vcm1hbGl6ZWRfc2NvcmUYBCABKAESFgoOZGFya190aHJlc2hvbGQYBSABKAESGAoQYnJpZ2h0X3RocmVzaG9sZBgGIAEoARIXCg9taW5fZGFya19mcmFtZXMYByABKA0SEwoLZGFya19mcmFtZXMYCCABKA0SFQoNYnJpZ2h0X2ZyYW1lcxgJIAEoDRITCgtleHBvc3VyZV91cxgKIAEoDRIMCgRnYWluGAsgASgBEgwKBG1vZGUYDCABKAkSOAoUbGFzdF90cmFuc2l0aW9uX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3RyYW5zaXRpb25zGA4gASgEEhkKEWZyYW1lc19wZXJfc2Vjb25kGA8gASgBIpoCCgZDb25maWcSJgoGY2FtZXJhGAEgASgLMhYucGljYW0udjEuQ2FtZXJhQ29uZmlnEiIKBHJpbmcYAiABKAsyFC5waWNhbS52MS5SaW5nQ29uZmlnEiQKBW5pZ2h0GAMgASgLMhUucGljYW0udjEuTmlnaHRDb25maWcSJgoGZXhwb3J0GAQgASgLMhYucGljYW0udjEuRXhwb3J0Q29uZmlnEigKB25ldHdvcmsYBSABKAsyFy5waWNhbS52MS5OZXR3b3JrQ29uZmlnEigKB2xvZ2dpbmcYBiABKAsyFy5waWNhbS52MS5Mb2dnaW5nQ29uZmlnEiIKBG1xdHQYByABKAsyFC5waWNhbS52MS5NcXR0Q29uZmlnItYECgxDYW1lcmFDb25maWcSEwoGc291cmNlGAEgASgJSACIAQESEgoFd2lkdGgYAiABKA1IAYgBARITCgZoZWlnaHQYAyABKA1IAogBARIWCglmcmFtZXJhdGUYBCABKAFIA4gBARISCgVjb2RlYxgFIAEoCUgEiAEBEhcKCnZpZGVvX21vZGUYBiABKAlIBYgBARIjChZzeW50aGV0aWNfY3ljbGVfZnJhbWVzGAcgASgNSAaIAQESEwoGZGV2aWNlGAggASgJSAeIAQESEQoEZmlsZRgJIAEoCUgIiAEBEhIKBWluZGV4GAogASgNSAmIAQESEgoFaGZsaXAYCyABKAhICogBARISCgV2ZmxpcBgMIAEoCEgLiAEBEhUKCHJvdGF0aW9uGA0gASgNSAyIAQESGAoLZXhwb3N1cmVfdXMYDiABKA1IDYgBARIRCgRnYWluGA8gASgBSA6IAQESIgoVcmVzdGFydF9iYWNrb2ZmX21heF9zGBAgASgBSA+IAQFCCQoHX3NvdXJjZUIICgZfd2lkdGhCCQoHX2hlaWdodEIMCgpfZnJhbWVyYXRlQggKBl9jb2RlY0INCgtfdmlkZW9fbW9kZUIZChdfc3ludGhldGljX2N5Y2xlX2ZyYW1lc0IJCgdfZGV2aWNlQgcKBV9maWxlQggKBl9pbmRleEIICgZfaGZsaXBCCAoGX3ZmbGlwQgsKCV9yb3RhdGlvbkIOCgxfZXhwb3N1cmVfdXNCBwoFX2dhaW5CGAoWX3Jlc3RhcnRfYmFja29mZl9tYXhfcyKgAgoKUmluZ0NvbmZpZxITCgZmcmFtZXMYASABKA1IAIgBARIUCgdzZWNvbmRzGAIgASgBSAGIAQESFgoJbWF4X2J5dGVzGAMgASgESAKIAQESHwoSY29tcHJlc3NlZF9zZWNvbmRzGAQgASgBSAOIAQESHwoSY29tcHJlc3NlZF9xdWFsaXR5GAUgASgNSASIAQESIQoUY29tcHJlc3NlZF9tYXhfYnl0ZXMYBiABKARIBYgBAUIJCgdfZnJhbWVzQgoKCF9zZWNvbmRzQgwKCl9tYXhfYnl0ZXNCFQoTX2NvbXByZXNzZWRfc2Vjb25kc0IVChNfY29tcHJlc3NlZF9xdWFsaXR5QhcKFV9jb21wcmVzc2VkX21heF9ieXRlcyKlAgoLTmlnaHRDb25maWcSEwoGZW5hYmxlGAEgASgISACIAQESGwoOZGFya190aHJlc2hvbGQYAiABKAFIAYgBARIdChBicmlnaHRfdGhyZXNob2xkGAMgASgBSAKIAQESHAoPbWluX2RhcmtfZnJhbWVzGAQgASgNSAOIAQESEQoEbW9kZRgFIAEoCUgEiAEBEhgKC2V4cG9zdXJlX3VzGAYgASgNSAWIAQESEQoEZ2FpbhgHIAEoAUgGiAEBQgkKB19lbmFibGVCEQoPX2RhcmtfdGhyZXNob2xkQhMKEV9icmlnaHRfdGhyZXNob2xkQhIKEF9taW5fZGFya19mcmFtZXNCBwoFX21vZGVCDgoMX2V4cG9zdXJlX3VzQgcKBV9nYWluIoUFCgxFeHBvcnRDb25maWcSFQoIYmFzZV9kaXIYASABKAlIAIgBARIPCgdmb3JtYXRzGAIgAygJEhoKDXNhdmVfYmVmb3JlX3MYAyABKAFIAYgBARIZCgxzYXZlX2FmdGVyX3MYBCABKAFIAogBARIeChFzdGFja19kYXJrX2ZyYW1lcxgFIAEoCEgDiAEBEhgKC3N0YWNrX2NvdW50GAYgASgNSASIAQESGQoManBlZ19xdWFsaXR5GAcgASgNSAWIAQESHQoQc2h1dGRvd25fZ3JhY2VfcxgIIAEoAUgGiAEBEhwKD3BuZ19jb21wcmVzc2lvbhgJIAEoDUgHiAEBEh8KEm1heF9wZW5kaW5nX2V2ZW50cxgKIAEoDUgIiAEBEhYKCW1heF9ieXRlcxgLIAEoBEgJiAEBEhkKDG1heF9hZ2VfZGF5cxgMIAEoAUgKiAEBEiMKFmFsbG93X3J1bnRpbWVfYmFzZV9kaXIYDSABKAhIC4gBARIZCgxtYXhfd2luZG93X3MYDiABKAFIDIgBAUILCglfYmFzZV9kaXJCEAoOX3NhdmVfYmVmb3JlX3NCDwoNX3NhdmVfYWZ0ZXJfc0IUChJfc3RhY2tfZGFya19mcmFtZXNCDgoMX3N0YWNrX2NvdW50Qg8KDV9qcGVnX3F1YWxpdHlCEwoRX3NodXRkb3duX2dyYWNlX3NCEgoQX3BuZ19jb21wcmVzc2lvbkIVChNfbWF4X3BlbmRpbmdfZXZlbnRzQgwKCl9tYXhfYnl0ZXNCDwoNX21heF9hZ2VfZGF5c0IZChdfYWxsb3dfcnVudGltZV9iYXNlX2RpckIPCg1fbWF4X3dpbmRvd19zIrgECg1OZXR3b3JrQ29uZmlnEhEKBGhvc3QYASABKAlIAIgBARIRCgRwb3J0GAIgASgNSAGIAQESFgoJZ3JwY19wb3J0GAMgASgNSAKIAQESGwoOaWRsZV90aW1lb3V0X3MYBCABKAFIA4gBARIbCg5yZXBseV9saW5nZXJfcxgFIAEoAUgEiAEBEhsKDm1heF9saW5lX2J5dGVzGAYgASgNSAWIAQESHAoPbWF4X2Nvbm5lY3Rpb25zGAcgASgNSAaIAQESHwoSbWF4X3RyaWdnZXJzX3Blcl9zGAggASgBSAeIAQESEgoFdG9rZW4YCSABKAlICIgBARIVCgh0bHNfY2VydBgKIAEoCUgJiAEBEhQKB3Rsc19rZXkYCyABKAlICogBARIWCglodHRwX3BvcnQYDCABKAVIC4gBARIbCg5hdXRoX3RpbWVvdXRfcxgNIAEoAUgMiAEBEhUKDWFsbG93ZWRfaG9zdHMYDiADKAlCBwoFX2hvc3RCBwoFX3BvcnRCDAoKX2dycGNfcG9ydEIRCg9faWRsZV90aW1lb3V0X3NCEQoPX3JlcGx5X2xpbmdlcl9zQhEKD19tYXhfbGluZV9ieXRlc0ISChBfbWF4X2Nvbm5lY3Rpb25zQhUKE19tYXhfdHJpZ2dlcnNfcGVyX3NCCAoGX3Rva2VuQgsKCV90bHNfY2VydEIKCghfdGxzX2tleUIMCgpfaHR0cF9wb3J0QhEKD19hdXRoX3RpbWVvdXRfcyL2AwoKTXF0dENvbmZpZxIUCgdlbmFibGVkGAEgASgISACIAQESEAoDdXJsGAIgASgJSAGIAQESFgoJY2FtZXJhX2lkGAMgASgJSAKIAQESGQoMdG9waWNfcHJlZml4GAQgASgJSAOIAQESFQoIdXNlcm5hbWUYBSABKAlIBIgBARIVCghwYXNzd29yZBgGIAEoCUgFiAEBEhAKA3FvcxgHIAEoDUgGiAEBEhwKD3JlY29ubmVjdF9tYXhfcxgIIAEoAUgHiAEBEhYKCWRpc2NvdmVyeRgJIAEoCEgIiAEBEh0KEGRpc2NvdmVyeV9wcmVmaXgYCiABKAlICYgBARIgChNzbmFwc2hvdF9pbnRlcnZhbF9zGAsgASgBSAqIAQESHQoQc3RhdGVfaW50ZXJ2YWxfcxgMIAEoAUgLiAEBQgoKCF9lbmFibGVkQgYKBF91cmxCDAoKX2NhbWVyYV9pZEIPCg1fdG9waWNfcHJlZml4QgsKCV91c2VybmFtZUILCglfcGFzc3dvcmRCBgoEX3Fvc0ISChBfcmVjb25uZWN0X21heF9zQgwKCl9kaXNjb3ZlcnlCEwoRX2Rpc2NvdmVyeV9wcmVmaXhCFgoUX3NuYXBzaG90X2ludGVydmFsX3NCEwoRX3N0YXRlX2ludGVydmFsX3MiLQoNTG9nZ2luZ0NvbmZpZxISCgVsZXZlbBgBIAEoCUgAiAEBQggKBl9sZXZlbCKNAQoQQ29uZmlndXJlUmVxdWVzdBIgCgZjb25maWcYASABKAsyEC5waWNhbS52MS5Db25maWcSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEhUKDXZhbGlkYXRlX29ubHkYAyABKAgSDwoHcGVyc2lzdBgEIAEoCCJfChFDb25maWd1cmVSZXNwb25zZRIgCgZjb25maWcYASABKAsyEC5waWNhbS52MS5Db25maWcSFQoNYXBwbGllZF9wYXRocxgCIAMoCRIRCglwZXJzaXN0ZWQYAyABKAgiEgoQR2V0U3RhdHVzUmVxdWVzdCL7AQoMU291cmNlU3RhdHVzEgwKBGtpbmQYASABKAkSDgoGcmVhc29uGAIgASgJEg8KB3J1bm5pbmcYAyABKAgSFwoPZnJhbWVzX2NhcHR1cmVkGAQgASgEEhYKDmZyYW1lc19kcm9wcGVkGAUgASgEEhkKEWZyYW1lc19wZXJfc2Vjb25kGAYgASgBEhAKCHJlc3RhcnRzGAcgASgNEhIKCmxhc3RfZXJyb3IYCCABKAkSDQoFd2lkdGgYCSABKA0SDgoGaGVpZ2h0GAogASgNEisKDHBpeGVsX2Zvcm1hdBgLIAEoDjIVLnBpY2FtLnYxLlBpeGVsRm9ybWF0IpoCCgpSaW5nU3RhdHVzEhcKD2NhcGFjaXR5X2ZyYW1lcxgBIAEoDRIVCg1maWxsZWRfZnJhbWVzGAIgASgNEhUKDXBheWxvYWRfYnl0ZXMYAyABKAQSFwoPb2xkZXN0X2ZyYW1lX2lkGAQgASgEEhcKD25ld2VzdF9mcmFtZV9pZBgFIAEoBBIOCgZzcGFuX3MYBiABKAESEgoKc2xvdF9ieXRlcxgHIAEoBBISCgpjYXBhY2l0eV9zGAggASgBEg4KBnBhY2tlZBgJIAEoCBISCgpieXRlc19oZWxkGAogASgEEjcKD2NvbXByZXNzZWRfdGllchgLIAEoCzIeLnBpY2FtLnYxLkNvbXByZXNzZWRUaWVyU3RhdHVzIocCChRDb21wcmVzc2VkVGllclN0YXR1cxIPCgdxdWFsaXR5GAEgASgNEhUKDXBheWxvYWRfYnl0ZXMYAiABKAQSEgoKYnl0ZXNfaGVsZBgDIAEoBBIVCg1maWxsZWRfZnJhbWVzGAQgASgNEhcKD29sZGVzdF9mcmFtZV9pZBgFIAEoBBIXCg9uZXdlc3RfZnJhbWVfaWQYBiABKAQSDgoGc3Bhbl9zGAcgASgBEhIKCmNhcGFjaXR5X3MYCCABKAESFgoOZnJhbWVzX2VuY29kZWQYCSABKAQSFgoOZnJhbWVzX3NraXBwZWQYCiABKAQSFgoObWVhbl9lbmNvZGVfbXMYCyABKAEi0gIKEUdldFN0YXR1c1Jlc3BvbnNlEg8KB3ZlcnNpb24YASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoGc291cmNlGAMgASgLMhYucGljYW0udjEuU291cmNlU3RhdHVzEiIKBHJpbmcYBCABKAsyFC5waWNhbS52MS5SaW5nU3RhdHVzEg8KB3NlcnZpbmcYBSABKAgSFgoOZXZlbnRzX3BlbmRpbmcYBiABKA0SFAoMZXZlbnRzX3RvdGFsGAcgASgEEhoKEnN0cmVhbV9zdWJzY3JpYmVycxgIIAEoDRINCgVuaWdodBgJIAEoCBIWCg5zdHJlYW1fZW5jb2RlcxgKIAEoBBIuCg5zdHJlYW1fcmVhZGVycxgLIAMoCzIWLnBpY2FtLnYxLlN0cmVhbVJlYWRlciL7AQoMU3RyZWFtUmVhZGVyEhEKCXRyYW5zcG9ydBgBIAEoCRIMCgRwZWVyGAIgASgJEiQKCGVuY29kaW5nGAMgASgOMhIucGljYW0udjEuRW5jb2RpbmcSKQoFc2luY2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2ZyYW1lc19zZW50GAUgASgEEhYKDmZyYW1lc19kcm9wcGVkGAYgASgEEhgKEGZyYW1lc19pbl9mbGlnaHQYByABKA0SFwoPYnl0ZXNfaW5fZmxpZ2h0GAggASgEEhkKEWluX2ZsaWdodF90cmFja2VkGAkgASgIIhQKEldhdGNoRXZlbnRzUmVxdWVzdCKuAQoPTmlnaHRUcmFuc2l0aW9uEg0KBW5pZ2h0GAEgASgIEhIKCmRhcmtfc2NvcmUYAiABKAESGAoQbm9ybWFsaXplZF9zY29yZRgDIAEoARITCgtleHBvc3VyZV91cxgEIAEoDRIMCgRnYWluGAUgASgBEg4KBnJlYXNvbhgGIAEoCRIQCghmcmFtZV9pZBgHIAEoBBIZChFmcmFtZXNfcGVyX3NlY29uZBgIIAEoASJ6Cg1FdmVudFByb2dyZXNzEhAKCGV2ZW50X2lkGAEgASgJEiMKBXN0YXRlGAIgASgOMhQucGljYW0udjEuRXZlbnRTdGF0ZRILCgNkaXIYAyABKAkSFgoOZnJhbWVzX3dyaXR0ZW4YBCABKA0SDQoFZXJyb3IYBSABKAkisQEKE1dhdGNoRXZlbnRzUmVzcG9uc2USKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoQbmlnaHRfdHJhbnNpdGlvbhgCIAEoCzIZLnBpY2FtLnYxLk5pZ2h0VHJhbnNpdGlvbkgAEjEKDmV2ZW50X3Byb2dyZXNzGAMgASgLMhcucGljYW0udjEuRXZlbnRQcm9ncmVzc0gAQgYKBGtpbmQiyQEKBUV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEgsKA2RpchgCIAEoCRIjCgVzdGF0ZRgDIAEoDjIULnBpY2FtLnYxLkV2ZW50U3RhdGUSMAoMdHJpZ2dlcl90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg50cmlnZ2VyX3NvdXJjZRgFIAEoCRIOCgZyZWFzb24YBiABKAkSEwoLZnJhbWVfY291bnQYByABKA0SDQoFYnl0ZXMYCCABKAQikAEKCkV2ZW50RnJhbWUSEAoIZnJhbWVfaWQYASABKAQSMAoMY2FwdHVyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpkYXJrX3Njb3JlGAMgASgBEg0KBW5pZ2h0GAQgASgIEg0KBWZpbGVzGAUgAygJEgwKBHRpZXIYBiABKAkiOgoRTGlzdEV2ZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkiTgoSTGlzdEV2ZW50c1Jlc3BvbnNlEh8KBmV2ZW50cxgBIAMoCzIPLnBpY2FtLnYxLkV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjCg9HZXRFdmVudFJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiWAoQR2V0RXZlbnRSZXNwb25zZRIeCgVldmVudBgBIAEoCzIPLnBpY2FtLnYxLkV2ZW50EiQKBmZyYW1lcxgCIAMoCzIULnBpY2FtLnYxLkV2ZW50RnJhbWUiJgoSRGVsZXRlRXZlbnRSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIj0KE0RlbGV0ZUV2ZW50UmVzcG9uc2USEwoLYnl0ZXNfZnJlZWQYASABKAQSEQoJY2FuY2VsbGVkGAIgASgIKmUKCEVuY29kaW5nEhgKFEVOQ09ESU5HX1VOU1BFQ0lGSUVEEAASEQoNRU5DT0RJTkdfSlBFRxABEhAKDEVOQ09ESU5HX1JBVxACEhoKFkVOQ09ESU5HX01FVEFEQVRBX09OTFkQAyqLAQoLUGl4ZWxGb3JtYXQSHAoYUElYRUxfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSUElYRUxfRk9STUFUX1JHQjI0EAESFgoSUElYRUxfRk9STUFUX0dSQVk4EAISFwoTUElYRUxfRk9STUFUX1lVVjQyMBADEhUKEVBJWEVMX0ZPUk1BVF9KUEVHEAQqqAEKCkV2ZW50U3RhdGUSGwoXRVZFTlRfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNFVkVOVF9TVEFURV9QRU5ESU5HEAESGAoURVZFTlRfU1RBVEVfQ09NUExFVEUQAhIXChNFVkVOVF9TVEFURV9QQVJUSUFMEAMSFgoSRVZFTlRfU1RBVEVfRkFJTEVEEAQSGQoVRVZFTlRfU1RBVEVfQ0FOQ0VMTEVEEAUypAUKDUNhbWVyYVNlcnZpY2USPgoHVHJpZ2dlchIYLnBpY2FtLnYxLlRyaWdnZXJSZXF1ZXN0GhkucGljYW0udjEuVHJpZ2dlclJlc3BvbnNlEk8KDFN0cmVhbUZyYW1lcxIdLnBpY2FtLnYxLlN0cmVhbUZyYW1lc1JlcXVlc3QaHi5waWNhbS52MS5TdHJlYW1GcmFtZXNSZXNwb25zZTABElAKDUdldE5pZ2h0U3RhdGUSHi5waWNhbS52MS5HZXROaWdodFN0YXRlUmVxdWVzdBofLnBpY2FtLnYxLkdldE5pZ2h0U3RhdGVSZXNwb25zZRJECglDb25maWd1cmUSGi5waWNhbS52MS5Db25maWd1cmVSZXF1ZXN0GhsucGljYW0udjEuQ29uZmlndXJlUmVzcG9uc2USRAoJR2V0U3RhdHVzEhoucGljYW0udjEuR2V0U3RhdHVzUmVxdWVzdBobLnBpY2FtLnYxLkdldFN0YXR1c1Jlc3BvbnNlEkwKC1dhdGNoRXZlbnRzEhwucGljYW0udjEuV2F0Y2hFdmVudHNSZXF1ZXN0Gh0ucGljYW0udjEuV2F0Y2hFdmVudHNSZXNwb25zZTABEkcKCkxpc3RFdmVudHMSGy5waWNhbS52MS5MaXN0RXZlbnRzUmVxdWVzdBocLnBpY2FtLnYxLkxpc3RFdmVudHNSZXNwb25zZRJBCghHZXRFdmVudBIZLnBpY2FtLnYxLkdldEV2ZW50UmVxdWVzdBoaLnBpY2FtLnYxLkdldEV2ZW50UmVzcG9uc2USSgoLRGVsZXRlRXZlbnQSHC5waWNhbS52MS5EZWxldGVFdmVudFJlcXVlc3QaHS5waWNhbS52MS5EZWxldGVFdmVudFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * TriggerRequest asks for one event. Every field is optional; unset fields
@@ -671,11 +671,32 @@ export type RingConfig = Message<"picam.v1.RingConfig"> & {
   seconds?: number | undefined;
 
   /**
-   * Bytes the ring may take (frames = max_bytes / frame size).
+   * Bytes the ring may take (frames = max_bytes / frame size); JPEG frames are packed by size.
    *
    * @generated from field: optional uint64 max_bytes = 3;
    */
   maxBytes?: bigint | undefined;
+
+  /**
+   * Raw sources: seconds kept as JPEG beyond the raw ring; 0 = off.
+   *
+   * @generated from field: optional double compressed_seconds = 4;
+   */
+  compressedSeconds?: number | undefined;
+
+  /**
+   * JPEG quality 1-100 of the compressed tier.
+   *
+   * @generated from field: optional uint32 compressed_quality = 5;
+   */
+  compressedQuality?: number | undefined;
+
+  /**
+   * Bytes of the compressed tier; unset = sized from the seconds.
+   *
+   * @generated from field: optional uint64 compressed_max_bytes = 6;
+   */
+  compressedMaxBytes?: bigint | undefined;
 };
 
 /**
@@ -1345,11 +1366,33 @@ export type RingStatus = Message<"picam.v1.RingStatus"> & {
   slotBytes: bigint;
 
   /**
-   * Seconds of video the ring holds when full, at the configured frame rate.
+   * Seconds of video the ring holds when full, at the configured frame rate;
+   * for a packed ring (JPEG frames), at the mean size of the frames held now.
    *
    * @generated from field: double capacity_s = 8;
    */
   capacityS: number;
+
+  /**
+   * Frames packed back to back by size (JPEG frames) rather than in fixed slots.
+   *
+   * @generated from field: bool packed = 9;
+   */
+  packed: boolean;
+
+  /**
+   * Bytes of the frames held now.
+   *
+   * @generated from field: uint64 bytes_held = 10;
+   */
+  bytesHeld: bigint;
+
+  /**
+   * The compressed tier of a raw source; unset when off.
+   *
+   * @generated from field: picam.v1.CompressedTierStatus compressed_tier = 11;
+   */
+  compressedTier?: CompressedTierStatus | undefined;
 };
 
 /**
@@ -1358,6 +1401,97 @@ export type RingStatus = Message<"picam.v1.RingStatus"> & {
  */
 export const RingStatusSchema: GenMessage<RingStatus> = /*@__PURE__*/
   messageDesc(file_picam_v1_camera, 19);
+
+/**
+ * CompressedTierStatus describes the JPEG tier that holds a raw source's older frames.
+ *
+ * @generated from message picam.v1.CompressedTierStatus
+ */
+export type CompressedTierStatus = Message<"picam.v1.CompressedTierStatus"> & {
+  /**
+   * JPEG quality of its frames.
+   *
+   * @generated from field: uint32 quality = 1;
+   */
+  quality: number;
+
+  /**
+   * Bytes allocated for its frames.
+   *
+   * @generated from field: uint64 payload_bytes = 2;
+   */
+  payloadBytes: bigint;
+
+  /**
+   * Bytes of the frames held now.
+   *
+   * @generated from field: uint64 bytes_held = 3;
+   */
+  bytesHeld: bigint;
+
+  /**
+   * Frames it holds now.
+   *
+   * @generated from field: uint32 filled_frames = 4;
+   */
+  filledFrames: number;
+
+  /**
+   * Id (the capture sequence number) of the oldest frame held; 0 when empty.
+   *
+   * @generated from field: uint64 oldest_frame_id = 5;
+   */
+  oldestFrameId: bigint;
+
+  /**
+   * Id of the newest frame held; 0 when empty.
+   *
+   * @generated from field: uint64 newest_frame_id = 6;
+   */
+  newestFrameId: bigint;
+
+  /**
+   * Seconds of video it holds now.
+   *
+   * @generated from field: double span_s = 7;
+   */
+  spanS: number;
+
+  /**
+   * Seconds it holds when full, at the mean size of the frames held now.
+   *
+   * @generated from field: double capacity_s = 8;
+   */
+  capacityS: number;
+
+  /**
+   * Frames encoded into it since start.
+   *
+   * @generated from field: uint64 frames_encoded = 9;
+   */
+  framesEncoded: bigint;
+
+  /**
+   * Frames it skipped since start (the encoder fell behind, or an export held its space).
+   *
+   * @generated from field: uint64 frames_skipped = 10;
+   */
+  framesSkipped: bigint;
+
+  /**
+   * Mean milliseconds from copy to stored per frame (latency, not CPU).
+   *
+   * @generated from field: double mean_encode_ms = 11;
+   */
+  meanEncodeMs: number;
+};
+
+/**
+ * Describes the message picam.v1.CompressedTierStatus.
+ * Use `create(CompressedTierStatusSchema)` to create a new message.
+ */
+export const CompressedTierStatusSchema: GenMessage<CompressedTierStatus> = /*@__PURE__*/
+  messageDesc(file_picam_v1_camera, 20);
 
 /**
  * GetStatusResponse is a snapshot of the service.
@@ -1453,7 +1587,7 @@ export type GetStatusResponse = Message<"picam.v1.GetStatusResponse"> & {
  * Use `create(GetStatusResponseSchema)` to create a new message.
  */
 export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 20);
+  messageDesc(file_picam_v1_camera, 21);
 
 /**
  * StreamReader is one frame stream reader and what it has in flight.
@@ -1534,7 +1668,7 @@ export type StreamReader = Message<"picam.v1.StreamReader"> & {
  * Use `create(StreamReaderSchema)` to create a new message.
  */
 export const StreamReaderSchema: GenMessage<StreamReader> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 21);
+  messageDesc(file_picam_v1_camera, 22);
 
 /**
  * WatchEventsRequest has no parameters yet: every kind of event is sent.
@@ -1549,7 +1683,7 @@ export type WatchEventsRequest = Message<"picam.v1.WatchEventsRequest"> & {
  * Use `create(WatchEventsRequestSchema)` to create a new message.
  */
 export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 22);
+  messageDesc(file_picam_v1_camera, 23);
 
 /**
  * NightTransition reports a switch between day and night.
@@ -1619,7 +1753,7 @@ export type NightTransition = Message<"picam.v1.NightTransition"> & {
  * Use `create(NightTransitionSchema)` to create a new message.
  */
 export const NightTransitionSchema: GenMessage<NightTransition> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 23);
+  messageDesc(file_picam_v1_camera, 24);
 
 /**
  * EventProgress reports a step in the life of a trigger event.
@@ -1668,7 +1802,7 @@ export type EventProgress = Message<"picam.v1.EventProgress"> & {
  * Use `create(EventProgressSchema)` to create a new message.
  */
 export const EventProgressSchema: GenMessage<EventProgress> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 24);
+  messageDesc(file_picam_v1_camera, 25);
 
 /**
  * WatchEventsResponse is one thing that happened.
@@ -1712,7 +1846,7 @@ export type WatchEventsResponse = Message<"picam.v1.WatchEventsResponse"> & {
  * Use `create(WatchEventsResponseSchema)` to create a new message.
  */
 export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 25);
+  messageDesc(file_picam_v1_camera, 26);
 
 /**
  * Event summarises one saved event.
@@ -1782,7 +1916,7 @@ export type Event = Message<"picam.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 26);
+  messageDesc(file_picam_v1_camera, 27);
 
 /**
  * EventFrame is one frame of an event's manifest.
@@ -1824,6 +1958,14 @@ export type EventFrame = Message<"picam.v1.EventFrame"> & {
    * @generated from field: repeated string files = 5;
    */
   files: string[];
+
+  /**
+   * Where the frame came from: "raw" (exactly as captured) or "jpeg q<N>"
+   * (the compressed tier: its npy/png are decoded from that JPEG).
+   *
+   * @generated from field: string tier = 6;
+   */
+  tier: string;
 };
 
 /**
@@ -1831,7 +1973,7 @@ export type EventFrame = Message<"picam.v1.EventFrame"> & {
  * Use `create(EventFrameSchema)` to create a new message.
  */
 export const EventFrameSchema: GenMessage<EventFrame> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 27);
+  messageDesc(file_picam_v1_camera, 28);
 
 /**
  * ListEventsRequest pages through events, newest first.
@@ -1859,7 +2001,7 @@ export type ListEventsRequest = Message<"picam.v1.ListEventsRequest"> & {
  * Use `create(ListEventsRequestSchema)` to create a new message.
  */
 export const ListEventsRequestSchema: GenMessage<ListEventsRequest> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 28);
+  messageDesc(file_picam_v1_camera, 29);
 
 /**
  * ListEventsResponse is one page of events.
@@ -1887,7 +2029,7 @@ export type ListEventsResponse = Message<"picam.v1.ListEventsResponse"> & {
  * Use `create(ListEventsResponseSchema)` to create a new message.
  */
 export const ListEventsResponseSchema: GenMessage<ListEventsResponse> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 29);
+  messageDesc(file_picam_v1_camera, 30);
 
 /**
  * GetEventRequest names an event.
@@ -1908,7 +2050,7 @@ export type GetEventRequest = Message<"picam.v1.GetEventRequest"> & {
  * Use `create(GetEventRequestSchema)` to create a new message.
  */
 export const GetEventRequestSchema: GenMessage<GetEventRequest> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 30);
+  messageDesc(file_picam_v1_camera, 31);
 
 /**
  * GetEventResponse is one event with its frames.
@@ -1936,7 +2078,7 @@ export type GetEventResponse = Message<"picam.v1.GetEventResponse"> & {
  * Use `create(GetEventResponseSchema)` to create a new message.
  */
 export const GetEventResponseSchema: GenMessage<GetEventResponse> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 31);
+  messageDesc(file_picam_v1_camera, 32);
 
 /**
  * DeleteEventRequest names an event to delete.
@@ -1957,7 +2099,7 @@ export type DeleteEventRequest = Message<"picam.v1.DeleteEventRequest"> & {
  * Use `create(DeleteEventRequestSchema)` to create a new message.
  */
 export const DeleteEventRequestSchema: GenMessage<DeleteEventRequest> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 32);
+  messageDesc(file_picam_v1_camera, 33);
 
 /**
  * DeleteEventResponse confirms a deletion.
@@ -1985,7 +2127,7 @@ export type DeleteEventResponse = Message<"picam.v1.DeleteEventResponse"> & {
  * Use `create(DeleteEventResponseSchema)` to create a new message.
  */
 export const DeleteEventResponseSchema: GenMessage<DeleteEventResponse> = /*@__PURE__*/
-  messageDesc(file_picam_v1_camera, 33);
+  messageDesc(file_picam_v1_camera, 34);
 
 /**
  * Encoding says how a streamed frame's bytes are encoded.

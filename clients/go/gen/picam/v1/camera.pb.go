@@ -1198,10 +1198,16 @@ type RingConfig struct {
 	Frames *uint32 `protobuf:"varint,1,opt,name=frames,proto3,oneof" json:"frames,omitempty"`
 	// Seconds of video kept (frames = seconds x framerate).
 	Seconds *float64 `protobuf:"fixed64,2,opt,name=seconds,proto3,oneof" json:"seconds,omitempty"`
-	// Bytes the ring may take (frames = max_bytes / frame size).
-	MaxBytes      *uint64 `protobuf:"varint,3,opt,name=max_bytes,json=maxBytes,proto3,oneof" json:"max_bytes,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Bytes the ring may take (frames = max_bytes / frame size); JPEG frames are packed by size.
+	MaxBytes *uint64 `protobuf:"varint,3,opt,name=max_bytes,json=maxBytes,proto3,oneof" json:"max_bytes,omitempty"`
+	// Raw sources: seconds kept as JPEG beyond the raw ring; 0 = off.
+	CompressedSeconds *float64 `protobuf:"fixed64,4,opt,name=compressed_seconds,json=compressedSeconds,proto3,oneof" json:"compressed_seconds,omitempty"`
+	// JPEG quality 1-100 of the compressed tier.
+	CompressedQuality *uint32 `protobuf:"varint,5,opt,name=compressed_quality,json=compressedQuality,proto3,oneof" json:"compressed_quality,omitempty"`
+	// Bytes of the compressed tier; unset = sized from the seconds.
+	CompressedMaxBytes *uint64 `protobuf:"varint,6,opt,name=compressed_max_bytes,json=compressedMaxBytes,proto3,oneof" json:"compressed_max_bytes,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *RingConfig) Reset() {
@@ -1251,6 +1257,27 @@ func (x *RingConfig) GetSeconds() float64 {
 func (x *RingConfig) GetMaxBytes() uint64 {
 	if x != nil && x.MaxBytes != nil {
 		return *x.MaxBytes
+	}
+	return 0
+}
+
+func (x *RingConfig) GetCompressedSeconds() float64 {
+	if x != nil && x.CompressedSeconds != nil {
+		return *x.CompressedSeconds
+	}
+	return 0
+}
+
+func (x *RingConfig) GetCompressedQuality() uint32 {
+	if x != nil && x.CompressedQuality != nil {
+		return *x.CompressedQuality
+	}
+	return 0
+}
+
+func (x *RingConfig) GetCompressedMaxBytes() uint64 {
+	if x != nil && x.CompressedMaxBytes != nil {
+		return *x.CompressedMaxBytes
 	}
 	return 0
 }
@@ -2214,10 +2241,17 @@ type RingStatus struct {
 	SpanS float64 `protobuf:"fixed64,6,opt,name=span_s,json=spanS,proto3" json:"span_s,omitempty"`
 	// Bytes of one frame slot.
 	SlotBytes uint64 `protobuf:"varint,7,opt,name=slot_bytes,json=slotBytes,proto3" json:"slot_bytes,omitempty"`
-	// Seconds of video the ring holds when full, at the configured frame rate.
-	CapacityS     float64 `protobuf:"fixed64,8,opt,name=capacity_s,json=capacityS,proto3" json:"capacity_s,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Seconds of video the ring holds when full, at the configured frame rate;
+	// for a packed ring (JPEG frames), at the mean size of the frames held now.
+	CapacityS float64 `protobuf:"fixed64,8,opt,name=capacity_s,json=capacityS,proto3" json:"capacity_s,omitempty"`
+	// Frames packed back to back by size (JPEG frames) rather than in fixed slots.
+	Packed bool `protobuf:"varint,9,opt,name=packed,proto3" json:"packed,omitempty"`
+	// Bytes of the frames held now.
+	BytesHeld uint64 `protobuf:"varint,10,opt,name=bytes_held,json=bytesHeld,proto3" json:"bytes_held,omitempty"`
+	// The compressed tier of a raw source; unset when off.
+	CompressedTier *CompressedTierStatus `protobuf:"bytes,11,opt,name=compressed_tier,json=compressedTier,proto3" json:"compressed_tier,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *RingStatus) Reset() {
@@ -2306,6 +2340,163 @@ func (x *RingStatus) GetCapacityS() float64 {
 	return 0
 }
 
+func (x *RingStatus) GetPacked() bool {
+	if x != nil {
+		return x.Packed
+	}
+	return false
+}
+
+func (x *RingStatus) GetBytesHeld() uint64 {
+	if x != nil {
+		return x.BytesHeld
+	}
+	return 0
+}
+
+func (x *RingStatus) GetCompressedTier() *CompressedTierStatus {
+	if x != nil {
+		return x.CompressedTier
+	}
+	return nil
+}
+
+// CompressedTierStatus describes the JPEG tier that holds a raw source's older frames.
+type CompressedTierStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// JPEG quality of its frames.
+	Quality uint32 `protobuf:"varint,1,opt,name=quality,proto3" json:"quality,omitempty"`
+	// Bytes allocated for its frames.
+	PayloadBytes uint64 `protobuf:"varint,2,opt,name=payload_bytes,json=payloadBytes,proto3" json:"payload_bytes,omitempty"`
+	// Bytes of the frames held now.
+	BytesHeld uint64 `protobuf:"varint,3,opt,name=bytes_held,json=bytesHeld,proto3" json:"bytes_held,omitempty"`
+	// Frames it holds now.
+	FilledFrames uint32 `protobuf:"varint,4,opt,name=filled_frames,json=filledFrames,proto3" json:"filled_frames,omitempty"`
+	// Id (the capture sequence number) of the oldest frame held; 0 when empty.
+	OldestFrameId uint64 `protobuf:"varint,5,opt,name=oldest_frame_id,json=oldestFrameId,proto3" json:"oldest_frame_id,omitempty"`
+	// Id of the newest frame held; 0 when empty.
+	NewestFrameId uint64 `protobuf:"varint,6,opt,name=newest_frame_id,json=newestFrameId,proto3" json:"newest_frame_id,omitempty"`
+	// Seconds of video it holds now.
+	SpanS float64 `protobuf:"fixed64,7,opt,name=span_s,json=spanS,proto3" json:"span_s,omitempty"`
+	// Seconds it holds when full, at the mean size of the frames held now.
+	CapacityS float64 `protobuf:"fixed64,8,opt,name=capacity_s,json=capacityS,proto3" json:"capacity_s,omitempty"`
+	// Frames encoded into it since start.
+	FramesEncoded uint64 `protobuf:"varint,9,opt,name=frames_encoded,json=framesEncoded,proto3" json:"frames_encoded,omitempty"`
+	// Frames it skipped since start (the encoder fell behind, or an export held its space).
+	FramesSkipped uint64 `protobuf:"varint,10,opt,name=frames_skipped,json=framesSkipped,proto3" json:"frames_skipped,omitempty"`
+	// Mean milliseconds from copy to stored per frame (latency, not CPU).
+	MeanEncodeMs  float64 `protobuf:"fixed64,11,opt,name=mean_encode_ms,json=meanEncodeMs,proto3" json:"mean_encode_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompressedTierStatus) Reset() {
+	*x = CompressedTierStatus{}
+	mi := &file_picam_v1_camera_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompressedTierStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompressedTierStatus) ProtoMessage() {}
+
+func (x *CompressedTierStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_picam_v1_camera_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompressedTierStatus.ProtoReflect.Descriptor instead.
+func (*CompressedTierStatus) Descriptor() ([]byte, []int) {
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CompressedTierStatus) GetQuality() uint32 {
+	if x != nil {
+		return x.Quality
+	}
+	return 0
+}
+
+func (x *CompressedTierStatus) GetPayloadBytes() uint64 {
+	if x != nil {
+		return x.PayloadBytes
+	}
+	return 0
+}
+
+func (x *CompressedTierStatus) GetBytesHeld() uint64 {
+	if x != nil {
+		return x.BytesHeld
+	}
+	return 0
+}
+
+func (x *CompressedTierStatus) GetFilledFrames() uint32 {
+	if x != nil {
+		return x.FilledFrames
+	}
+	return 0
+}
+
+func (x *CompressedTierStatus) GetOldestFrameId() uint64 {
+	if x != nil {
+		return x.OldestFrameId
+	}
+	return 0
+}
+
+func (x *CompressedTierStatus) GetNewestFrameId() uint64 {
+	if x != nil {
+		return x.NewestFrameId
+	}
+	return 0
+}
+
+func (x *CompressedTierStatus) GetSpanS() float64 {
+	if x != nil {
+		return x.SpanS
+	}
+	return 0
+}
+
+func (x *CompressedTierStatus) GetCapacityS() float64 {
+	if x != nil {
+		return x.CapacityS
+	}
+	return 0
+}
+
+func (x *CompressedTierStatus) GetFramesEncoded() uint64 {
+	if x != nil {
+		return x.FramesEncoded
+	}
+	return 0
+}
+
+func (x *CompressedTierStatus) GetFramesSkipped() uint64 {
+	if x != nil {
+		return x.FramesSkipped
+	}
+	return 0
+}
+
+func (x *CompressedTierStatus) GetMeanEncodeMs() float64 {
+	if x != nil {
+		return x.MeanEncodeMs
+	}
+	return 0
+}
+
 // GetStatusResponse is a snapshot of the service.
 type GetStatusResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2342,7 +2533,7 @@ type GetStatusResponse struct {
 
 func (x *GetStatusResponse) Reset() {
 	*x = GetStatusResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[20]
+	mi := &file_picam_v1_camera_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2354,7 +2545,7 @@ func (x *GetStatusResponse) String() string {
 func (*GetStatusResponse) ProtoMessage() {}
 
 func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[20]
+	mi := &file_picam_v1_camera_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2367,7 +2558,7 @@ func (x *GetStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetStatusResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{20}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetStatusResponse) GetVersion() string {
@@ -2478,7 +2669,7 @@ type StreamReader struct {
 
 func (x *StreamReader) Reset() {
 	*x = StreamReader{}
-	mi := &file_picam_v1_camera_proto_msgTypes[21]
+	mi := &file_picam_v1_camera_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2490,7 +2681,7 @@ func (x *StreamReader) String() string {
 func (*StreamReader) ProtoMessage() {}
 
 func (x *StreamReader) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[21]
+	mi := &file_picam_v1_camera_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2503,7 +2694,7 @@ func (x *StreamReader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamReader.ProtoReflect.Descriptor instead.
 func (*StreamReader) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{21}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *StreamReader) GetTransport() string {
@@ -2578,7 +2769,7 @@ type WatchEventsRequest struct {
 
 func (x *WatchEventsRequest) Reset() {
 	*x = WatchEventsRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[22]
+	mi := &file_picam_v1_camera_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2590,7 +2781,7 @@ func (x *WatchEventsRequest) String() string {
 func (*WatchEventsRequest) ProtoMessage() {}
 
 func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[22]
+	mi := &file_picam_v1_camera_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2603,7 +2794,7 @@ func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchEventsRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{22}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{23}
 }
 
 // NightTransition reports a switch between day and night.
@@ -2631,7 +2822,7 @@ type NightTransition struct {
 
 func (x *NightTransition) Reset() {
 	*x = NightTransition{}
-	mi := &file_picam_v1_camera_proto_msgTypes[23]
+	mi := &file_picam_v1_camera_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2643,7 +2834,7 @@ func (x *NightTransition) String() string {
 func (*NightTransition) ProtoMessage() {}
 
 func (x *NightTransition) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[23]
+	mi := &file_picam_v1_camera_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2656,7 +2847,7 @@ func (x *NightTransition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NightTransition.ProtoReflect.Descriptor instead.
 func (*NightTransition) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{23}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *NightTransition) GetNight() bool {
@@ -2734,7 +2925,7 @@ type EventProgress struct {
 
 func (x *EventProgress) Reset() {
 	*x = EventProgress{}
-	mi := &file_picam_v1_camera_proto_msgTypes[24]
+	mi := &file_picam_v1_camera_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2746,7 +2937,7 @@ func (x *EventProgress) String() string {
 func (*EventProgress) ProtoMessage() {}
 
 func (x *EventProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[24]
+	mi := &file_picam_v1_camera_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2759,7 +2950,7 @@ func (x *EventProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventProgress.ProtoReflect.Descriptor instead.
 func (*EventProgress) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{24}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *EventProgress) GetEventId() string {
@@ -2815,7 +3006,7 @@ type WatchEventsResponse struct {
 
 func (x *WatchEventsResponse) Reset() {
 	*x = WatchEventsResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[25]
+	mi := &file_picam_v1_camera_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2827,7 +3018,7 @@ func (x *WatchEventsResponse) String() string {
 func (*WatchEventsResponse) ProtoMessage() {}
 
 func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[25]
+	mi := &file_picam_v1_camera_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2840,7 +3031,7 @@ func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchEventsResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{25}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WatchEventsResponse) GetTime() *timestamppb.Timestamp {
@@ -2918,7 +3109,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_picam_v1_camera_proto_msgTypes[26]
+	mi := &file_picam_v1_camera_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2930,7 +3121,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[26]
+	mi := &file_picam_v1_camera_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2943,7 +3134,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{26}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Event) GetEventId() string {
@@ -3014,14 +3205,17 @@ type EventFrame struct {
 	// Night mode in force at capture.
 	Night bool `protobuf:"varint,4,opt,name=night,proto3" json:"night,omitempty"`
 	// File names (relative to the event folder) written for this frame.
-	Files         []string `protobuf:"bytes,5,rep,name=files,proto3" json:"files,omitempty"`
+	Files []string `protobuf:"bytes,5,rep,name=files,proto3" json:"files,omitempty"`
+	// Where the frame came from: "raw" (exactly as captured) or "jpeg q<N>"
+	// (the compressed tier: its npy/png are decoded from that JPEG).
+	Tier          string `protobuf:"bytes,6,opt,name=tier,proto3" json:"tier,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EventFrame) Reset() {
 	*x = EventFrame{}
-	mi := &file_picam_v1_camera_proto_msgTypes[27]
+	mi := &file_picam_v1_camera_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3033,7 +3227,7 @@ func (x *EventFrame) String() string {
 func (*EventFrame) ProtoMessage() {}
 
 func (x *EventFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[27]
+	mi := &file_picam_v1_camera_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3046,7 +3240,7 @@ func (x *EventFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventFrame.ProtoReflect.Descriptor instead.
 func (*EventFrame) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{27}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *EventFrame) GetFrameId() uint64 {
@@ -3084,6 +3278,13 @@ func (x *EventFrame) GetFiles() []string {
 	return nil
 }
 
+func (x *EventFrame) GetTier() string {
+	if x != nil {
+		return x.Tier
+	}
+	return ""
+}
+
 // ListEventsRequest pages through events, newest first.
 type ListEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3097,7 +3298,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[28]
+	mi := &file_picam_v1_camera_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3109,7 +3310,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[28]
+	mi := &file_picam_v1_camera_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3122,7 +3323,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{28}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListEventsRequest) GetPageSize() uint32 {
@@ -3152,7 +3353,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[29]
+	mi := &file_picam_v1_camera_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3164,7 +3365,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[29]
+	mi := &file_picam_v1_camera_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3177,7 +3378,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{29}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -3205,7 +3406,7 @@ type GetEventRequest struct {
 
 func (x *GetEventRequest) Reset() {
 	*x = GetEventRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[30]
+	mi := &file_picam_v1_camera_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3217,7 +3418,7 @@ func (x *GetEventRequest) String() string {
 func (*GetEventRequest) ProtoMessage() {}
 
 func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[30]
+	mi := &file_picam_v1_camera_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3230,7 +3431,7 @@ func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventRequest.ProtoReflect.Descriptor instead.
 func (*GetEventRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{30}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetEventRequest) GetEventId() string {
@@ -3253,7 +3454,7 @@ type GetEventResponse struct {
 
 func (x *GetEventResponse) Reset() {
 	*x = GetEventResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[31]
+	mi := &file_picam_v1_camera_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3265,7 +3466,7 @@ func (x *GetEventResponse) String() string {
 func (*GetEventResponse) ProtoMessage() {}
 
 func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[31]
+	mi := &file_picam_v1_camera_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3278,7 +3479,7 @@ func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventResponse.ProtoReflect.Descriptor instead.
 func (*GetEventResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{31}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetEventResponse) GetEvent() *Event {
@@ -3306,7 +3507,7 @@ type DeleteEventRequest struct {
 
 func (x *DeleteEventRequest) Reset() {
 	*x = DeleteEventRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[32]
+	mi := &file_picam_v1_camera_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3318,7 +3519,7 @@ func (x *DeleteEventRequest) String() string {
 func (*DeleteEventRequest) ProtoMessage() {}
 
 func (x *DeleteEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[32]
+	mi := &file_picam_v1_camera_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3331,7 +3532,7 @@ func (x *DeleteEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteEventRequest.ProtoReflect.Descriptor instead.
 func (*DeleteEventRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{32}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *DeleteEventRequest) GetEventId() string {
@@ -3354,7 +3555,7 @@ type DeleteEventResponse struct {
 
 func (x *DeleteEventResponse) Reset() {
 	*x = DeleteEventResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[33]
+	mi := &file_picam_v1_camera_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3366,7 +3567,7 @@ func (x *DeleteEventResponse) String() string {
 func (*DeleteEventResponse) ProtoMessage() {}
 
 func (x *DeleteEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[33]
+	mi := &file_picam_v1_camera_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3379,7 +3580,7 @@ func (x *DeleteEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteEventResponse.ProtoReflect.Descriptor instead.
 func (*DeleteEventResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{33}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *DeleteEventResponse) GetBytesFreed() uint64 {
@@ -3515,17 +3716,23 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\t_rotationB\x0e\n" +
 	"\f_exposure_usB\a\n" +
 	"\x05_gainB\x18\n" +
-	"\x16_restart_backoff_max_s\"\x8f\x01\n" +
+	"\x16_restart_backoff_max_s\"\xf5\x02\n" +
 	"\n" +
 	"RingConfig\x12\x1b\n" +
 	"\x06frames\x18\x01 \x01(\rH\x00R\x06frames\x88\x01\x01\x12\x1d\n" +
 	"\aseconds\x18\x02 \x01(\x01H\x01R\aseconds\x88\x01\x01\x12 \n" +
-	"\tmax_bytes\x18\x03 \x01(\x04H\x02R\bmaxBytes\x88\x01\x01B\t\n" +
+	"\tmax_bytes\x18\x03 \x01(\x04H\x02R\bmaxBytes\x88\x01\x01\x122\n" +
+	"\x12compressed_seconds\x18\x04 \x01(\x01H\x03R\x11compressedSeconds\x88\x01\x01\x122\n" +
+	"\x12compressed_quality\x18\x05 \x01(\rH\x04R\x11compressedQuality\x88\x01\x01\x125\n" +
+	"\x14compressed_max_bytes\x18\x06 \x01(\x04H\x05R\x12compressedMaxBytes\x88\x01\x01B\t\n" +
 	"\a_framesB\n" +
 	"\n" +
 	"\b_secondsB\f\n" +
 	"\n" +
-	"_max_bytes\"\xf4\x02\n" +
+	"_max_bytesB\x15\n" +
+	"\x13_compressed_secondsB\x15\n" +
+	"\x13_compressed_qualityB\x17\n" +
+	"\x15_compressed_max_bytes\"\xf4\x02\n" +
 	"\vNightConfig\x12\x1b\n" +
 	"\x06enable\x18\x01 \x01(\bH\x00R\x06enable\x88\x01\x01\x12*\n" +
 	"\x0edark_threshold\x18\x02 \x01(\x01H\x01R\rdarkThreshold\x88\x01\x01\x12.\n" +
@@ -3668,7 +3875,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x05width\x18\t \x01(\rR\x05width\x12\x16\n" +
 	"\x06height\x18\n" +
 	" \x01(\rR\x06height\x128\n" +
-	"\fpixel_format\x18\v \x01(\x0e2\x15.picam.v1.PixelFormatR\vpixelFormat\"\xa4\x02\n" +
+	"\fpixel_format\x18\v \x01(\x0e2\x15.picam.v1.PixelFormatR\vpixelFormat\"\xa4\x03\n" +
 	"\n" +
 	"RingStatus\x12'\n" +
 	"\x0fcapacity_frames\x18\x01 \x01(\rR\x0ecapacityFrames\x12#\n" +
@@ -3680,7 +3887,27 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\n" +
 	"slot_bytes\x18\a \x01(\x04R\tslotBytes\x12\x1d\n" +
 	"\n" +
-	"capacity_s\x18\b \x01(\x01R\tcapacityS\"\xd1\x03\n" +
+	"capacity_s\x18\b \x01(\x01R\tcapacityS\x12\x16\n" +
+	"\x06packed\x18\t \x01(\bR\x06packed\x12\x1d\n" +
+	"\n" +
+	"bytes_held\x18\n" +
+	" \x01(\x04R\tbytesHeld\x12G\n" +
+	"\x0fcompressed_tier\x18\v \x01(\v2\x1e.picam.v1.CompressedTierStatusR\x0ecompressedTier\"\x93\x03\n" +
+	"\x14CompressedTierStatus\x12\x18\n" +
+	"\aquality\x18\x01 \x01(\rR\aquality\x12#\n" +
+	"\rpayload_bytes\x18\x02 \x01(\x04R\fpayloadBytes\x12\x1d\n" +
+	"\n" +
+	"bytes_held\x18\x03 \x01(\x04R\tbytesHeld\x12#\n" +
+	"\rfilled_frames\x18\x04 \x01(\rR\ffilledFrames\x12&\n" +
+	"\x0foldest_frame_id\x18\x05 \x01(\x04R\roldestFrameId\x12&\n" +
+	"\x0fnewest_frame_id\x18\x06 \x01(\x04R\rnewestFrameId\x12\x15\n" +
+	"\x06span_s\x18\a \x01(\x01R\x05spanS\x12\x1d\n" +
+	"\n" +
+	"capacity_s\x18\b \x01(\x01R\tcapacityS\x12%\n" +
+	"\x0eframes_encoded\x18\t \x01(\x04R\rframesEncoded\x12%\n" +
+	"\x0eframes_skipped\x18\n" +
+	" \x01(\x04R\rframesSkipped\x12$\n" +
+	"\x0emean_encode_ms\x18\v \x01(\x01R\fmeanEncodeMs\"\xd1\x03\n" +
 	"\x11GetStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x129\n" +
 	"\n" +
@@ -3738,7 +3965,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\x12\x1f\n" +
 	"\vframe_count\x18\a \x01(\rR\n" +
 	"frameCount\x12\x14\n" +
-	"\x05bytes\x18\b \x01(\x04R\x05bytes\"\xb1\x01\n" +
+	"\x05bytes\x18\b \x01(\x04R\x05bytes\"\xc5\x01\n" +
 	"\n" +
 	"EventFrame\x12\x19\n" +
 	"\bframe_id\x18\x01 \x01(\x04R\aframeId\x12=\n" +
@@ -3746,7 +3973,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\n" +
 	"dark_score\x18\x03 \x01(\x01R\tdarkScore\x12\x14\n" +
 	"\x05night\x18\x04 \x01(\bR\x05night\x12\x14\n" +
-	"\x05files\x18\x05 \x03(\tR\x05files\"O\n" +
+	"\x05files\x18\x05 \x03(\tR\x05files\x12\x12\n" +
+	"\x04tier\x18\x06 \x01(\tR\x04tier\"O\n" +
 	"\x11ListEventsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\rR\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -3810,7 +4038,7 @@ func file_picam_v1_camera_proto_rawDescGZIP() []byte {
 }
 
 var file_picam_v1_camera_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_picam_v1_camera_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_picam_v1_camera_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_picam_v1_camera_proto_goTypes = []any{
 	(Encoding)(0),                 // 0: picam.v1.Encoding
 	(PixelFormat)(0),              // 1: picam.v1.PixelFormat
@@ -3835,33 +4063,34 @@ var file_picam_v1_camera_proto_goTypes = []any{
 	(*GetStatusRequest)(nil),      // 20: picam.v1.GetStatusRequest
 	(*SourceStatus)(nil),          // 21: picam.v1.SourceStatus
 	(*RingStatus)(nil),            // 22: picam.v1.RingStatus
-	(*GetStatusResponse)(nil),     // 23: picam.v1.GetStatusResponse
-	(*StreamReader)(nil),          // 24: picam.v1.StreamReader
-	(*WatchEventsRequest)(nil),    // 25: picam.v1.WatchEventsRequest
-	(*NightTransition)(nil),       // 26: picam.v1.NightTransition
-	(*EventProgress)(nil),         // 27: picam.v1.EventProgress
-	(*WatchEventsResponse)(nil),   // 28: picam.v1.WatchEventsResponse
-	(*Event)(nil),                 // 29: picam.v1.Event
-	(*EventFrame)(nil),            // 30: picam.v1.EventFrame
-	(*ListEventsRequest)(nil),     // 31: picam.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),    // 32: picam.v1.ListEventsResponse
-	(*GetEventRequest)(nil),       // 33: picam.v1.GetEventRequest
-	(*GetEventResponse)(nil),      // 34: picam.v1.GetEventResponse
-	(*DeleteEventRequest)(nil),    // 35: picam.v1.DeleteEventRequest
-	(*DeleteEventResponse)(nil),   // 36: picam.v1.DeleteEventResponse
-	(*timestamppb.Timestamp)(nil), // 37: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 38: google.protobuf.FieldMask
+	(*CompressedTierStatus)(nil),  // 23: picam.v1.CompressedTierStatus
+	(*GetStatusResponse)(nil),     // 24: picam.v1.GetStatusResponse
+	(*StreamReader)(nil),          // 25: picam.v1.StreamReader
+	(*WatchEventsRequest)(nil),    // 26: picam.v1.WatchEventsRequest
+	(*NightTransition)(nil),       // 27: picam.v1.NightTransition
+	(*EventProgress)(nil),         // 28: picam.v1.EventProgress
+	(*WatchEventsResponse)(nil),   // 29: picam.v1.WatchEventsResponse
+	(*Event)(nil),                 // 30: picam.v1.Event
+	(*EventFrame)(nil),            // 31: picam.v1.EventFrame
+	(*ListEventsRequest)(nil),     // 32: picam.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),    // 33: picam.v1.ListEventsResponse
+	(*GetEventRequest)(nil),       // 34: picam.v1.GetEventRequest
+	(*GetEventResponse)(nil),      // 35: picam.v1.GetEventResponse
+	(*DeleteEventRequest)(nil),    // 36: picam.v1.DeleteEventRequest
+	(*DeleteEventResponse)(nil),   // 37: picam.v1.DeleteEventResponse
+	(*timestamppb.Timestamp)(nil), // 38: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 39: google.protobuf.FieldMask
 }
 var file_picam_v1_camera_proto_depIdxs = []int32{
-	37, // 0: picam.v1.TriggerResponse.trigger_time:type_name -> google.protobuf.Timestamp
+	38, // 0: picam.v1.TriggerResponse.trigger_time:type_name -> google.protobuf.Timestamp
 	2,  // 1: picam.v1.TriggerResponse.state:type_name -> picam.v1.EventState
 	0,  // 2: picam.v1.StreamFramesRequest.encoding:type_name -> picam.v1.Encoding
 	1,  // 3: picam.v1.StreamFramesRequest.pixel_format:type_name -> picam.v1.PixelFormat
-	37, // 4: picam.v1.Frame.capture_time:type_name -> google.protobuf.Timestamp
+	38, // 4: picam.v1.Frame.capture_time:type_name -> google.protobuf.Timestamp
 	0,  // 5: picam.v1.Frame.encoding:type_name -> picam.v1.Encoding
 	1,  // 6: picam.v1.Frame.pixel_format:type_name -> picam.v1.PixelFormat
 	6,  // 7: picam.v1.StreamFramesResponse.frame:type_name -> picam.v1.Frame
-	37, // 8: picam.v1.GetNightStateResponse.last_transition_time:type_name -> google.protobuf.Timestamp
+	38, // 8: picam.v1.GetNightStateResponse.last_transition_time:type_name -> google.protobuf.Timestamp
 	11, // 9: picam.v1.Config.camera:type_name -> picam.v1.CameraConfig
 	12, // 10: picam.v1.Config.ring:type_name -> picam.v1.RingConfig
 	13, // 11: picam.v1.Config.night:type_name -> picam.v1.NightConfig
@@ -3870,48 +4099,49 @@ var file_picam_v1_camera_proto_depIdxs = []int32{
 	17, // 14: picam.v1.Config.logging:type_name -> picam.v1.LoggingConfig
 	16, // 15: picam.v1.Config.mqtt:type_name -> picam.v1.MqttConfig
 	10, // 16: picam.v1.ConfigureRequest.config:type_name -> picam.v1.Config
-	38, // 17: picam.v1.ConfigureRequest.update_mask:type_name -> google.protobuf.FieldMask
+	39, // 17: picam.v1.ConfigureRequest.update_mask:type_name -> google.protobuf.FieldMask
 	10, // 18: picam.v1.ConfigureResponse.config:type_name -> picam.v1.Config
 	1,  // 19: picam.v1.SourceStatus.pixel_format:type_name -> picam.v1.PixelFormat
-	37, // 20: picam.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	21, // 21: picam.v1.GetStatusResponse.source:type_name -> picam.v1.SourceStatus
-	22, // 22: picam.v1.GetStatusResponse.ring:type_name -> picam.v1.RingStatus
-	24, // 23: picam.v1.GetStatusResponse.stream_readers:type_name -> picam.v1.StreamReader
-	0,  // 24: picam.v1.StreamReader.encoding:type_name -> picam.v1.Encoding
-	37, // 25: picam.v1.StreamReader.since:type_name -> google.protobuf.Timestamp
-	2,  // 26: picam.v1.EventProgress.state:type_name -> picam.v1.EventState
-	37, // 27: picam.v1.WatchEventsResponse.time:type_name -> google.protobuf.Timestamp
-	26, // 28: picam.v1.WatchEventsResponse.night_transition:type_name -> picam.v1.NightTransition
-	27, // 29: picam.v1.WatchEventsResponse.event_progress:type_name -> picam.v1.EventProgress
-	2,  // 30: picam.v1.Event.state:type_name -> picam.v1.EventState
-	37, // 31: picam.v1.Event.trigger_time:type_name -> google.protobuf.Timestamp
-	37, // 32: picam.v1.EventFrame.capture_time:type_name -> google.protobuf.Timestamp
-	29, // 33: picam.v1.ListEventsResponse.events:type_name -> picam.v1.Event
-	29, // 34: picam.v1.GetEventResponse.event:type_name -> picam.v1.Event
-	30, // 35: picam.v1.GetEventResponse.frames:type_name -> picam.v1.EventFrame
-	3,  // 36: picam.v1.CameraService.Trigger:input_type -> picam.v1.TriggerRequest
-	5,  // 37: picam.v1.CameraService.StreamFrames:input_type -> picam.v1.StreamFramesRequest
-	8,  // 38: picam.v1.CameraService.GetNightState:input_type -> picam.v1.GetNightStateRequest
-	18, // 39: picam.v1.CameraService.Configure:input_type -> picam.v1.ConfigureRequest
-	20, // 40: picam.v1.CameraService.GetStatus:input_type -> picam.v1.GetStatusRequest
-	25, // 41: picam.v1.CameraService.WatchEvents:input_type -> picam.v1.WatchEventsRequest
-	31, // 42: picam.v1.CameraService.ListEvents:input_type -> picam.v1.ListEventsRequest
-	33, // 43: picam.v1.CameraService.GetEvent:input_type -> picam.v1.GetEventRequest
-	35, // 44: picam.v1.CameraService.DeleteEvent:input_type -> picam.v1.DeleteEventRequest
-	4,  // 45: picam.v1.CameraService.Trigger:output_type -> picam.v1.TriggerResponse
-	7,  // 46: picam.v1.CameraService.StreamFrames:output_type -> picam.v1.StreamFramesResponse
-	9,  // 47: picam.v1.CameraService.GetNightState:output_type -> picam.v1.GetNightStateResponse
-	19, // 48: picam.v1.CameraService.Configure:output_type -> picam.v1.ConfigureResponse
-	23, // 49: picam.v1.CameraService.GetStatus:output_type -> picam.v1.GetStatusResponse
-	28, // 50: picam.v1.CameraService.WatchEvents:output_type -> picam.v1.WatchEventsResponse
-	32, // 51: picam.v1.CameraService.ListEvents:output_type -> picam.v1.ListEventsResponse
-	34, // 52: picam.v1.CameraService.GetEvent:output_type -> picam.v1.GetEventResponse
-	36, // 53: picam.v1.CameraService.DeleteEvent:output_type -> picam.v1.DeleteEventResponse
-	45, // [45:54] is the sub-list for method output_type
-	36, // [36:45] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	23, // 20: picam.v1.RingStatus.compressed_tier:type_name -> picam.v1.CompressedTierStatus
+	38, // 21: picam.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	21, // 22: picam.v1.GetStatusResponse.source:type_name -> picam.v1.SourceStatus
+	22, // 23: picam.v1.GetStatusResponse.ring:type_name -> picam.v1.RingStatus
+	25, // 24: picam.v1.GetStatusResponse.stream_readers:type_name -> picam.v1.StreamReader
+	0,  // 25: picam.v1.StreamReader.encoding:type_name -> picam.v1.Encoding
+	38, // 26: picam.v1.StreamReader.since:type_name -> google.protobuf.Timestamp
+	2,  // 27: picam.v1.EventProgress.state:type_name -> picam.v1.EventState
+	38, // 28: picam.v1.WatchEventsResponse.time:type_name -> google.protobuf.Timestamp
+	27, // 29: picam.v1.WatchEventsResponse.night_transition:type_name -> picam.v1.NightTransition
+	28, // 30: picam.v1.WatchEventsResponse.event_progress:type_name -> picam.v1.EventProgress
+	2,  // 31: picam.v1.Event.state:type_name -> picam.v1.EventState
+	38, // 32: picam.v1.Event.trigger_time:type_name -> google.protobuf.Timestamp
+	38, // 33: picam.v1.EventFrame.capture_time:type_name -> google.protobuf.Timestamp
+	30, // 34: picam.v1.ListEventsResponse.events:type_name -> picam.v1.Event
+	30, // 35: picam.v1.GetEventResponse.event:type_name -> picam.v1.Event
+	31, // 36: picam.v1.GetEventResponse.frames:type_name -> picam.v1.EventFrame
+	3,  // 37: picam.v1.CameraService.Trigger:input_type -> picam.v1.TriggerRequest
+	5,  // 38: picam.v1.CameraService.StreamFrames:input_type -> picam.v1.StreamFramesRequest
+	8,  // 39: picam.v1.CameraService.GetNightState:input_type -> picam.v1.GetNightStateRequest
+	18, // 40: picam.v1.CameraService.Configure:input_type -> picam.v1.ConfigureRequest
+	20, // 41: picam.v1.CameraService.GetStatus:input_type -> picam.v1.GetStatusRequest
+	26, // 42: picam.v1.CameraService.WatchEvents:input_type -> picam.v1.WatchEventsRequest
+	32, // 43: picam.v1.CameraService.ListEvents:input_type -> picam.v1.ListEventsRequest
+	34, // 44: picam.v1.CameraService.GetEvent:input_type -> picam.v1.GetEventRequest
+	36, // 45: picam.v1.CameraService.DeleteEvent:input_type -> picam.v1.DeleteEventRequest
+	4,  // 46: picam.v1.CameraService.Trigger:output_type -> picam.v1.TriggerResponse
+	7,  // 47: picam.v1.CameraService.StreamFrames:output_type -> picam.v1.StreamFramesResponse
+	9,  // 48: picam.v1.CameraService.GetNightState:output_type -> picam.v1.GetNightStateResponse
+	19, // 49: picam.v1.CameraService.Configure:output_type -> picam.v1.ConfigureResponse
+	24, // 50: picam.v1.CameraService.GetStatus:output_type -> picam.v1.GetStatusResponse
+	29, // 51: picam.v1.CameraService.WatchEvents:output_type -> picam.v1.WatchEventsResponse
+	33, // 52: picam.v1.CameraService.ListEvents:output_type -> picam.v1.ListEventsResponse
+	35, // 53: picam.v1.CameraService.GetEvent:output_type -> picam.v1.GetEventResponse
+	37, // 54: picam.v1.CameraService.DeleteEvent:output_type -> picam.v1.DeleteEventResponse
+	46, // [46:55] is the sub-list for method output_type
+	37, // [37:46] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_picam_v1_camera_proto_init() }
@@ -3928,7 +4158,7 @@ func file_picam_v1_camera_proto_init() {
 	file_picam_v1_camera_proto_msgTypes[12].OneofWrappers = []any{}
 	file_picam_v1_camera_proto_msgTypes[13].OneofWrappers = []any{}
 	file_picam_v1_camera_proto_msgTypes[14].OneofWrappers = []any{}
-	file_picam_v1_camera_proto_msgTypes[25].OneofWrappers = []any{
+	file_picam_v1_camera_proto_msgTypes[26].OneofWrappers = []any{
 		(*WatchEventsResponse_NightTransition)(nil),
 		(*WatchEventsResponse_EventProgress)(nil),
 	}
@@ -3938,7 +4168,7 @@ func file_picam_v1_camera_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_picam_v1_camera_proto_rawDesc), len(file_picam_v1_camera_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   34,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

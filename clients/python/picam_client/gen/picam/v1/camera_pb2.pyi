@@ -228,14 +228,20 @@ class CameraConfig(_message.Message):
     def __init__(self, source: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., framerate: _Optional[float] = ..., codec: _Optional[str] = ..., video_mode: _Optional[str] = ..., synthetic_cycle_frames: _Optional[int] = ..., device: _Optional[str] = ..., file: _Optional[str] = ..., index: _Optional[int] = ..., hflip: bool = ..., vflip: bool = ..., rotation: _Optional[int] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ..., restart_backoff_max_s: _Optional[float] = ...) -> None: ...
 
 class RingConfig(_message.Message):
-    __slots__ = ("frames", "seconds", "max_bytes")
+    __slots__ = ("frames", "seconds", "max_bytes", "compressed_seconds", "compressed_quality", "compressed_max_bytes")
     FRAMES_FIELD_NUMBER: _ClassVar[int]
     SECONDS_FIELD_NUMBER: _ClassVar[int]
     MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
+    COMPRESSED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    COMPRESSED_QUALITY_FIELD_NUMBER: _ClassVar[int]
+    COMPRESSED_MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
     frames: int
     seconds: float
     max_bytes: int
-    def __init__(self, frames: _Optional[int] = ..., seconds: _Optional[float] = ..., max_bytes: _Optional[int] = ...) -> None: ...
+    compressed_seconds: float
+    compressed_quality: int
+    compressed_max_bytes: int
+    def __init__(self, frames: _Optional[int] = ..., seconds: _Optional[float] = ..., max_bytes: _Optional[int] = ..., compressed_seconds: _Optional[float] = ..., compressed_quality: _Optional[int] = ..., compressed_max_bytes: _Optional[int] = ...) -> None: ...
 
 class NightConfig(_message.Message):
     __slots__ = ("enable", "dark_threshold", "bright_threshold", "min_dark_frames", "mode", "exposure_us", "gain")
@@ -406,7 +412,7 @@ class SourceStatus(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., reason: _Optional[str] = ..., running: bool = ..., frames_captured: _Optional[int] = ..., frames_dropped: _Optional[int] = ..., frames_per_second: _Optional[float] = ..., restarts: _Optional[int] = ..., last_error: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., pixel_format: _Optional[_Union[PixelFormat, str]] = ...) -> None: ...
 
 class RingStatus(_message.Message):
-    __slots__ = ("capacity_frames", "filled_frames", "payload_bytes", "oldest_frame_id", "newest_frame_id", "span_s", "slot_bytes", "capacity_s")
+    __slots__ = ("capacity_frames", "filled_frames", "payload_bytes", "oldest_frame_id", "newest_frame_id", "span_s", "slot_bytes", "capacity_s", "packed", "bytes_held", "compressed_tier")
     CAPACITY_FRAMES_FIELD_NUMBER: _ClassVar[int]
     FILLED_FRAMES_FIELD_NUMBER: _ClassVar[int]
     PAYLOAD_BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -415,6 +421,9 @@ class RingStatus(_message.Message):
     SPAN_S_FIELD_NUMBER: _ClassVar[int]
     SLOT_BYTES_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_S_FIELD_NUMBER: _ClassVar[int]
+    PACKED_FIELD_NUMBER: _ClassVar[int]
+    BYTES_HELD_FIELD_NUMBER: _ClassVar[int]
+    COMPRESSED_TIER_FIELD_NUMBER: _ClassVar[int]
     capacity_frames: int
     filled_frames: int
     payload_bytes: int
@@ -423,7 +432,36 @@ class RingStatus(_message.Message):
     span_s: float
     slot_bytes: int
     capacity_s: float
-    def __init__(self, capacity_frames: _Optional[int] = ..., filled_frames: _Optional[int] = ..., payload_bytes: _Optional[int] = ..., oldest_frame_id: _Optional[int] = ..., newest_frame_id: _Optional[int] = ..., span_s: _Optional[float] = ..., slot_bytes: _Optional[int] = ..., capacity_s: _Optional[float] = ...) -> None: ...
+    packed: bool
+    bytes_held: int
+    compressed_tier: CompressedTierStatus
+    def __init__(self, capacity_frames: _Optional[int] = ..., filled_frames: _Optional[int] = ..., payload_bytes: _Optional[int] = ..., oldest_frame_id: _Optional[int] = ..., newest_frame_id: _Optional[int] = ..., span_s: _Optional[float] = ..., slot_bytes: _Optional[int] = ..., capacity_s: _Optional[float] = ..., packed: bool = ..., bytes_held: _Optional[int] = ..., compressed_tier: _Optional[_Union[CompressedTierStatus, _Mapping]] = ...) -> None: ...
+
+class CompressedTierStatus(_message.Message):
+    __slots__ = ("quality", "payload_bytes", "bytes_held", "filled_frames", "oldest_frame_id", "newest_frame_id", "span_s", "capacity_s", "frames_encoded", "frames_skipped", "mean_encode_ms")
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_BYTES_FIELD_NUMBER: _ClassVar[int]
+    BYTES_HELD_FIELD_NUMBER: _ClassVar[int]
+    FILLED_FRAMES_FIELD_NUMBER: _ClassVar[int]
+    OLDEST_FRAME_ID_FIELD_NUMBER: _ClassVar[int]
+    NEWEST_FRAME_ID_FIELD_NUMBER: _ClassVar[int]
+    SPAN_S_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_S_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_ENCODED_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    MEAN_ENCODE_MS_FIELD_NUMBER: _ClassVar[int]
+    quality: int
+    payload_bytes: int
+    bytes_held: int
+    filled_frames: int
+    oldest_frame_id: int
+    newest_frame_id: int
+    span_s: float
+    capacity_s: float
+    frames_encoded: int
+    frames_skipped: int
+    mean_encode_ms: float
+    def __init__(self, quality: _Optional[int] = ..., payload_bytes: _Optional[int] = ..., bytes_held: _Optional[int] = ..., filled_frames: _Optional[int] = ..., oldest_frame_id: _Optional[int] = ..., newest_frame_id: _Optional[int] = ..., span_s: _Optional[float] = ..., capacity_s: _Optional[float] = ..., frames_encoded: _Optional[int] = ..., frames_skipped: _Optional[int] = ..., mean_encode_ms: _Optional[float] = ...) -> None: ...
 
 class GetStatusResponse(_message.Message):
     __slots__ = ("version", "start_time", "source", "ring", "serving", "events_pending", "events_total", "stream_subscribers", "night", "stream_encodes", "stream_readers")
@@ -542,18 +580,20 @@ class Event(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., dir: _Optional[str] = ..., state: _Optional[_Union[EventState, str]] = ..., trigger_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trigger_source: _Optional[str] = ..., reason: _Optional[str] = ..., frame_count: _Optional[int] = ..., bytes: _Optional[int] = ...) -> None: ...
 
 class EventFrame(_message.Message):
-    __slots__ = ("frame_id", "capture_time", "dark_score", "night", "files")
+    __slots__ = ("frame_id", "capture_time", "dark_score", "night", "files", "tier")
     FRAME_ID_FIELD_NUMBER: _ClassVar[int]
     CAPTURE_TIME_FIELD_NUMBER: _ClassVar[int]
     DARK_SCORE_FIELD_NUMBER: _ClassVar[int]
     NIGHT_FIELD_NUMBER: _ClassVar[int]
     FILES_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
     frame_id: int
     capture_time: _timestamp_pb2.Timestamp
     dark_score: float
     night: bool
     files: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, frame_id: _Optional[int] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dark_score: _Optional[float] = ..., night: bool = ..., files: _Optional[_Iterable[str]] = ...) -> None: ...
+    tier: str
+    def __init__(self, frame_id: _Optional[int] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dark_score: _Optional[float] = ..., night: bool = ..., files: _Optional[_Iterable[str]] = ..., tier: _Optional[str] = ...) -> None: ...
 
 class ListEventsRequest(_message.Message):
     __slots__ = ("page_size", "page_token")

@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { waitForManifest } from '../test/helpers/files.js';
+import { releaseFolder, trackFolder } from './cleanup.js';
+import type { BenchContext } from './context.js';
+import { sleep } from './proc.js';
+import { progress } from './report.js';
+import { benchService } from './service.js';
+
+const run = promisify(execFile);
+
+interface Case {
+  name: string;
+  width: number;
+  height: number;
+  /** mjpeg: the camera's JPEGs in the byte ring; raw: yuv420 ring of 2 s + compressed tier. */
+  kind: 'mjpeg' | 'raw+tier' | 'raw';
+  /** Bytes for the byte ring (mjpeg) or the compressed tier. */
+  bytes: number;
+}
+
+const CASES: Case[] = [
+  { name: '720p mjpeg', width: 1280, height: 720, kind: 'mjpeg', bytes: 300e6 },
+  { name: '720p yuv420 2 s + tier q80', width: 1280, height: 720, kind: 'raw+tier', bytes: 250e6 },
+  { name: '720p yuv420 2 s, no tier', width: 1280, height: 720, kind: 'raw', bytes: 0 },
+  { name: '1080p mjpeg', width: 1920, height: 1080, kind: 'mjpeg', bytes: 550e6 },
+  { name: '1080p yuv420 2 s + tier q80', width: 1920, height: 1080, kind: 'raw+tier', bytes: 450e6 },
+];
+
+/**
+ * A minute of pre-roll on camera-like frames (testsrc2 + temporal noise, not
+ * the flat synthetic scene), replayed by the file source at 30 fps: fill the
+ * ring for PREROLL_SECONDS (default 62), then one 55 s before_s jpg export.
+ * Reports frames held per MB, RSS, CPU per frame, the capture rate held, and
+ * the export's frames against the window's.
+ */
+export async function preroll({ report }: BenchContext): Promise<void> {
+  const fillS = Number(process.env.PREROLL_SECONDS ?? 62);
+  const beforeS = Math.min(55, fillS - 5);
+  const dir = trackFolder(await mkdtemp(path.join(os.tmpdir(), 'picam-bench-preroll-')));
+  const rows: string[][] = [];
+  try {
+    for (const c of CASES) {
+      if (process.env.PREROLL_CASES && !process.env.PREROLL_CASES.split(',').some((n) => c.name.startsWith(n))) continue;
+      const clip = path.join(dir, `${c.width}x${c.height}.mkv`);
+      await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i', `testsrc2=size=${c.width}x${c.height}:rate=30,noise=alls=12:allf=t`, '-frames:v', '120', '-c:v', 'mjpeg', '-q:v', '3', '-y', clip]);
+      progress(`preroll ${c.name}, ${fillS} s`);
+      const ring = c.kind === 'mjpeg' ? { max_bytes: c.bytes } : c.kind === 'raw' ? { seconds: 2 } : { seconds: 2, compressed_seconds: 60, compressed_quality: 80, compressed_max_bytes: c.bytes };
+      const bench = await benchService({
+        camera: { source: 'file', file: clip, codec: c.kind === 'mjpeg' ? 'mjpeg' : 'yuv420', width: c.width, height: c.height, framerate: 30 },
+        ring,
+        export: { formats: ['jpg'], save_before_s: 1, save_after_s: 0, shutdown_grace_s: 120 },
+      });
+      try {
+        await sleep(3000);
+        const a = await bench.sample();
+        const fa = await bench.status();
+        await sleep((fillS - 3) * 1000);
+        const b = await bench.sample();
+        const fb = await bench.status();
+        const status = await bench.camera.getStatus({});
+        const r = status.ring!;
+        const tier = r.compressedTier;
+        const framesHeld = tier ? tier.filledFrames : r.filledFrames;
+        const bytesHeld = Number(tier ? tier.bytesHeld : r.bytesHeld);
+        const frames = fb.captured - fa.captured;
+        const cpuPerFrame = (b.cpuMs - a.cpuMs) / Math.max(1, frames);
+        const fps = (frames * 1000) / (fb.atMs - fa.atMs);
+        const span = tier ? tier.spanS : r.spanS;
+        let exportCell = 'n/a';
+        if (c.kind !== 'raw') {
+          const t0 = performance.now();
+          const response = await bench.camera.trigger({ beforeS, afterS: 0, reason: 'preroll bench', wait: true, formats: ['jpg'] });
+          const manifest = await waitForManifest(response.dir, 300000);
+          const s = ((performance.now() - t0) / 1000).toFixed(1);
+          const lost = manifest.missing.reduce((n, g) => n + g.last_id - g.first_id + 1, 0);
+          const tiers = [...new Set(manifest.frames.map((f) => f.tier))].join('+');
+          exportCell = `${manifest.frames.length} frames (${tiers}), ${lost} missing, ${manifest.state}, ${s} s`;
+        }
+        const id = `preroll.${c.name.replace(/[^a-z0-9]+/gi, '_')}`;
+        report.figure(`${id}.rss_mb`, 'MB', [b.rssMb]);
+        report.figure(`${id}.cpu_ms_per_frame`, 'ms', [cpuPerFrame]);
+        report.figure(`${id}.fps`, 'fps', [fps]);
+        rows.push([
+          c.name,
+          (Number(tier ? tier.payloadBytes : r.payloadBytes) / 1e6).toFixed(0),
+          span.toFixed(1),
+          bytesHeld > 0 ? (framesHeld / (bytesHeld / 1e6)).toFixed(2) : 'n/a',
+          b.rssMb.toFixed(0),
+          cpuPerFrame.toFixed(2),
+          tier ? `${tier.meanEncodeMs.toFixed(1)} ms, ${tier.framesSkipped} skipped / ${tier.framesEncoded} encoded` : '-',
+          fps.toFixed(1),
+          exportCell,
+        ]);
+      } finally {
+        await bench.stop();
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    releaseFolder(dir);
+  }
+  report.heading(`Pre-roll: a minute of frames on camera-like content (testsrc2 + noise alls=12, file source at 30 fps, ${fillS} s fill, then one ${beforeS} s before_s jpg export)`);
+  report.line('Frames per MB and span are of the byte ring (mjpeg) or the compressed tier (raw); CPU is the whole service process (all threads) per captured frame.');
+  report.line();
+  report.table(['case', 'MB allocated', 'span held s', 'frames per MB', 'RSS MB', 'CPU ms/frame', 'tier encode latency, skipped', 'capture fps', `export before_s=${beforeS}`], rows);
+}
