@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 
-// A real Mosquitto and a recording test client, for the MQTT tests (the same as in mqtt.test.ts).
+// A real Mosquitto and a recording test client, for the MQTT tests.
 
 /** Debian's mosquitto lives in /usr/sbin, often not on a user's PATH. */
 export function mosquittoBinary(): string {
@@ -134,9 +134,9 @@ export class Watcher {
     return found!;
   }
 
-  async publish(topic: string, payload: string): Promise<number> {
+  async publish(topic: string, payload: string, retain = false): Promise<number> {
     const sentAt = performance.now();
-    await this.client.publishAsync(topic, payload, { qos: 1 });
+    await this.client.publishAsync(topic, payload, { qos: 1, retain });
     return sentAt;
   }
 
