@@ -6,12 +6,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { Health, HealthCheckResponse_ServingStatus } from '../../src/gen/grpc/health/v1/health_pb.js';
-import { CameraService, Encoding, EventState, PixelFormat } from '../../src/gen/picam/v1/camera_pb.js';
+import { Encoding, EventState, PixelFormat } from '../../src/gen/picam/v1/camera_pb.js';
 import { numpyLoad, readManifest } from '../helpers/files.js';
+import { untilStatus, withCamera, type Camera } from '../helpers/camera.js';
 import { createClient } from '../helpers/grpc-client.js';
-import { FIXTURES, runService, startService, type Service, type StartOptions } from '../helpers/service.js';
-
-type Camera = ReturnType<typeof createClient<typeof CameraService extends { method: infer M } ? { [K in keyof M]: M[K] } : never>>;
+import { FIXTURES, runService, type Service, type StartOptions } from '../helpers/service.js';
 
 const FAKE_BIN = path.join(FIXTURES, 'bin');
 const FAKE_V4L2_BIN = path.join(FIXTURES, 'v4l2-bin');
@@ -23,32 +22,16 @@ before(async () => {
 after(() => rm(scratch, { recursive: true, force: true }));
 
 /** Runs `body` against a service with the given camera config, then stops it (exit 0 expected). */
-async function withService(
+function withService(
   camera: Record<string, unknown>,
   options: StartOptions,
   body: (camera: Camera, service: Service) => Promise<void>,
   extra: Record<string, Record<string, unknown>> = {},
 ): Promise<void> {
-  const service = await startService({ camera: { width: 320, height: 240, framerate: 30, ...camera }, ...extra }, options);
-  const client = createClient(CameraService, service.grpcAddress) as unknown as Camera;
-  try {
-    await body(client, service);
-  } finally {
-    client.close();
-    assert.equal(await service.stop(), 0);
-  }
+  return withCamera({ camera: { width: 320, height: 240, framerate: 30, ...camera }, ...extra }, options, body);
 }
 
-/** Polls GetStatus until `done` holds (frames arriving from a real process take a moment). */
-async function until(camera: Camera, done: (s: Awaited<ReturnType<Camera['getStatus']>>) => boolean, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await camera.getStatus({});
-    if (done(status)) return status;
-    if (Date.now() > deadline) assert.fail(`condition not met; last status ${JSON.stringify(status, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = untilStatus;
 
 const frames = (s: Awaited<ReturnType<Camera['getStatus']>>): number => Number(s.source?.framesCaptured ?? 0n);
 

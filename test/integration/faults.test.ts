@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -37,7 +38,9 @@ describe('faults', () => {
       const fdsBefore = await openFds(pid);
       let kills = 0;
       let seed = 7;
+      const deadline = Date.now() + 120_000; // a camera that is never restarted fails here instead of hanging
       while (kills < 50) {
+        assert.ok(Date.now() < deadline, `only ${kills} of 50 kills in 120 s: the camera was not restarted`);
         seed = (seed * 1103515245 + 12345) & 0x7fffffff;
         await sleep(30 + (seed % 250)); // a random moment: mid-frame, mid-start, mid-backoff
         const [child] = children(pid);
@@ -65,6 +68,38 @@ describe('faults', () => {
     } finally {
       camera.close();
       assert.equal(await service.stop(), 0);
+    }
+  });
+
+  it('restarts a camera tool that exited while its orphaned frame writer still holds the pipes and writes frames', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'picam-orphan-'));
+    const pidFile = path.join(dir, 'orphan.pid');
+    const service = await startService(
+      { camera: { source: 'rpicam', width: 160, height: 120, framerate: 30, restart_backoff_max_s: 0.2 } },
+      { pathPrepend: [path.join(FIXTURES, 'bin')], env: { FAKE_RPICAM_ORPHAN_PIDFILE: pidFile } },
+    );
+    const camera = cameraClient(service.grpcAddress);
+    try {
+      let status = await camera.getStatus({});
+      for (let i = 0; i < 150 && ((status.source?.restarts ?? 0) < 1 || Number(status.source?.framesCaptured ?? 0n) < 30); i++) {
+        await sleep(100);
+        status = await camera.getStatus({});
+      }
+      assert.ok((status.source?.restarts ?? 0) >= 1, `restarts: ${status.source?.restarts}`);
+      assert.ok(Number(status.source?.framesCaptured) >= 30, `frames after the restart: ${status.source?.framesCaptured}`);
+      assert.equal(status.serving, true);
+    } finally {
+      camera.close();
+      assert.equal(await service.stop(), 0);
+      const orphan = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
+      if (orphan > 0) {
+        try {
+          process.kill(orphan, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { CameraService, EventState } from '../../src/gen/picam/v1/camera_pb.js';
 import { readManifest } from '../helpers/files.js';
+import { untilStatus, withCamera, type Camera, type Status } from '../helpers/camera.js';
 import { createClient } from '../helpers/grpc-client.js';
 import { FIXTURES, startService, type Service, type StartOptions } from '../helpers/service.js';
 
@@ -18,7 +19,6 @@ import { FIXTURES, startService, type Service, type StartOptions } from '../help
  */
 const run = promisify(execFile);
 const FAKE_BIN = path.join(FIXTURES, 'bin');
-type Camera = ReturnType<typeof createClient<typeof CameraService extends { method: infer M } ? { [K in keyof M]: M[K] } : never>>;
 
 let scratch: string;
 before(async () => {
@@ -34,26 +34,12 @@ async function boardSys(model: string): Promise<string> {
   return sys;
 }
 
-async function withCamera(camera: Record<string, unknown>, options: StartOptions, body: (camera: Camera, service: Service) => Promise<void>): Promise<void> {
-  const service = await startService({ camera: { source: 'rpicam', width: 320, height: 240, framerate: 30, ...camera }, ring: { frames: 60 } }, { pathPrepend: [FAKE_BIN], ...options });
-  const client = createClient(CameraService, service.grpcAddress) as unknown as Camera;
-  try {
-    await body(client, service);
-  } finally {
-    client.close();
-    assert.equal(await service.stop(), 0);
-  }
+/** A service on the fake rpicam-vid at 320x240 unless `camera` says otherwise. */
+function withRpicam(camera: Record<string, unknown>, options: StartOptions, body: (camera: Camera, service: Service) => Promise<void>): Promise<void> {
+  return withCamera({ camera: { source: 'rpicam', width: 320, height: 240, framerate: 30, ...camera }, ring: { frames: 60 } }, { pathPrepend: [FAKE_BIN], ...options }, body);
 }
 
-async function until(camera: Camera, done: (s: Awaited<ReturnType<Camera['getStatus']>>) => boolean, timeoutMs = 30000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await camera.getStatus({});
-    if (done(status)) return status;
-    if (Date.now() > deadline) assert.fail(`condition not met; last status ${JSON.stringify(status, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const until = (camera: Camera, done: (s: Status) => boolean, timeoutMs = 30000): Promise<Status> => untilStatus(camera, done, timeoutMs);
 
 /** RGB of pixels of an .npy file, read by the real numpy. */
 async function npyPixels(file: string, points: Array<[number, number]>): Promise<number[][]> {
@@ -153,7 +139,7 @@ describe('rpicam frames from a real Pi camera stack, as the fake writes them', (
       it(`${width}x${height} on a ${model.slice(0, 15)} (rows aligned to ${align}): exported frames are whole, every pixel where it belongs`, async () => {
         const stride = Math.ceil(width / align) * align;
         const env = { PICAM_SYS_ROOT: await boardSys(model), FAKE_RPICAM_ALIGN: String(align), FAKE_RPICAM_PATTERN: 'gradient' };
-        await withCamera({ width, height, framerate: 15 }, { env }, async (camera, service) => {
+        await withRpicam({ width, height, framerate: 15 }, { env }, async (camera, service) => {
           const line = await service.waitForLog((l) => l.msg.startsWith('rpicam-vid I420 rows'));
           assert.match(line.msg, new RegExp(`Y stride ${stride}, U/V stride ${stride / 2} bytes`));
           await until(camera, (s) => Number(s.source?.framesCaptured ?? 0n) > 5);
@@ -175,7 +161,7 @@ describe('rpicam frames from a real Pi camera stack, as the fake writes them', (
 
   it('full-range levels stay as they are: 16 stays 16, 128 stays 128, 235 stays 235 (not stretched to 0/255)', async () => {
     const env = { PICAM_SYS_ROOT: await boardSys('Raspberry Pi 5 Model B Rev 1.0'), FAKE_RPICAM_ALIGN: '128', FAKE_RPICAM_PATTERN: 'levels' };
-    await withCamera({}, { env }, async (camera) => {
+    await withRpicam({}, { env }, async (camera) => {
       await until(camera, (s) => Number(s.source?.framesCaptured ?? 0n) > 5);
       const event = await camera.trigger({ beforeS: 0.1, afterS: 0.1, wait: true, formats: ['png', 'npy'] });
       const frame = (await readManifest(event.dir)).frames[0]!;
@@ -194,7 +180,7 @@ describe('rpicam frames from a real Pi camera stack, as the fake writes them', (
       FAKE_RPICAM_HANG_AFTER: '10',
       FAKE_RPICAM_RELEASE_S: '1.5', // longer than the first backoff step (0.5 s)
     };
-    await withCamera({ restart_backoff_max_s: 0.5 }, { env }, async (camera, service) => {
+    await withRpicam({ restart_backoff_max_s: 0.5 }, { env }, async (camera, service) => {
       await until(camera, (s) => (s.source?.restarts ?? 0) >= 3 && Number(s.source?.framesCaptured ?? 0n) >= 40, 60000);
       const busy = service.logs.filter((l) => /failed to acquire camera|exited with code 255/.test(l.msg));
       assert.deepEqual(busy, [], 'no restart found the camera still held');
@@ -214,7 +200,7 @@ describe('rpicam frames from a real Pi camera stack, as the fake writes them', (
   });
 
   it('"Device timeout detected": the tool restarts itself, the error line reaches the log as a warning, chatter does not', async () => {
-    await withCamera({}, { env: { FAKE_RPICAM_TIMEOUT_AFTER: '10' } }, async (camera, service) => {
+    await withRpicam({}, { env: { FAKE_RPICAM_TIMEOUT_AFTER: '10' } }, async (camera, service) => {
       const warning = await service.waitForLog((l) => l.msg.includes('Device timeout detected'));
       assert.equal(warning.level, 'warn');
       const status = await until(camera, (s) => Number(s.source?.framesCaptured ?? 0n) > 25);

@@ -103,7 +103,7 @@ export class ProcessSupervisor {
     this.child = undefined;
     if (child) {
       child.kill('SIGTERM');
-      await child;
+      await this.lastExit; // the process, not its pipes (see spawn)
     }
   }
 
@@ -159,11 +159,20 @@ export class ProcessSupervisor {
       pending = lines.pop() ?? '';
       for (const line of lines) if (line.trim() !== '') this.logStderr(line.trim());
     });
-    void child.then((result) => {
+    // Judged on 'exit', not on execa's result: that waits for stdio to close, which never happens while a
+    // grandchild the tool left behind holds the pipes, and the camera would never be restarted. Closing our
+    // ends makes such a grandchild fail on its next write instead of feeding frames into the next run.
+    child.once('exit', (code, signal) => {
+      stdout.destroy();
+      child.stderr.destroy();
       if (this.child !== child) return; // replaced on purpose (restart/stop)
       this.child = undefined;
-      const how = result.signal ? `killed by ${result.signal}` : result.exitCode !== undefined ? `exited with code ${result.exitCode}` : result.shortMessage;
-      this.fail(`${this.name} ${how}`);
+      this.fail(`${this.name} ${signal ? `killed by ${signal}` : `exited with code ${code}`}`);
+    });
+    void child.then((result) => {
+      if (this.child !== child) return; // exited (above), or replaced on purpose
+      this.child = undefined;
+      this.fail(`${this.name} ${result.shortMessage}`); // never started (e.g. not found)
     });
   }
 
