@@ -185,10 +185,16 @@ describe('HTTP live stream backpressure', () => {
     try {
       // After the encoder's first frames (sharp's thread pools and buffers are warm).
       await slow.waitForParts(10);
-      const rssBefore = sample(await metrics(service.httpUrl), 'process_resident_memory_bytes');
       slow.pause();
-      await sleep(4000);
-      const during = await metrics(service.httpUrl);
+      // Never queued: while it reads nothing, at most two parts are ever out unconfirmed (the queue depth picam
+      // reports). Asserted on that count, not on RSS, which also moves with V8's collection of the 30 fps q100
+      // encodes and flaked around any fixed bound on a loaded runner.
+      let maxInFlight = 0;
+      for (let i = 0; i < 8; i++) {
+        await sleep(500);
+        maxInFlight = Math.max(maxInFlight, sample(await metrics(service.httpUrl), 'picam_stream_reader_frames_in_flight'));
+      }
+      assert.ok(maxInFlight <= 2, `parts in flight to the stalled viewer: ${maxInFlight}`);
       const stalledAt = slow.parts.length;
       slow.resume();
       // What was in flight (at most two parts, plus what the viewer's kernel took) arrives first, then the jump ahead.
@@ -201,8 +207,6 @@ describe('HTTP live stream backpressure', () => {
       const deadline = Date.now() + 5000;
       while (sample(await metrics(service.httpUrl), 'picam_stream_dropped_frames_total') <= droppedBefore && Date.now() < deadline) await sleep(100);
       assert.ok(sample(await metrics(service.httpUrl), 'picam_stream_dropped_frames_total') > droppedBefore);
-      const growth = (sample(during, 'process_resident_memory_bytes') - rssBefore) / 1e6;
-      assert.ok(growth < 40, `service RSS grew ${growth.toFixed(1)} MB while the viewer stalled`);
     } finally {
       slow.close();
     }
