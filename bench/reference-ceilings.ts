@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { darkScore } from '../src/core/night/dark-score.js';
 import { RingBuffer } from '../src/core/ring/ring-buffer.js';
 import { SyntheticSource } from '../src/core/capture/synthetic-source.js';
-import { frameBytes, type PixelFormat } from '../src/core/capture/frame.js';
+import { frameBytes, type PixelFormat } from '../src/core/frame.js';
 import { trackChild } from './cleanup.js';
 
 /**

@@ -12,6 +12,6 @@ export type { NightSnapshot, NightTransition } from './night/night-controller.js
 export type { StreamedFrame } from './stream/frame-stream.js';
 export type { DeliveryProbe } from './stream/delivery-window.js';
 export type { StreamReader, StreamReaderStatus } from './stream/stream-readers.js';
-export type { PixelFormat } from './capture/frame.js';
+export type { PixelFormat } from './frame.js';
 export { tokenMatches } from './token.js';
 export { HISTORY_SECONDS, type HistoryWindow, type HistoryEvent, type HistoryTransition } from './history/history.js';

@@ -3,7 +3,7 @@ import type { HostRoots } from './capture/capture-devices.js';
 import { createSource } from './capture/create-source.js';
 import { floorFps } from './capture/exposure-limits.js';
 import type { CaptureSettings, FrameSink, FrameSource, SourceKind } from './capture/frame-source.js';
-import { frameBytes, type CaptureInfo, type PixelFormat } from './capture/frame.js';
+import { frameBytes, type CaptureInfo, type PixelFormat } from './frame.js';
 import { applyConfigUpdate, restartOnlyPaths } from './config/config-update.js';
 import { persistConfig } from './config/persist-config.js';
 import type { Config } from './config/schema.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { frameBytes } from '../../src/core/capture/frame.js';
+import { frameBytes } from '../../src/core/frame.js';
 import { loadConfig } from '../../src/core/config/load-config.js';
 import { checkRingFits, ringSize } from '../../src/core/ring/ring-size.js';
 import { ROOT } from '../helpers/service.js';

@@ -1,4 +1,4 @@
-import type { PixelFormat } from './frame.js';
+import type { PixelFormat } from '../frame.js';
 
 export interface FfmpegOutputOptions {
   width: number;

@@ -1,4 +1,4 @@
-import type { CaptureInfo, ColorRange, PixelFormat } from './frame.js';
+import type { CaptureInfo, ColorRange, PixelFormat } from '../frame.js';
 
 export type SourceKind = 'synthetic' | 'rpicam' | 'v4l2' | 'file';
 

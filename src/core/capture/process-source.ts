@@ -1,5 +1,5 @@
 import type { CaptureSettings, ExposureSettings, FrameSink, FrameSource, SourceKind, SourceStats } from './frame-source.js';
-import { frameBytes, type ColorRange, type PixelFormat } from './frame.js';
+import { frameBytes, type ColorRange, type PixelFormat } from '../frame.js';
 import type { I420Layout } from './frame-layout.js';
 import { JpegFrameSplitter } from './jpeg-frame-splitter.js';
 import { ProcessSupervisor, type Command } from './process-supervisor.js';

@@ -1,5 +1,5 @@
 import type { CaptureSettings, ExposureSettings, FrameSink, FrameSource, SourceStats } from './frame-source.js';
-import type { CaptureInfo, PixelFormat } from './frame.js';
+import type { CaptureInfo, PixelFormat } from '../frame.js';
 
 export interface SyntheticOptions {
   width: number;

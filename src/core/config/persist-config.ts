@@ -1,6 +1,6 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../export/atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { Config } from './schema.js';
 
 /** The short forms the Python manual allows for whole sections, and the key they stand for. */

@@ -1,11 +1,11 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { FrameGeometry, FrameMeta } from '../capture/frame.js';
+import type { FrameGeometry, FrameMeta } from '../frame.js';
 import { PicamError } from '../errors.js';
 import { decodeFrame, type PixelImage } from '../pixels/decode.js';
 import type { CompressedTier } from '../ring/compressed-tier.js';
 import type { RingBuffer, RingFrame } from '../ring/ring-buffer.js';
-import { syncFolder, writeFileAtomic } from './atomic-write.js';
+import { syncFolder, writeFileAtomic } from '../fs/atomic-write.js';
 import { eventDateFolder, newEventId } from './event-id.js';
 import { encodeImage, type FrameFormat } from './frame-encoder.js';
 import { MANIFEST_FILE, type EventState, type Manifest, type ManifestFrame, type MissingFrames } from './manifest.js';

@@ -1,4 +1,4 @@
-import type { ColorRange, PixelFormat } from '../capture/frame.js';
+import type { ColorRange, PixelFormat } from '../frame.js';
 import type { ErrorCode } from '../errors.js';
 import type { ExportFormat } from './exporter.js';
 

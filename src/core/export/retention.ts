@@ -1,6 +1,6 @@
 import { readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { eventTimeMs, isEventId } from './event-id.js';
 import { MANIFEST_FILE, type Manifest } from './manifest.js';
 

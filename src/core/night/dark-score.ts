@@ -1,4 +1,4 @@
-import type { PixelFormat } from '../capture/frame.js';
+import type { PixelFormat } from '../frame.js';
 
 /** About 4,000 samples: enough for a stable mean, cheap at any resolution. */
 const SAMPLES_PER_AXIS = 64;

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { ColorRange } from '../capture/frame.js';
+import type { ColorRange } from '../frame.js';
 import type { ConvertReply, ConvertRequest } from './convert-worker.js';
 
 type Request = ConvertRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;

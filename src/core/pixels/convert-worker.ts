@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import type { ColorRange } from '../capture/frame.js';
+import type { ColorRange } from '../frame.js';
 import { i420ToRgb } from './i420-to-rgb.js';
 import { stackAdd, stackFinish } from './stack-sum.js';
 

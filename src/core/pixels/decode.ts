@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { FrameGeometry } from '../capture/frame.js';
+import type { FrameGeometry } from '../frame.js';
 import { convertPool } from './convert-pool.js';
 
 /** Uncompressed pixels sharp and the npy writer take: RGB24, or grey with one channel. */

@@ -1,4 +1,4 @@
-import type { ColorRange } from '../capture/frame.js';
+import type { ColorRange } from '../frame.js';
 
 /**
  * Planar I420 (BT.601 matrix) to packed RGB24, in 16.16 fixed point, for

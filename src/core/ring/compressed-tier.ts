@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { FrameGeometry, FrameMeta } from '../capture/frame.js';
+import type { FrameGeometry, FrameMeta } from '../frame.js';
 import { decodeFrame } from '../pixels/decode.js';
 import { RingBuffer, type RingFrame } from './ring-buffer.js';
 

@@ -1,4 +1,4 @@
-import type { CaptureInfo, FrameMeta } from '../capture/frame.js';
+import type { CaptureInfo, FrameMeta } from '../frame.js';
 
 /** A frame held in the ring. `data` is a view of the ring's slot: copy it before awaiting. */
 export interface RingFrame {

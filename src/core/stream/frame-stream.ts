@@ -1,4 +1,4 @@
-import type { FrameGeometry, FrameMeta, PixelFormat } from '../capture/frame.js';
+import type { FrameGeometry, FrameMeta, PixelFormat } from '../frame.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import type { DeliveryWindow } from './delivery-window.js';
 import type { EncodeSpec, SharedEncoder, StreamEncoding } from './shared-encoder.js';

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { FrameGeometry, PixelFormat } from '../capture/frame.js';
+import type { FrameGeometry, PixelFormat } from '../frame.js';
 import { PicamError } from '../errors.js';
 import { decodeFrame, type PixelImage } from '../pixels/decode.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';

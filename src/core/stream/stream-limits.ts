@@ -1,4 +1,4 @@
-import type { FrameGeometry } from '../capture/frame.js';
+import type { FrameGeometry } from '../frame.js';
 import { PicamError } from '../errors.js';
 import { outputSize } from './frame-stream.js';
 
