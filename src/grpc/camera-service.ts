@@ -91,6 +91,8 @@ export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandle
       const onAbort = (): void => wake?.();
       stream.signal.addEventListener('abort', onAbort);
       try {
+        // Registered above, so nothing after this message can be missed.
+        await stream.send({ time: timestampFromMs(Date.now()), kind: { case: 'subscribed', value: {} } });
         while (!stream.signal.aborted) {
           const event = queue.shift();
           if (!event) {

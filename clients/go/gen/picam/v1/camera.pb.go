@@ -2999,6 +2999,7 @@ type WatchEventsResponse struct {
 	//
 	//	*WatchEventsResponse_NightTransition
 	//	*WatchEventsResponse_EventProgress
+	//	*WatchEventsResponse_Subscribed
 	Kind          isWatchEventsResponse_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3066,6 +3067,15 @@ func (x *WatchEventsResponse) GetEventProgress() *EventProgress {
 	return nil
 }
 
+func (x *WatchEventsResponse) GetSubscribed() *Subscribed {
+	if x != nil {
+		if x, ok := x.Kind.(*WatchEventsResponse_Subscribed); ok {
+			return x.Subscribed
+		}
+	}
+	return nil
+}
+
 type isWatchEventsResponse_Kind interface {
 	isWatchEventsResponse_Kind()
 }
@@ -3080,9 +3090,55 @@ type WatchEventsResponse_EventProgress struct {
 	EventProgress *EventProgress `protobuf:"bytes,3,opt,name=event_progress,json=eventProgress,proto3,oneof"`
 }
 
+type WatchEventsResponse_Subscribed struct {
+	// Always the first message of a WatchEvents stream, sent once the
+	// subscription is registered: every event after it will be delivered, so a
+	// caller can trigger as soon as it arrives instead of sleeping.
+	Subscribed *Subscribed `protobuf:"bytes,4,opt,name=subscribed,proto3,oneof"`
+}
+
 func (*WatchEventsResponse_NightTransition) isWatchEventsResponse_Kind() {}
 
 func (*WatchEventsResponse_EventProgress) isWatchEventsResponse_Kind() {}
+
+func (*WatchEventsResponse_Subscribed) isWatchEventsResponse_Kind() {}
+
+// Subscribed says a WatchEvents subscription is live.
+type Subscribed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Subscribed) Reset() {
+	*x = Subscribed{}
+	mi := &file_picam_v1_camera_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Subscribed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Subscribed) ProtoMessage() {}
+
+func (x *Subscribed) ProtoReflect() protoreflect.Message {
+	mi := &file_picam_v1_camera_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Subscribed.ProtoReflect.Descriptor instead.
+func (*Subscribed) Descriptor() ([]byte, []int) {
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{27}
+}
 
 // Event summarises one saved event.
 type Event struct {
@@ -3109,7 +3165,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_picam_v1_camera_proto_msgTypes[27]
+	mi := &file_picam_v1_camera_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3121,7 +3177,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[27]
+	mi := &file_picam_v1_camera_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3134,7 +3190,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{27}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Event) GetEventId() string {
@@ -3215,7 +3271,7 @@ type EventFrame struct {
 
 func (x *EventFrame) Reset() {
 	*x = EventFrame{}
-	mi := &file_picam_v1_camera_proto_msgTypes[28]
+	mi := &file_picam_v1_camera_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3227,7 +3283,7 @@ func (x *EventFrame) String() string {
 func (*EventFrame) ProtoMessage() {}
 
 func (x *EventFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[28]
+	mi := &file_picam_v1_camera_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3240,7 +3296,7 @@ func (x *EventFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventFrame.ProtoReflect.Descriptor instead.
 func (*EventFrame) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{28}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *EventFrame) GetFrameId() uint64 {
@@ -3298,7 +3354,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[29]
+	mi := &file_picam_v1_camera_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3310,7 +3366,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[29]
+	mi := &file_picam_v1_camera_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3323,7 +3379,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{29}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListEventsRequest) GetPageSize() uint32 {
@@ -3353,7 +3409,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[30]
+	mi := &file_picam_v1_camera_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3365,7 +3421,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[30]
+	mi := &file_picam_v1_camera_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3378,7 +3434,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{30}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -3406,7 +3462,7 @@ type GetEventRequest struct {
 
 func (x *GetEventRequest) Reset() {
 	*x = GetEventRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[31]
+	mi := &file_picam_v1_camera_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3418,7 +3474,7 @@ func (x *GetEventRequest) String() string {
 func (*GetEventRequest) ProtoMessage() {}
 
 func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[31]
+	mi := &file_picam_v1_camera_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3431,7 +3487,7 @@ func (x *GetEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventRequest.ProtoReflect.Descriptor instead.
 func (*GetEventRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{31}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetEventRequest) GetEventId() string {
@@ -3454,7 +3510,7 @@ type GetEventResponse struct {
 
 func (x *GetEventResponse) Reset() {
 	*x = GetEventResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[32]
+	mi := &file_picam_v1_camera_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3466,7 +3522,7 @@ func (x *GetEventResponse) String() string {
 func (*GetEventResponse) ProtoMessage() {}
 
 func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[32]
+	mi := &file_picam_v1_camera_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3479,7 +3535,7 @@ func (x *GetEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEventResponse.ProtoReflect.Descriptor instead.
 func (*GetEventResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{32}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetEventResponse) GetEvent() *Event {
@@ -3507,7 +3563,7 @@ type DeleteEventRequest struct {
 
 func (x *DeleteEventRequest) Reset() {
 	*x = DeleteEventRequest{}
-	mi := &file_picam_v1_camera_proto_msgTypes[33]
+	mi := &file_picam_v1_camera_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3519,7 +3575,7 @@ func (x *DeleteEventRequest) String() string {
 func (*DeleteEventRequest) ProtoMessage() {}
 
 func (x *DeleteEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[33]
+	mi := &file_picam_v1_camera_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3532,7 +3588,7 @@ func (x *DeleteEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteEventRequest.ProtoReflect.Descriptor instead.
 func (*DeleteEventRequest) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{33}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *DeleteEventRequest) GetEventId() string {
@@ -3555,7 +3611,7 @@ type DeleteEventResponse struct {
 
 func (x *DeleteEventResponse) Reset() {
 	*x = DeleteEventResponse{}
-	mi := &file_picam_v1_camera_proto_msgTypes[34]
+	mi := &file_picam_v1_camera_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3567,7 +3623,7 @@ func (x *DeleteEventResponse) String() string {
 func (*DeleteEventResponse) ProtoMessage() {}
 
 func (x *DeleteEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_picam_v1_camera_proto_msgTypes[34]
+	mi := &file_picam_v1_camera_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3580,7 +3636,7 @@ func (x *DeleteEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteEventResponse.ProtoReflect.Descriptor instead.
 func (*DeleteEventResponse) Descriptor() ([]byte, []int) {
-	return file_picam_v1_camera_proto_rawDescGZIP(), []int{34}
+	return file_picam_v1_camera_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *DeleteEventResponse) GetBytesFreed() uint64 {
@@ -3950,12 +4006,17 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x05state\x18\x02 \x01(\x0e2\x14.picam.v1.EventStateR\x05state\x12\x10\n" +
 	"\x03dir\x18\x03 \x01(\tR\x03dir\x12%\n" +
 	"\x0eframes_written\x18\x04 \x01(\rR\rframesWritten\x12\x14\n" +
-	"\x05error\x18\x05 \x01(\tR\x05error\"\xd7\x01\n" +
+	"\x05error\x18\x05 \x01(\tR\x05error\"\x8f\x02\n" +
 	"\x13WatchEventsResponse\x12.\n" +
 	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12F\n" +
 	"\x10night_transition\x18\x02 \x01(\v2\x19.picam.v1.NightTransitionH\x00R\x0fnightTransition\x12@\n" +
-	"\x0eevent_progress\x18\x03 \x01(\v2\x17.picam.v1.EventProgressH\x00R\reventProgressB\x06\n" +
-	"\x04kind\"\x95\x02\n" +
+	"\x0eevent_progress\x18\x03 \x01(\v2\x17.picam.v1.EventProgressH\x00R\reventProgress\x126\n" +
+	"\n" +
+	"subscribed\x18\x04 \x01(\v2\x14.picam.v1.SubscribedH\x00R\n" +
+	"subscribedB\x06\n" +
+	"\x04kind\"\f\n" +
+	"\n" +
+	"Subscribed\"\x95\x02\n" +
 	"\x05Event\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x10\n" +
 	"\x03dir\x18\x02 \x01(\tR\x03dir\x12*\n" +
@@ -4038,7 +4099,7 @@ func file_picam_v1_camera_proto_rawDescGZIP() []byte {
 }
 
 var file_picam_v1_camera_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_picam_v1_camera_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_picam_v1_camera_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_picam_v1_camera_proto_goTypes = []any{
 	(Encoding)(0),                 // 0: picam.v1.Encoding
 	(PixelFormat)(0),              // 1: picam.v1.PixelFormat
@@ -4070,27 +4131,28 @@ var file_picam_v1_camera_proto_goTypes = []any{
 	(*NightTransition)(nil),       // 27: picam.v1.NightTransition
 	(*EventProgress)(nil),         // 28: picam.v1.EventProgress
 	(*WatchEventsResponse)(nil),   // 29: picam.v1.WatchEventsResponse
-	(*Event)(nil),                 // 30: picam.v1.Event
-	(*EventFrame)(nil),            // 31: picam.v1.EventFrame
-	(*ListEventsRequest)(nil),     // 32: picam.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),    // 33: picam.v1.ListEventsResponse
-	(*GetEventRequest)(nil),       // 34: picam.v1.GetEventRequest
-	(*GetEventResponse)(nil),      // 35: picam.v1.GetEventResponse
-	(*DeleteEventRequest)(nil),    // 36: picam.v1.DeleteEventRequest
-	(*DeleteEventResponse)(nil),   // 37: picam.v1.DeleteEventResponse
-	(*timestamppb.Timestamp)(nil), // 38: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 39: google.protobuf.FieldMask
+	(*Subscribed)(nil),            // 30: picam.v1.Subscribed
+	(*Event)(nil),                 // 31: picam.v1.Event
+	(*EventFrame)(nil),            // 32: picam.v1.EventFrame
+	(*ListEventsRequest)(nil),     // 33: picam.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),    // 34: picam.v1.ListEventsResponse
+	(*GetEventRequest)(nil),       // 35: picam.v1.GetEventRequest
+	(*GetEventResponse)(nil),      // 36: picam.v1.GetEventResponse
+	(*DeleteEventRequest)(nil),    // 37: picam.v1.DeleteEventRequest
+	(*DeleteEventResponse)(nil),   // 38: picam.v1.DeleteEventResponse
+	(*timestamppb.Timestamp)(nil), // 39: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil), // 40: google.protobuf.FieldMask
 }
 var file_picam_v1_camera_proto_depIdxs = []int32{
-	38, // 0: picam.v1.TriggerResponse.trigger_time:type_name -> google.protobuf.Timestamp
+	39, // 0: picam.v1.TriggerResponse.trigger_time:type_name -> google.protobuf.Timestamp
 	2,  // 1: picam.v1.TriggerResponse.state:type_name -> picam.v1.EventState
 	0,  // 2: picam.v1.StreamFramesRequest.encoding:type_name -> picam.v1.Encoding
 	1,  // 3: picam.v1.StreamFramesRequest.pixel_format:type_name -> picam.v1.PixelFormat
-	38, // 4: picam.v1.Frame.capture_time:type_name -> google.protobuf.Timestamp
+	39, // 4: picam.v1.Frame.capture_time:type_name -> google.protobuf.Timestamp
 	0,  // 5: picam.v1.Frame.encoding:type_name -> picam.v1.Encoding
 	1,  // 6: picam.v1.Frame.pixel_format:type_name -> picam.v1.PixelFormat
 	6,  // 7: picam.v1.StreamFramesResponse.frame:type_name -> picam.v1.Frame
-	38, // 8: picam.v1.GetNightStateResponse.last_transition_time:type_name -> google.protobuf.Timestamp
+	39, // 8: picam.v1.GetNightStateResponse.last_transition_time:type_name -> google.protobuf.Timestamp
 	11, // 9: picam.v1.Config.camera:type_name -> picam.v1.CameraConfig
 	12, // 10: picam.v1.Config.ring:type_name -> picam.v1.RingConfig
 	13, // 11: picam.v1.Config.night:type_name -> picam.v1.NightConfig
@@ -4099,49 +4161,50 @@ var file_picam_v1_camera_proto_depIdxs = []int32{
 	17, // 14: picam.v1.Config.logging:type_name -> picam.v1.LoggingConfig
 	16, // 15: picam.v1.Config.mqtt:type_name -> picam.v1.MqttConfig
 	10, // 16: picam.v1.ConfigureRequest.config:type_name -> picam.v1.Config
-	39, // 17: picam.v1.ConfigureRequest.update_mask:type_name -> google.protobuf.FieldMask
+	40, // 17: picam.v1.ConfigureRequest.update_mask:type_name -> google.protobuf.FieldMask
 	10, // 18: picam.v1.ConfigureResponse.config:type_name -> picam.v1.Config
 	1,  // 19: picam.v1.SourceStatus.pixel_format:type_name -> picam.v1.PixelFormat
 	23, // 20: picam.v1.RingStatus.compressed_tier:type_name -> picam.v1.CompressedTierStatus
-	38, // 21: picam.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	39, // 21: picam.v1.GetStatusResponse.start_time:type_name -> google.protobuf.Timestamp
 	21, // 22: picam.v1.GetStatusResponse.source:type_name -> picam.v1.SourceStatus
 	22, // 23: picam.v1.GetStatusResponse.ring:type_name -> picam.v1.RingStatus
 	25, // 24: picam.v1.GetStatusResponse.stream_readers:type_name -> picam.v1.StreamReader
 	0,  // 25: picam.v1.StreamReader.encoding:type_name -> picam.v1.Encoding
-	38, // 26: picam.v1.StreamReader.since:type_name -> google.protobuf.Timestamp
+	39, // 26: picam.v1.StreamReader.since:type_name -> google.protobuf.Timestamp
 	2,  // 27: picam.v1.EventProgress.state:type_name -> picam.v1.EventState
-	38, // 28: picam.v1.WatchEventsResponse.time:type_name -> google.protobuf.Timestamp
+	39, // 28: picam.v1.WatchEventsResponse.time:type_name -> google.protobuf.Timestamp
 	27, // 29: picam.v1.WatchEventsResponse.night_transition:type_name -> picam.v1.NightTransition
 	28, // 30: picam.v1.WatchEventsResponse.event_progress:type_name -> picam.v1.EventProgress
-	2,  // 31: picam.v1.Event.state:type_name -> picam.v1.EventState
-	38, // 32: picam.v1.Event.trigger_time:type_name -> google.protobuf.Timestamp
-	38, // 33: picam.v1.EventFrame.capture_time:type_name -> google.protobuf.Timestamp
-	30, // 34: picam.v1.ListEventsResponse.events:type_name -> picam.v1.Event
-	30, // 35: picam.v1.GetEventResponse.event:type_name -> picam.v1.Event
-	31, // 36: picam.v1.GetEventResponse.frames:type_name -> picam.v1.EventFrame
-	3,  // 37: picam.v1.CameraService.Trigger:input_type -> picam.v1.TriggerRequest
-	5,  // 38: picam.v1.CameraService.StreamFrames:input_type -> picam.v1.StreamFramesRequest
-	8,  // 39: picam.v1.CameraService.GetNightState:input_type -> picam.v1.GetNightStateRequest
-	18, // 40: picam.v1.CameraService.Configure:input_type -> picam.v1.ConfigureRequest
-	20, // 41: picam.v1.CameraService.GetStatus:input_type -> picam.v1.GetStatusRequest
-	26, // 42: picam.v1.CameraService.WatchEvents:input_type -> picam.v1.WatchEventsRequest
-	32, // 43: picam.v1.CameraService.ListEvents:input_type -> picam.v1.ListEventsRequest
-	34, // 44: picam.v1.CameraService.GetEvent:input_type -> picam.v1.GetEventRequest
-	36, // 45: picam.v1.CameraService.DeleteEvent:input_type -> picam.v1.DeleteEventRequest
-	4,  // 46: picam.v1.CameraService.Trigger:output_type -> picam.v1.TriggerResponse
-	7,  // 47: picam.v1.CameraService.StreamFrames:output_type -> picam.v1.StreamFramesResponse
-	9,  // 48: picam.v1.CameraService.GetNightState:output_type -> picam.v1.GetNightStateResponse
-	19, // 49: picam.v1.CameraService.Configure:output_type -> picam.v1.ConfigureResponse
-	24, // 50: picam.v1.CameraService.GetStatus:output_type -> picam.v1.GetStatusResponse
-	29, // 51: picam.v1.CameraService.WatchEvents:output_type -> picam.v1.WatchEventsResponse
-	33, // 52: picam.v1.CameraService.ListEvents:output_type -> picam.v1.ListEventsResponse
-	35, // 53: picam.v1.CameraService.GetEvent:output_type -> picam.v1.GetEventResponse
-	37, // 54: picam.v1.CameraService.DeleteEvent:output_type -> picam.v1.DeleteEventResponse
-	46, // [46:55] is the sub-list for method output_type
-	37, // [37:46] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	30, // 31: picam.v1.WatchEventsResponse.subscribed:type_name -> picam.v1.Subscribed
+	2,  // 32: picam.v1.Event.state:type_name -> picam.v1.EventState
+	39, // 33: picam.v1.Event.trigger_time:type_name -> google.protobuf.Timestamp
+	39, // 34: picam.v1.EventFrame.capture_time:type_name -> google.protobuf.Timestamp
+	31, // 35: picam.v1.ListEventsResponse.events:type_name -> picam.v1.Event
+	31, // 36: picam.v1.GetEventResponse.event:type_name -> picam.v1.Event
+	32, // 37: picam.v1.GetEventResponse.frames:type_name -> picam.v1.EventFrame
+	3,  // 38: picam.v1.CameraService.Trigger:input_type -> picam.v1.TriggerRequest
+	5,  // 39: picam.v1.CameraService.StreamFrames:input_type -> picam.v1.StreamFramesRequest
+	8,  // 40: picam.v1.CameraService.GetNightState:input_type -> picam.v1.GetNightStateRequest
+	18, // 41: picam.v1.CameraService.Configure:input_type -> picam.v1.ConfigureRequest
+	20, // 42: picam.v1.CameraService.GetStatus:input_type -> picam.v1.GetStatusRequest
+	26, // 43: picam.v1.CameraService.WatchEvents:input_type -> picam.v1.WatchEventsRequest
+	33, // 44: picam.v1.CameraService.ListEvents:input_type -> picam.v1.ListEventsRequest
+	35, // 45: picam.v1.CameraService.GetEvent:input_type -> picam.v1.GetEventRequest
+	37, // 46: picam.v1.CameraService.DeleteEvent:input_type -> picam.v1.DeleteEventRequest
+	4,  // 47: picam.v1.CameraService.Trigger:output_type -> picam.v1.TriggerResponse
+	7,  // 48: picam.v1.CameraService.StreamFrames:output_type -> picam.v1.StreamFramesResponse
+	9,  // 49: picam.v1.CameraService.GetNightState:output_type -> picam.v1.GetNightStateResponse
+	19, // 50: picam.v1.CameraService.Configure:output_type -> picam.v1.ConfigureResponse
+	24, // 51: picam.v1.CameraService.GetStatus:output_type -> picam.v1.GetStatusResponse
+	29, // 52: picam.v1.CameraService.WatchEvents:output_type -> picam.v1.WatchEventsResponse
+	34, // 53: picam.v1.CameraService.ListEvents:output_type -> picam.v1.ListEventsResponse
+	36, // 54: picam.v1.CameraService.GetEvent:output_type -> picam.v1.GetEventResponse
+	38, // 55: picam.v1.CameraService.DeleteEvent:output_type -> picam.v1.DeleteEventResponse
+	47, // [47:56] is the sub-list for method output_type
+	38, // [38:47] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_picam_v1_camera_proto_init() }
@@ -4161,6 +4224,7 @@ func file_picam_v1_camera_proto_init() {
 	file_picam_v1_camera_proto_msgTypes[26].OneofWrappers = []any{
 		(*WatchEventsResponse_NightTransition)(nil),
 		(*WatchEventsResponse_EventProgress)(nil),
+		(*WatchEventsResponse_Subscribed)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -4168,7 +4232,7 @@ func file_picam_v1_camera_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_picam_v1_camera_proto_rawDesc), len(file_picam_v1_camera_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   35,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -550,14 +550,20 @@ class EventProgress(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., state: _Optional[_Union[EventState, str]] = ..., dir: _Optional[str] = ..., frames_written: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
 
 class WatchEventsResponse(_message.Message):
-    __slots__ = ("time", "night_transition", "event_progress")
+    __slots__ = ("time", "night_transition", "event_progress", "subscribed")
     TIME_FIELD_NUMBER: _ClassVar[int]
     NIGHT_TRANSITION_FIELD_NUMBER: _ClassVar[int]
     EVENT_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIBED_FIELD_NUMBER: _ClassVar[int]
     time: _timestamp_pb2.Timestamp
     night_transition: NightTransition
     event_progress: EventProgress
-    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., night_transition: _Optional[_Union[NightTransition, _Mapping]] = ..., event_progress: _Optional[_Union[EventProgress, _Mapping]] = ...) -> None: ...
+    subscribed: Subscribed
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., night_transition: _Optional[_Union[NightTransition, _Mapping]] = ..., event_progress: _Optional[_Union[EventProgress, _Mapping]] = ..., subscribed: _Optional[_Union[Subscribed, _Mapping]] = ...) -> None: ...
+
+class Subscribed(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class Event(_message.Message):
     __slots__ = ("event_id", "dir", "state", "trigger_time", "trigger_source", "reason", "frame_count", "bytes")
