@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { fromBinary } from '@bufbuild/protobuf';
+import { BadRequestSchema } from '../../src/gen/google/rpc/error_details_pb.js';
+import { StatusSchema } from '../../src/gen/google/rpc/status_pb.js';
 import { EventState } from '../../src/gen/picam/v1/camera_pb.js';
 import { cameraClient, grpcError, type CameraClient } from '../helpers/grpc-client.js';
 import { startService, type Service } from '../helpers/service.js';
@@ -28,6 +32,16 @@ describe('event windows are bounded and a pending event can be cancelled', () =>
     assert.equal(viaGrpc.code, grpc.status.INVALID_ARGUMENT);
     assert.equal(viaGrpc.details, WINDOW_ERROR);
     assert.equal(viaGrpc.metadata.get('picam-field')[0], 'after_s');
+    // The standard rich-error trailer carries the same field as google.rpc.BadRequest.
+    const [details] = viaGrpc.metadata.get('grpc-status-details-bin');
+    assert.ok(details instanceof Buffer, 'grpc-status-details-bin trailer present');
+    const status = fromBinary(StatusSchema, details);
+    assert.equal(status.code, grpc.status.INVALID_ARGUMENT);
+    const badRequest = status.details[0] && anyUnpack(status.details[0], BadRequestSchema);
+    assert.deepEqual(
+      badRequest?.fieldViolations.map((v) => [v.field, v.description]),
+      [['after_s', WINDOW_ERROR]],
+    );
 
     const line = await LineClient.connect(service.linePort);
     try {
