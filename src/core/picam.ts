@@ -203,6 +203,7 @@ export class Picam {
       }),
       progress: (progress) => this.onProgress(progress),
       warn: (message, details) => this.logger.warn(details, message),
+      maxBufferBytes: () => this.config.export.max_buffer_bytes,
     });
     const [newest] = await this.store.listIds(1).catch(() => []);
     if (newest) seedEventIds(newest);

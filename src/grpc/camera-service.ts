@@ -123,8 +123,8 @@ export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandle
       return {
         event: eventToProto(detail.summary),
         frames: detail.frames.map((frame) => ({
-          frameId: BigInt(frame.id),
-          captureTime: timestampFromMs(frame.timestamp_ms),
+          frameId: BigInt(frame.frame_id),
+          captureTime: timestampFromMs(frame.capture_time_ms),
           darkScore: frame.dark_score,
           night: frame.night,
           files: frame.files,

@@ -73,7 +73,7 @@ describe('export on trigger', () => {
     // when the synthetic timer itself fell behind (a loaded 2-core runner): "every frame" is then
     // judged by the ids, which must be consecutive with nothing missing.
     assert.ok(manifest.frames.length >= 15 && manifest.frames.length <= 34, `${manifest.frames.length} frames`);
-    assert.ok(manifest.frames.every((f, i) => i === 0 || f.id === manifest.frames[i - 1]!.id + 1), 'consecutive frame ids');
+    assert.ok(manifest.frames.every((f, i) => i === 0 || f.frame_id === manifest.frames[i - 1]!.frame_id + 1), 'consecutive frame ids');
     assert.deepEqual(manifest.missing, []);
     assert.equal(manifest.frames.length, Number(count));
     const mono = manifest.frames.map((f) => f.monotonic_ms);
@@ -125,7 +125,7 @@ describe('export on trigger', () => {
     const [a, b] = await Promise.all([waitForManifest(first.dir), waitForManifest(second.dir)]);
     assert.equal(a.state, 'complete');
     assert.equal(b.state, 'complete');
-    const shared = a.frames.map((f) => f.id).filter((id) => b.frames.some((g) => g.id === id));
+    const shared = a.frames.map((f) => f.frame_id).filter((id) => b.frames.some((g) => g.frame_id === id));
     assert.ok(shared.length >= 15, `${shared.length} frames in both events`);
   });
 

@@ -91,7 +91,7 @@ describe('disk retention and recovery after a crash', () => {
       await second.waitForLog((l) => l.msg === 'repaired events left by an unclean stop');
       const corrected = await readManifest(event.dir);
       assert.equal(corrected.state, 'partial');
-      assert.ok(corrected.missing.some((m) => m.first_id === manifest.frames[1]!.id && /files missing/.test(m.reason)));
+      assert.ok(corrected.missing.some((m) => m.first_id === manifest.frames[1]!.frame_id && /files missing/.test(m.reason)));
     } finally {
       assert.equal(await second.stop(), 0);
       await first.remove();
