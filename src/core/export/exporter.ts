@@ -212,9 +212,8 @@ export class Exporter {
     }
     // Frames still to come: a fixed slot each, or for packed JPEGs twice the mean held now (a brighter scene makes larger ones).
     const frameBytes = ring.packed && ring.size > 0 ? Math.min(ring.slotBytes, Math.ceil((2 * ring.bytesHeld) / ring.size)) : ring.slotBytes;
-    const measured = recentRate(ring);
-    const framerate = Math.round(Math.max(nominalFps, measured ?? 0) * 100) / 100;
-    const need = windowNeed({ beforeS, afterS, framerate, heldFrames, heldBytes, frameBytes });
+    // The rate the camera is asked for: the sums in a refusal are then the ones the operator can check.
+    const need = windowNeed({ beforeS, afterS, framerate: nominalFps, heldFrames, heldBytes, frameBytes });
     const limit = this.bufferLimit;
     return this.buffer.reserve(need, limit.bytes, limit.basis, { beforeS, afterS });
   }
@@ -400,12 +399,3 @@ function measuredRate(ring: RingBuffer, job: ExportJob): number | undefined {
   return ((last - first) * 1000) / (b - a);
 }
 
-/** Frames per second over the ring's newest second or so, undefined when too few. */
-function recentRate(ring: RingBuffer): number | undefined {
-  const last = ring.newestId;
-  const first = Math.max(ring.oldestId, last - 30);
-  const a = ring.monotonicOf(first);
-  const b = ring.monotonicOf(last);
-  if (a === undefined || b === undefined || last - first < 2 || b <= a) return undefined;
-  return ((last - first) * 1000) / (b - a);
-}

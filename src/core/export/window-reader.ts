@@ -55,6 +55,8 @@ export class WindowReader {
   /** Ids that should have been rescued but did not fit the reservation (packed frames bigger than reckoned). */
   private readonly unaffordable = new Set<number>();
   private stopped = false;
+  /** The window's last frame id, once a frame past the window's end has been seen. */
+  private lastWindowId = Infinity;
   private unpin: (() => void) | undefined;
   private copies = 0;
 
@@ -89,7 +91,7 @@ export class WindowReader {
     try {
       const early = this.lostBeforeStart();
       if (early) yield { kind: 'missing', range: early };
-      while (!this.signal.aborted) {
+      while (!this.signal.aborted && this.nextId <= this.lastWindowId) {
         const rescued = this.rescued.get(this.nextId);
         if (rescued) {
           if (rescued.meta.monotonicMs > window.endMono) break;
@@ -106,7 +108,7 @@ export class WindowReader {
         if (this.nextId < ring.oldestId) {
           const next = this.nextHeld();
           if (next > this.nextId) {
-            yield { kind: 'missing', range: { first_id: this.nextId, last_id: next - 1, reason: this.gapReason() } };
+            yield { kind: 'missing', range: { first_id: this.nextId, last_id: Math.min(next - 1, this.lastWindowId), reason: this.gapReason() } };
             this.advance(next);
             continue;
           }
@@ -206,7 +208,11 @@ export class WindowReader {
       const frame = ring.get(id)!;
       bytes += ring.packed ? frame.data.length : ring.slotBytes;
       if (id < this.nextId) continue;
-      if (frame.meta.monotonicMs > this.window.endMono) break;
+      if (frame.meta.monotonicMs > this.window.endMono) {
+        // Frames past the window are not the export's: once they go, their gap is not the window's either.
+        this.lastWindowId = Math.min(this.lastWindowId, id - 1);
+        break;
+      }
       if (this.rescued.has(id) || this.unaffordable.has(id)) continue;
       if (!this.reservation.take(frame.data.length)) {
         this.unaffordable.add(id);
