@@ -1,9 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { FrameGeometry } from '../frame.js';
 import { PicamError } from '../errors.js';
 import { decodeFrame, type PixelImage } from '../pixels/decode.js';
-import type { CompressedTier } from '../ring/compressed-tier.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import { syncFolder, writeFileAtomic } from '../fs/atomic-write.js';
 import { ClipSink } from './clip-sink.js';
@@ -13,76 +11,14 @@ import type { ExportFormat, FrameFormat } from './export-format.js';
 import { FilesSink } from './files-sink.js';
 import { FramePool } from './frame-pool.js';
 import { buildManifest, CANCELLED_MESSAGE, frameRecord } from './manifest-builder.js';
-import { MANIFEST_FILE, type EventState, type Manifest, type ManifestFrame, type MissingFrames } from './manifest.js';
+import { MANIFEST_FILE, type Manifest, type ManifestFrame, type MissingFrames } from './manifest.js';
+import type { AcceptedEvent, ExportSettings, ExporterDeps, PendingTrigger, TriggerOptions } from './export-types.js';
 import type { FrameSink, SinkFrame } from './sink.js';
 import { StackSink } from './stack-sink.js';
 import { WindowReader, type WindowFrame } from './window-reader.js';
 
 export type { ExportFormat } from './export-format.js';
-
-export interface ExportSettings {
-  baseDir: string;
-  formats: ExportFormat[];
-  beforeS: number;
-  afterS: number;
-  jpegQuality: number;
-  pngCompression: number;
-  stack: boolean;
-  stackCount: number;
-  darkThreshold: number;
-  maxPending: number;
-  /** Nominal frame rate, for the clip when the window holds too few frames to measure it. */
-  framerate: number;
-}
-
-export interface TriggerOptions {
-  /** Which adapter triggered: "grpc", "line", ... */
-  source: string;
-  reason: string;
-  label: string;
-  beforeS?: number | undefined;
-  afterS?: number | undefined;
-  formats?: ExportFormat[] | undefined;
-  stack?: boolean | undefined;
-}
-
-export interface PendingTrigger {
-  source: string;
-  reason: string;
-}
-
-export interface EventProgress {
-  eventId: string;
-  state: EventState;
-  dir: string;
-  /** Who triggered it and why (every state), so listeners need not read the folder. */
-  trigger: PendingTrigger & { timeMs: number };
-  /** The manifest as written, once the event is finished. */
-  manifest?: Manifest;
-  framesWritten: number;
-  error?: string | undefined;
-}
-
-export interface AcceptedEvent {
-  eventId: string;
-  dir: string;
-  triggerMs: number;
-  framesBefore: number;
-  /** Settles with the final manifest; never rejects. */
-  done: Promise<Manifest>;
-}
-
-export interface ExporterDeps {
-  ring: RingBuffer;
-  /** Older frames of a raw source as JPEG, read once the ring has dropped them. */
-  tier?: CompressedTier | undefined;
-  geometry: FrameGeometry;
-  settings: () => ExportSettings;
-  progress: (progress: EventProgress) => void;
-  warn: (message: string, details: Record<string, unknown>) => void;
-  /** export.max_buffer_bytes, read at every trigger; undefined sizes the budget from the ring. */
-  maxBufferBytes?: (() => number | undefined) | undefined;
-}
+export type { AcceptedEvent, EventProgress, ExportSettings, ExporterDeps, PendingTrigger, TriggerOptions } from './export-types.js';
 
 /** The abort reason of an event cancelled by DeleteEvent (shutdown aborts with another). */
 const CANCELLED = new Error(CANCELLED_MESSAGE);
