@@ -148,7 +148,10 @@ export async function openEvent(eventId) {
     const loaded = await load(eventId, token);
     if (token !== openToken || !loaded) return;
     manifest = loaded;
-    frames = manifest.frames.filter((frame) => frameUrl(eventId, frame) !== '');
+    // event.json version 2 names frames as the proto does; version 1 files (older events on disk) said id/timestamp_ms.
+    frames = manifest.frames
+      .map((frame) => ({ ...frame, id: frame.frame_id ?? frame.id, timestamp_ms: frame.capture_time_ms ?? frame.timestamp_ms }))
+      .filter((frame) => frameUrl(eventId, frame) !== '');
     state.count = frames.length;
     slider.max = String(Math.max(0, frames.length - 1));
     $('viewer-state').textContent = manifest.state;
