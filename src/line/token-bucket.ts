@@ -22,8 +22,11 @@ export class TokenBucket {
     const now = this.now();
     this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledMs) / 1000) * this.perSecond);
     this.refilledMs = now;
-    if (this.tokens < 1) return false;
-    this.tokens--;
+    // Refills add up in floating point (ten 0.099s are not quite 0.99): a hair under one counts as one.
+    if (this.tokens < 1 - EPSILON) return false;
+    this.tokens = Math.max(0, this.tokens - 1);
     return true;
   }
 }
+
+const EPSILON = 1e-9;
