@@ -1,4 +1,4 @@
-import { PicamError } from '../core/index.js';
+import { unknownField } from '../core/index.js';
 
 /** Methods the HTTP adapter answers; HEAD is implied wherever GET is. */
 export type Method = 'GET' | 'HEAD' | 'POST';
@@ -55,10 +55,7 @@ export function withHead(methods: readonly Method[]): Method[] {
 export function checkQuery(route: Route<unknown>, params: URLSearchParams): void {
   const known = new Set(route.query ?? []);
   for (const name of params.keys()) {
-    if (name !== ALWAYS_ALLOWED_QUERY && !known.has(name)) {
-      const expected = known.size === 0 ? 'no query parameters' : `one of ${[...known].join(', ')}`;
-      throw new PicamError('INVALID_ARGUMENT', `${name.slice(0, 64)}: unknown field; expected ${expected}`, { field: name.slice(0, 64) });
-    }
+    if (name !== ALWAYS_ALLOWED_QUERY && !known.has(name)) throw unknownField(name, [...known]);
   }
 }
 
