@@ -79,7 +79,8 @@ export class LineConnection {
     const { limits } = ctx;
     this.peer = socket.remoteAddress ?? 'unknown';
     this.authenticated = limits.token === '';
-    this.triggers = new TokenBucket(limits.max_triggers_per_s, limits.max_triggers_per_s);
+    // A burst of at least one: with a rate below 1/s (0.5 = one every 2 s) a bucket of 0.5 would never hold a whole trigger.
+    this.triggers = new TokenBucket(Math.max(1, limits.max_triggers_per_s), limits.max_triggers_per_s);
     socket.setEncoding('utf8');
     socket.setNoDelay(true);
     this.arm(limits.idle_timeout_s, () => this.hangUpIfIdle());
