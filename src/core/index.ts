@@ -1,6 +1,6 @@
 /** The core's public surface: adapters import from here only. */
 export { Picam, type CoreEvent, type PicamStatus, type ConfigureResult } from './picam.js';
-export { PicamError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { PicamError, ERROR_CODES, invalidField, unknownField, describeValue, description, type Description, type ErrorCode } from './errors.js';
 export { loadConfig, parseConfig, ConfigError } from './config/load-config.js';
 export { configSchema, type Config } from './config/schema.js';
 export { createLogger, type Logger } from './logger.js';

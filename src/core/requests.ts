@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { integer } from './config/format-issues.js';
-import { PicamError } from './errors.js';
+import { description, invalidField } from './errors.js';
 
 /**
  * Arguments the adapters pass to the core, named as in the proto and the line
@@ -44,10 +44,11 @@ export function checkWindow(request: { before_s?: number | undefined; after_s?: 
   const after = request.after_s ?? settings.save_after_s;
   if (before + after <= settings.max_window_s) return;
   const field = request.after_s !== undefined && (request.before_s === undefined || after >= before) ? 'after_s' : 'before_s';
-  throw new PicamError('INVALID_ARGUMENT', `${field}: expected before_s + after_s <= ${settings.max_window_s} s (export.max_window_s), received ${before} + ${after}`, { field });
+  throw invalidField(field, `before_s + after_s <= ${settings.max_window_s} s (export.max_window_s)`, description(`${before} + ${after}`));
 }
 
-export const streamRequestSchema = z.object({
+/** Strict like the trigger schema: a key that is not a stream field is refused and named. */
+export const streamRequestSchema = z.strictObject({
   encoding: z.enum(['jpeg', 'raw', 'metadata']),
   max_fps: z.number().min(0).max(1000),
   quality: integer(1, 100),
@@ -56,6 +57,7 @@ export const streamRequestSchema = z.object({
   pixel_format: z.enum(['rgb24', 'gray8', 'yuv420']),
   quality_set: z.boolean(),
   history_s: z.number().min(0).max(3600),
+  max_frame_bytes: z.number().int().min(0).optional(),
 });
 /** Unchecked stream arguments as an adapter received them. */
 export interface StreamRequest {

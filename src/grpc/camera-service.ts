@@ -1,8 +1,8 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { CoreEvent, Picam } from '../core/index.js';
-import { PicamError } from '../core/index.js';
+import { invalidField, type PicamError } from '../core/index.js';
 import { CameraService, Encoding, EventState, PixelFormat } from '../gen/picam/v1/camera_pb.js';
-import { configToProto, configUpdates, EVENT_STATE, eventToProto, frameToProto, nightToProto, statusToProto } from './convert.js';
+import { configToProto, configUpdates, EVENT_STATE, eventFrameToProto, eventToProto, frameToProto, nightToProto, nightTransitionToProto, statusToProto } from './convert.js';
 import type { ServiceHandlers } from './service-definition.js';
 
 type Methods = typeof CameraService extends { method: infer M } ? { [K in keyof M]: M[K] } : never;
@@ -109,7 +109,7 @@ export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandle
     },
 
     async listEvents(request) {
-      if (request.pageSize > MAX_PAGE) throw invalid('page_size', `integer <= ${MAX_PAGE}`, request.pageSize);
+      if (request.pageSize > MAX_PAGE) throw invalidField('page_size', `integer <= ${MAX_PAGE}`, request.pageSize);
       const size = request.pageSize === 0 ? 50 : request.pageSize;
       const token = request.pageToken === '' ? undefined : request.pageToken;
       const ids = await core.events.listIds(size + 1, token);
@@ -120,17 +120,7 @@ export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandle
 
     async getEvent(request) {
       const detail = await core.events.get(request.eventId);
-      return {
-        event: eventToProto(detail.summary),
-        frames: detail.frames.map((frame) => ({
-          frameId: BigInt(frame.frame_id),
-          captureTime: timestampFromMs(frame.capture_time_ms),
-          darkScore: frame.dark_score,
-          night: frame.night,
-          files: frame.files,
-          tier: frame.tier ?? 'raw',
-        })),
-      };
+      return { event: eventToProto(detail.summary), frames: detail.frames.map(eventFrameToProto) };
     },
 
     async deleteEvent(request) {
@@ -142,22 +132,9 @@ export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandle
 
 function watchResponse(event: CoreEvent) {
   if (event.kind === 'night') {
-    const t = event.transition;
     return {
-      time: timestampFromMs(t.timestampMs),
-      kind: {
-        case: 'nightTransition' as const,
-        value: {
-          night: t.night,
-          darkScore: t.darkScore,
-          normalizedScore: t.normalizedScore,
-          exposureUs: t.exposure.exposureUs,
-          gain: t.exposure.gain,
-          reason: t.reason,
-          frameId: BigInt(t.frameId),
-          framesPerSecond: event.fps,
-        },
-      },
+      time: timestampFromMs(event.transition.timestampMs),
+      kind: { case: 'nightTransition' as const, value: nightTransitionToProto(event.transition, event.fps) },
     };
   }
   const p = event.progress;
@@ -170,10 +147,7 @@ function watchResponse(event: CoreEvent) {
   };
 }
 
-function invalid(field: string, expected: string, received: unknown): PicamError {
-  return new PicamError('INVALID_ARGUMENT', `${field}: expected ${expected}, received ${String(received)}`, { field });
-}
-
+/** An enum number this server has no name for (a newer client's value, or garbage). */
 function badEnum(field: string, value: number): PicamError {
-  return invalid(field, 'a supported value', value);
+  return invalidField(field, 'a supported value', value);
 }

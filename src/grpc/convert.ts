@@ -1,6 +1,7 @@
 import { fromJson, ScalarType, toJson, type JsonValue } from '@bufbuild/protobuf';
+import { PicamError, unknownField } from '../core/index.js';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import type { Config, EventState, EventSummary, NightSnapshot, PicamStatus, PixelFormat, StreamedFrame } from '../core/index.js';
+import type { Config, EventDetail, NightTransition, EventState, EventSummary, NightSnapshot, PicamStatus, PixelFormat, StreamedFrame } from '../core/index.js';
 import {
   ConfigSchema,
   Encoding,
@@ -9,7 +10,7 @@ import {
   type Config as ProtoConfig,
 } from '../gen/picam/v1/camera_pb.js';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { EventSchema, FrameSchema, GetNightStateResponseSchema, GetStatusResponseSchema } from '../gen/picam/v1/camera_pb.js';
+import type { EventFrameSchema, EventSchema, FrameSchema, GetNightStateResponseSchema, GetStatusResponseSchema, NightTransitionSchema } from '../gen/picam/v1/camera_pb.js';
 
 /** Translations between core values and proto messages; no behaviour lives here. */
 
@@ -41,18 +42,42 @@ const INT64_PATHS = new Set(
   ),
 );
 
-/** What a secret reads as in Configure replies: set or not, never its value. */
-export const REDACTED = '(set)';
+/**
+ * Secrets and the output-only flag that stands for each in replies. A
+ * secret is never sent back (with the token off, anyone on the LAN may call
+ * Configure), and leaving it out rather than showing a placeholder means a
+ * reply sent back as an update (read-modify-write) leaves it as it is.
+ */
+const SECRETS = [
+  { section: 'network', key: 'token', flag: 'token_set' },
+  { section: 'mqtt', key: 'password', flag: 'password_set' },
+] as const;
+const OUTPUT_ONLY = new Set<string>(SECRETS.map(({ section, flag }) => `${section}.${flag}`));
+
+/** The config as callers see it: secrets left out, `token_set` / `password_set` saying whether each is set. */
+export function configToProto(config: Config): ProtoConfig {
+  const shown = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
+  for (const { section, key, flag } of SECRETS) {
+    const fields = shown[section]!;
+    fields[flag] = fields[key] !== '';
+    delete fields[key];
+  }
+  return fromJson(ConfigSchema, shown as unknown as JsonValue);
+}
 
 /**
- * The config as callers see it. Secrets (network.token, mqtt.password) are
- * never sent back: with the token off, anyone on the LAN may call Configure.
+ * Refuses fields of a Configure `config` this server has no name for (a
+ * newer client's field, sent by number): protobuf would keep them aside as
+ * unknown and the update would silently not apply them.
  */
-export function configToProto(config: Config): ProtoConfig {
-  const shown = structuredClone(config);
-  if (shown.network.token !== '') shown.network.token = REDACTED;
-  if (shown.mqtt.password !== '') shown.mqtt.password = REDACTED;
-  return fromJson(ConfigSchema, shown as unknown as JsonValue);
+function rejectUnknownFields(config: ProtoConfig): void {
+  const top = config.$unknown?.[0];
+  if (top) throw unknownField(`config.(field ${top.no})`);
+  for (const section of ConfigSchema.fields) {
+    const value = (config as unknown as Record<string, { $unknown?: { no: number }[] } | undefined>)[section.localName];
+    const field = value?.$unknown?.[0];
+    if (field) throw unknownField(`${section.name}.(field ${field.no})`);
+  }
 }
 
 /**
@@ -60,8 +85,18 @@ export function configToProto(config: Config): ProtoConfig {
  * so the proto's JSON form (with proto names) is a partial config.json.
  */
 export function configUpdates(config: ProtoConfig | undefined, paths: readonly string[]): Map<string, unknown> {
+  if (config) rejectUnknownFields(config);
+  const named = paths.find((path) => OUTPUT_ONLY.has(path));
+  if (named !== undefined) {
+    throw new PicamError('INVALID_ARGUMENT', `${named}: output only (it says whether a secret is set); change the secret through ${named.replace(/_set$/, '')}`, { field: named });
+  }
   const json = (config ? toJson(ConfigSchema, config, { useProtoFieldName: true }) : {}) as Record<string, Record<string, unknown> | undefined>;
-  const chosen = paths.length > 0 ? paths : Object.entries(json).flatMap(([section, fields]) => Object.keys(fields ?? {}).map((key) => `${section}.${key}`));
+  const chosen =
+    paths.length > 0
+      ? paths
+      : Object.entries(json)
+          .flatMap(([section, fields]) => Object.keys(fields ?? {}).map((key) => `${section}.${key}`))
+          .filter((path) => !OUTPUT_ONLY.has(path));
   return new Map(
     chosen.map((path) => {
       const [section = '', key = ''] = path.split('.');
@@ -88,6 +123,8 @@ export function nightToProto(night: NightSnapshot & { fps: number }): MessageIni
     mode: night.settings.mode,
     ...(night.lastTransitionMs !== undefined ? { lastTransitionTime: timestampFromMs(night.lastTransitionMs) } : {}),
     transitions: BigInt(night.transitions),
+    requestedFramesPerSecond: night.fps,
+    // Deprecated name of the same value, still filled for older callers.
     framesPerSecond: night.fps,
   };
 }
@@ -103,6 +140,8 @@ export function statusToProto(status: PicamStatus): MessageInitShape<typeof GetS
       running: source.running,
       framesCaptured: BigInt(source.framesCaptured),
       framesDropped: BigInt(source.framesDropped),
+      measuredFramesPerSecond: source.framesPerSecond,
+      // Deprecated name of the same value, still filled for older callers.
       framesPerSecond: source.framesPerSecond,
       restarts: source.restarts,
       lastError: source.lastError,
@@ -186,5 +225,37 @@ export function frameToProto(frame: StreamedFrame): MessageInitShape<typeof Fram
     encoding: ENCODING[frame.encoding],
     pixelFormat: frame.pixelFormat ? PIXEL_FORMAT[frame.pixelFormat] : ProtoPixelFormat.UNSPECIFIED,
     data: frame.data,
+  };
+}
+
+/**
+ * One frame of an event's manifest in the proto's vocabulary: the same
+ * names and the same metadata (exposure, gain) as a streamed Frame.
+ */
+export function eventFrameToProto(frame: EventDetail['frames'][number]): MessageInitShape<typeof EventFrameSchema> {
+  return {
+    frameId: BigInt(frame.frame_id),
+    captureTime: timestampFromMs(frame.capture_time_ms),
+    darkScore: frame.dark_score,
+    night: frame.night,
+    exposureUs: frame.exposure_us,
+    gain: frame.gain,
+    files: frame.files,
+    tier: frame.tier ?? 'raw',
+  };
+}
+
+export function nightTransitionToProto(transition: NightTransition, requestedFps: number): MessageInitShape<typeof NightTransitionSchema> {
+  return {
+    night: transition.night,
+    darkScore: transition.darkScore,
+    normalizedScore: transition.normalizedScore,
+    exposureUs: transition.exposure.exposureUs,
+    gain: transition.exposure.gain,
+    reason: transition.reason,
+    frameId: BigInt(transition.frameId),
+    requestedFramesPerSecond: requestedFps,
+    // Deprecated name of the same value, still filled for older callers.
+    framesPerSecond: requestedFps,
   };
 }

@@ -6,7 +6,7 @@ import { BadRequestSchema } from '../gen/google/rpc/error_details_pb.js';
 import { StatusSchema } from '../gen/google/rpc/status_pb.js';
 
 /** The one mapping from core error codes to gRPC status codes. */
-const STATUS: Record<ErrorCode, grpc.status> = {
+export const GRPC_STATUS: Record<ErrorCode, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
   NOT_FOUND: grpc.status.NOT_FOUND,
   FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
@@ -21,7 +21,7 @@ const STATUS: Record<ErrorCode, grpc.status> = {
 export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
 
 export function toServiceError(error: PicamError): grpc.ServiceError {
-  const code = STATUS[error.code];
+  const code = GRPC_STATUS[error.code];
   const metadata = new grpc.Metadata();
   if (error.field) {
     // Kept beside the standard details for callers that read plain metadata (grpcurl -v shows it).

@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
-import { PicamError, type Picam } from '../core/index.js';
+import { invalidField, PicamError, type Picam } from '../core/index.js';
 import { isPreviewable, previewJpeg } from './frame-preview.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -61,7 +61,7 @@ export class EventFiles {
 
   /** One saved frame (jpg, png or npy) as a JPEG at most `width` wide: the event viewer's flip-book. */
   async sendPreview(res: ServerResponse, eventId: string, name: string, width: number): Promise<void> {
-    if (!isPreviewable(name)) throw new PicamError('INVALID_ARGUMENT', `file: expected a frame's .jpg, .png or .npy, received ${JSON.stringify(name.slice(0, 64))}`, { field: 'file' });
+    if (!isPreviewable(name)) throw invalidField('file', "a frame's .jpg, .png or .npy", name);
     const body = await previewJpeg(await this.core.events.filePath(eventId, name), width);
     res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': body.byteLength, 'Cache-Control': 'private, max-age=3600, immutable' });
     res.end(body);

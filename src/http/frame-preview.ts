@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { PicamError } from '../core/index.js';
+import { invalidField, PicamError } from '../core/index.js';
 
 const MAGIC = Buffer.from('\x93NUMPY', 'latin1');
 
@@ -54,7 +54,7 @@ export function previewWidthParam(params: URLSearchParams): number {
   if (raw === null) return 960;
   const value = raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isInteger(value) || value < 16 || value > MAX_PREVIEW_WIDTH) {
-    throw new PicamError('INVALID_ARGUMENT', `width: expected integer >= 16 and <= ${MAX_PREVIEW_WIDTH}, received ${JSON.stringify(raw.slice(0, 32))}`, { field: 'width' });
+    throw invalidField('width', `integer >= 16 and <= ${MAX_PREVIEW_WIDTH}`, raw);
   }
   return value;
 }

@@ -1,4 +1,4 @@
-import { HISTORY_SECONDS, PicamError, type Picam } from '../core/index.js';
+import { HISTORY_SECONDS, invalidField, type Picam } from '../core/index.js';
 
 /**
  * `GET /api/history?seconds=N`: the core's one-a-second history as JSON,
@@ -53,7 +53,7 @@ function secondsParam(params: URLSearchParams): number {
   if (raw === null) return HISTORY_SECONDS;
   const value = raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > HISTORY_SECONDS) {
-    throw new PicamError('INVALID_ARGUMENT', `seconds: expected integer >= 1 and <= ${HISTORY_SECONDS}, received ${JSON.stringify(raw.slice(0, 32))}`, { field: 'seconds' });
+    throw invalidField('seconds', `integer >= 1 and <= ${HISTORY_SECONDS}`, raw);
   }
   return value;
 }

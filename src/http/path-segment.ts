@@ -1,4 +1,4 @@
-import { PicamError } from '../core/index.js';
+import { invalidField } from '../core/index.js';
 
 /**
  * One percent-encoded path segment (an event id, a file name), decoded.
@@ -9,6 +9,6 @@ export function decodeSegment(segment: string, field: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new PicamError('INVALID_ARGUMENT', `${field}: expected a percent-encoded path segment, received ${JSON.stringify(segment.slice(0, 64))}`, { field });
+    throw invalidField(field, 'a percent-encoded path segment', segment);
   }
 }

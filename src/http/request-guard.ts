@@ -10,8 +10,10 @@ export interface GuardOptions {
 }
 
 export interface Refusal {
-  status: number;
-  body: { code: string; field: string; error: string };
+  code: 'PERMISSION_DENIED';
+  /** The header at fault: `Host` or `Origin`. */
+  field: string;
+  error: string;
 }
 
 /**
@@ -85,5 +87,5 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
 }
 
 function refuse(field: string, error: string): Refusal {
-  return { status: 403, body: { code: 'PERMISSION_DENIED', field, error } };
+  return { code: 'PERMISSION_DENIED', field, error };
 }

@@ -1,5 +1,5 @@
 import type { Picam, TriggerRequest } from '../core/index.js';
-import { PicamError } from '../core/index.js';
+import { invalidField, PicamError, unknownField } from '../core/index.js';
 import { errLine, LINE_CODE } from './reply-codes.js';
 
 export const HELP =
@@ -58,6 +58,8 @@ const KEY_ALIASES: Record<string, string> = {
   stack: 'stack',
 };
 const NUMBER_KEYS = new Set(['before_s', 'after_s']);
+/** What a SNAP word may be, for the message naming an unknown one. */
+const OPTIONS = ['wait', ...Object.keys(KEY_ALIASES).map((key) => `${key}=`)];
 const BOOLEANS: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
 
 /** Parses `SNAP` arguments into a core trigger request; throws INVALID_ARGUMENT naming the key. */
@@ -70,16 +72,16 @@ export function parseSnapArgs(args: string[]): { wait: boolean; request: Omit<Tr
       continue;
     }
     const eq = arg.indexOf('=');
-    const key = eq > 0 ? KEY_ALIASES[arg.slice(0, eq).toLowerCase()] : undefined;
-    if (key === undefined) {
-      throw new PicamError('INVALID_ARGUMENT', `${JSON.stringify(arg.slice(0, 32))}: expected wait or key=value with key one of ${Object.keys(KEY_ALIASES).join(', ')}`);
-    }
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    // Own keys only: `constructor=1` is no option.
+    const key = eq > 0 && Object.hasOwn(KEY_ALIASES, name.toLowerCase()) ? KEY_ALIASES[name.toLowerCase()] : undefined;
+    if (key === undefined) throw unknownField(name, OPTIONS);
     const value = arg.slice(eq + 1);
     if (NUMBER_KEYS.has(key)) request[key] = value.trim() === '' ? Number.NaN : Number(value);
     else if (key === 'formats') request[key] = value.split(',');
     else if (key === 'stack') {
       const flag = BOOLEANS[value.toLowerCase()];
-      if (flag === undefined) throw new PicamError('INVALID_ARGUMENT', `stack: expected on or off, received ${JSON.stringify(value)}`, { field: 'stack' });
+      if (flag === undefined) throw invalidField('stack', 'on or off', value);
       request[key] = flag;
     } else request[key] = value;
   }

@@ -4,6 +4,7 @@ import type { AuthBackoff } from './auth-backoff.js';
 import { runCommand, type CommandResult } from './commands.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
 import { errLine } from './reply-codes.js';
+import { TokenBucket } from './token-bucket.js';
 
 export type ConnectionLimits = Pick<
   Config['network'],
@@ -68,8 +69,8 @@ export class LineConnection {
   private authFailures = 0;
   private timer: NodeJS.Timeout | undefined;
   private authTimer: NodeJS.Timeout | undefined;
-  private tokens: number;
-  private refilledMs = performance.now();
+  /** Triggers this connection may send: a burst of max_triggers_per_s, refilled at that rate. */
+  private readonly triggers: TokenBucket;
 
   constructor(
     private readonly socket: net.Socket,
@@ -78,7 +79,8 @@ export class LineConnection {
     const { limits } = ctx;
     this.peer = socket.remoteAddress ?? 'unknown';
     this.authenticated = limits.token === '';
-    this.tokens = limits.max_triggers_per_s;
+    // A burst of at least one: with a rate below 1/s (0.5 = one every 2 s) a bucket of 0.5 would never hold a whole trigger.
+    this.triggers = new TokenBucket(Math.max(1, limits.max_triggers_per_s), limits.max_triggers_per_s);
     socket.setEncoding('utf8');
     socket.setNoDelay(true);
     this.arm(limits.idle_timeout_s, () => this.hangUpIfIdle());
@@ -157,7 +159,7 @@ export class LineConnection {
   }
 
   private async run(line: string): Promise<CommandResult> {
-    return (await this.authenticate(line)) ?? (await runCommand(this.ctx.core, line, () => this.allowTrigger()));
+    return (await this.authenticate(line)) ?? (await runCommand(this.ctx.core, line, () => this.triggers.take()));
   }
 
   /** With network.token set, nothing but AUTH is answered until the token was sent. */
@@ -186,17 +188,6 @@ export class LineConnection {
       `line: wrong token from ${this.peer}${close ? '; connection closed' : ''}`,
     );
     return { reply: errLine('UNAUTHENTICATED', 'wrong token'), close };
-  }
-
-  /** Token bucket: a burst of max_triggers_per_s, refilled at that rate. */
-  private allowTrigger(): boolean {
-    const rate = this.ctx.limits.max_triggers_per_s;
-    const now = performance.now();
-    this.tokens = Math.min(rate, this.tokens + ((now - this.refilledMs) / 1000) * rate);
-    this.refilledMs = now;
-    if (this.tokens < 1) return false;
-    this.tokens--;
-    return true;
   }
 
   /** The next complete command line, TOO_LONG for an over-long one, or undefined when none is complete yet. */

@@ -1,4 +1,5 @@
 import type { Logger } from '../core/index.js';
+import { TokenBucket } from './token-bucket.js';
 
 /**
  * A log line that a hostile client can trigger at will (a wrong token) must
@@ -6,29 +7,23 @@ import type { Logger } from '../core/index.js';
  * `intervalMs`; the next line logged says how many were left out.
  */
 export class RateLimitedLog {
-  private tokens: number;
-  private refilledMs: number;
+  private readonly bucket: TokenBucket;
   private suppressed = 0;
 
   constructor(
     private readonly logger: Logger,
-    private readonly burst = 5,
-    private readonly intervalMs = 10_000,
-    private readonly now: () => number = () => performance.now(),
+    burst = 5,
+    intervalMs = 10_000,
+    now: () => number = () => performance.now(),
   ) {
-    this.tokens = burst;
-    this.refilledMs = now();
+    this.bucket = new TokenBucket(burst, 1000 / intervalMs, now);
   }
 
   warn(details: Record<string, unknown>, message: string): void {
-    const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + (now - this.refilledMs) / this.intervalMs);
-    this.refilledMs = now;
-    if (this.tokens < 1) {
+    if (!this.bucket.take()) {
       this.suppressed++;
       return;
     }
-    this.tokens--;
     this.logger.warn(this.suppressed > 0 ? { ...details, suppressed: this.suppressed } : details, message);
     this.suppressed = 0;
   }

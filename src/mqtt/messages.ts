@@ -1,5 +1,6 @@
 import type { EventProgress, Manifest, NightSnapshot, NightTransition, PicamError } from '../core/index.js';
 import type { RequestId } from './trigger-payload.js';
+import { MQTT_ERROR_CODE } from './error-codes.js';
 
 /**
  * The JSON published on `<prefix>/<camera_id>/events` and `/night`. Field
@@ -121,7 +122,7 @@ export function finishedMessage(cameraId: string, progress: EventProgress, manif
   }
   const error = manifest?.error ?? progress.error;
   if (error !== undefined) message.error = error;
-  if (manifest?.error_code !== undefined) message.error_code = manifest.error_code;
+  if (manifest?.error_code !== undefined) message.error_code = MQTT_ERROR_CODE[manifest.error_code];
   return message;
 }
 
@@ -130,7 +131,7 @@ export function rejectedMessage(cameraId: string, error: PicamError, requestId: 
     type: 'rejected',
     camera_id: cameraId,
     error: error.message,
-    error_code: error.code,
+    error_code: MQTT_ERROR_CODE[error.code],
     field: error.field ?? null,
     request_id: requestId ?? null,
     topic,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PicamError, type Config, type EventProgress, type Logger, type Picam } from '../core/index.js';
+import { description, invalidField, PicamError, type Config, type EventProgress, type Logger, type Picam } from '../core/index.js';
 import { connectBroker } from './broker-connection.js';
 import { HomeAssistantDiscovery } from './home-assistant.js';
 import { acceptedMessage, finishedMessage, nightStateMessage, nightTransitionMessage, rejectedMessage } from './messages.js';
@@ -25,7 +25,7 @@ const DISCONNECT_MS = 2000;
 export async function startMqttBridge(core: Picam, config: Config['mqtt'], logger: Logger): Promise<MqttBridge> {
   if (!URL.canParse(config.url)) {
     // The schema checks only the scheme; mqtt.js would throw a bare "Invalid URL" from deep inside.
-    throw new PicamError('INVALID_ARGUMENT', `mqtt.url: expected a URL such as mqtt://broker:1883, received ${JSON.stringify(redactUrl(config.url))}`, { field: 'mqtt.url' });
+    throw invalidField('mqtt.url', 'a URL such as mqtt://broker:1883', redactUrl(config.url));
   }
   const topics = topicsFor(config.topic_prefix, config.camera_id);
   const { cameraId } = topics;
@@ -70,7 +70,7 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
         return;
       }
       // A retained trigger would fire again on every reconnect of every camera.
-      reject(new PicamError('INVALID_ARGUMENT', 'payload: expected a trigger published without retain, received a retained one; ignored', { field: 'retain' }), undefined, topic);
+      reject(invalidField('retain', 'a trigger published without retain', description('a retained one; ignored')), undefined, topic);
       return;
     }
     const parsed = parseTriggerPayload(payload);

@@ -1,4 +1,4 @@
-import { PicamError, type TriggerRequest } from '../core/index.js';
+import { description, invalidField, unknownField, type PicamError, type TriggerRequest } from '../core/index.js';
 
 /** A caller's own id for a trigger, echoed in every message about it. */
 export type RequestId = string | number;
@@ -23,7 +23,7 @@ const KNOWN_KEYS = new Set<string>([...TRIGGER_KEYS, 'request_id']);
 export function parseTriggerPayload(payload: Buffer): ParsedTrigger {
   let requestId: RequestId | undefined;
   if (payload.length > MAX_PAYLOAD_BYTES) {
-    return reject('payload', `payload: expected at most ${MAX_PAYLOAD_BYTES} bytes, received ${payload.length}`);
+    return reject(invalidField('payload', `at most ${MAX_PAYLOAD_BYTES} bytes`, payload.length));
   }
   const text = payload.toString('utf8').trim();
   if (text === '' || /^(snap|save)$/i.test(text)) return { ok: true, request: {}, requestId: undefined };
@@ -31,21 +31,21 @@ export function parseTriggerPayload(payload: Buffer): ParsedTrigger {
   try {
     body = JSON.parse(text);
   } catch (error) {
-    return reject('payload', `payload: expected empty, SNAP or a JSON object, received invalid JSON (${(error as Error).message})`);
+    return reject(invalidField('payload', 'empty, SNAP or a JSON object', description(`invalid JSON (${(error as Error).message})`)));
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return reject('payload', `payload: expected empty, SNAP or a JSON object, received ${Array.isArray(body) ? 'an array' : JSON.stringify(body)}`);
+    return reject(invalidField('payload', 'empty, SNAP or a JSON object', Array.isArray(body) ? description('an array') : body));
   }
   const fields = body as Record<string, unknown>;
   const rawId = fields.request_id;
   if (typeof rawId === 'string' && rawId.length <= MAX_REQUEST_ID) requestId = rawId;
   else if (typeof rawId === 'number' && Number.isFinite(rawId)) requestId = rawId;
   else if (rawId !== undefined && rawId !== null) {
-    return reject('request_id', `request_id: expected a string of at most ${MAX_REQUEST_ID} characters or a number, received ${describe(rawId)}`);
+    return reject(invalidField('request_id', `a string of at most ${MAX_REQUEST_ID} characters or a number`, description(describe(rawId))));
   }
   const unknown = Object.keys(fields).find((key) => !KNOWN_KEYS.has(key));
   if (unknown !== undefined) {
-    return reject(unknown, `${unknown.slice(0, 64)}: unknown field; expected one of ${[...KNOWN_KEYS].join(', ')}`, requestId);
+    return reject(unknownField(unknown, [...KNOWN_KEYS]), requestId);
   }
   const request: Record<string, unknown> = {};
   // JSON null reads as "not given", as a missing key would.
@@ -53,8 +53,8 @@ export function parseTriggerPayload(payload: Buffer): ParsedTrigger {
   // Unchecked on purpose: core.trigger validates every value and names the field.
   return { ok: true, request: request as Omit<TriggerRequest, 'source'>, requestId };
 
-  function reject(field: string, message: string, id: RequestId | undefined = requestId): ParsedTrigger {
-    return { ok: false, error: new PicamError('INVALID_ARGUMENT', message, { field }), requestId: id };
+  function reject(error: PicamError, id: RequestId | undefined = requestId): ParsedTrigger {
+    return { ok: false, error, requestId: id };
   }
 }
 

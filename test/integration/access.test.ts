@@ -58,8 +58,10 @@ describe('shared-secret token (network.token)', () => {
     const client = new PicamClient(service.grpcAddress, { token: TOKEN });
     try {
       const config = await client.configure({ 'night.dark_threshold': 41 }, { validateOnly: true });
-      assert.equal(config?.network?.token, '(set)');
-      assert.equal(config?.mqtt?.password, '');
+      assert.equal(config?.network?.token, undefined);
+      assert.equal(config?.network?.tokenSet, true);
+      assert.equal(config?.mqtt?.password, undefined);
+      assert.equal(config?.mqtt?.passwordSet, false);
       assert.ok(!JSON.stringify(config, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes(TOKEN));
     } finally {
       client.close();

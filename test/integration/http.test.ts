@@ -126,7 +126,7 @@ describe('HTTP: metrics, health, event files', () => {
       ['/events/not-an-id/event.json', undefined, 400, /event_id/],
       ['/events/20200101T000000000Z-000000.zip', undefined, 404, /not found/],
       ['/api/trigger', { method: 'POST', body: 'x=1', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, 400, /Content-Type: application\/json/],
-      ['/api/trigger', { method: 'POST', body: '{oops', headers: { 'Content-Type': 'application/json' } }, 400, /body: not JSON/],
+      ['/api/trigger', { method: 'POST', body: '{oops', headers: { 'Content-Type': 'application/json' } }, 400, /body: expected a JSON object, received invalid JSON/],
       ['/api/trigger', { method: 'POST', body: '{"before_s":"x"}', headers: { 'Content-Type': 'application/json' } }, 400, /before_s: expected number/],
       ['/api/trigger', { method: 'POST', body: '{"formats":["gif"]}', headers: { 'Content-Type': 'application/json' } }, 400, /formats/],
       ['/api/trigger', undefined, 405, /GET is not allowed/],

@@ -1,4 +1,4 @@
-import { invalidField, PicamError } from '../errors.js';
+import { invalidField, PicamError, unknownField } from '../errors.js';
 import { ConfigError, parseConfig } from './load-config.js';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
@@ -59,7 +59,7 @@ export function applyConfigUpdate(current: Config, updates: ReadonlyMap<string, 
     }
     const target = next[section!];
     if (target === undefined || !fields.has(key)) {
-      throw new PicamError('INVALID_ARGUMENT', `${path}: unknown field`, { field: path });
+      throw unknownField(path);
     }
     if (value === undefined) delete target[key];
     else target[key] = value;

@@ -1,5 +1,5 @@
 import type { FrameGeometry } from '../frame.js';
-import { PicamError } from '../errors.js';
+import { description, invalidField, PicamError } from '../errors.js';
 import { outputSize } from './frame-stream.js';
 
 export interface RequestedOutput {
@@ -23,7 +23,7 @@ export interface RequestedOutput {
 export function checkStreamOutput(camera: FrameGeometry, wanted: RequestedOutput, maxFrameBytes: number | undefined): void {
   for (const side of ['width', 'height'] as const) {
     if (wanted[side] > camera[side]) {
-      throw new PicamError('INVALID_ARGUMENT', `${side}: expected integer <= ${camera[side]} (the camera's ${side}; frames are never upscaled), received ${wanted[side]}`, { field: side });
+      throw invalidField(side, `integer <= ${camera[side]} (the camera's ${side}; frames are never upscaled)`, wanted[side]);
     }
   }
   const size = outputSize(camera.width, camera.height, wanted.width, wanted.height);
@@ -31,7 +31,7 @@ export function checkStreamOutput(camera: FrameGeometry, wanted: RequestedOutput
   for (const side of ['width', 'height'] as const) {
     if (size[side] > camera[side]) {
       const given = side === 'width' ? 'height' : 'width';
-      throw new PicamError('INVALID_ARGUMENT', `${given}: expected a size whose ${side} at the camera's aspect ratio stays <= ${camera[side]}, received ${wanted[given]} (${side} ${size[side]})`, { field: given });
+      throw invalidField(given, `a size whose ${side} at the camera's aspect ratio stays <= ${camera[side]}`, description(`${wanted[given]} (${side} ${size[side]})`));
     }
   }
   if (wanted.encoding !== 'raw' || maxFrameBytes === undefined) return;

@@ -89,7 +89,7 @@ async function refreshStatus() {
     $('mode').textContent = night.night ? 'night' : 'day';
     $('mode').dataset.night = String(night.night);
     $('score').textContent = `dark score ${night.dark_score.toFixed(1)} (${night.normalized_score.toFixed(1)})`;
-    $('fps').textContent = `${stats.fps.toFixed(1)} / ${status.source.fps.toFixed(1)} fps`;
+    $('fps').textContent = `${stats.fps.toFixed(1)} / ${status.source.measured_frames_per_second.toFixed(1)} fps`;
     $('version').textContent = `picam ${status.version} · ${status.source.kind} ${status.source.width}x${status.source.height}`;
   } catch {
     $('mode').textContent = 'offline';

@@ -104,6 +104,19 @@ function describe(m) {
   return facts;
 }
 
+/**
+ * event.json's frames are moving to the proto's names (`frame_id`,
+ * `capture_time`); the viewer reads either, so it works with folders written
+ * before and after the rename.
+ */
+function withFrameNames(manifest) {
+  for (const frame of manifest.frames ?? []) {
+    frame.id ??= frame.frame_id;
+    frame.timestamp_ms ??= frame.capture_time_ms ?? (typeof frame.capture_time === 'string' ? Date.parse(frame.capture_time) : frame.capture_time);
+  }
+  return manifest;
+}
+
 async function load(eventId, token) {
   const id = encodeURIComponent(eventId);
   // event.json is written last: until it is there the event is still being saved,
@@ -112,7 +125,7 @@ async function load(eventId, token) {
     const response = await fetch(`/events/${id}/event.json`, { cache: 'no-store' });
     // Another event opened, or the viewer closed: stop waiting.
     if (token !== openToken || !dialog.open) return undefined;
-    if (response.ok) return response.json();
+    if (response.ok) return withFrameNames(await response.json());
     if (response.status !== 404) throw new Error(`event.json: HTTP ${response.status}`);
     const summary = await fetch(`/events/${id}/`, { cache: 'no-store' });
     if (token !== openToken || !dialog.open) return undefined;
@@ -148,10 +161,7 @@ export async function openEvent(eventId) {
     const loaded = await load(eventId, token);
     if (token !== openToken || !loaded) return;
     manifest = loaded;
-    // event.json version 2 names frames as the proto does; version 1 files (older events on disk) said id/timestamp_ms.
-    frames = manifest.frames
-      .map((frame) => ({ ...frame, id: frame.frame_id ?? frame.id, timestamp_ms: frame.capture_time_ms ?? frame.timestamp_ms }))
-      .filter((frame) => frameUrl(eventId, frame) !== '');
+    frames = manifest.frames.filter((frame) => frameUrl(eventId, frame) !== '');
     state.count = frames.length;
     slider.max = String(Math.max(0, frames.length - 1));
     $('viewer-state').textContent = manifest.state;

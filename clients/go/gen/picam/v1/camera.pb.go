@@ -768,10 +768,18 @@ type GetNightStateResponse struct {
 	LastTransitionTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=last_transition_time,json=lastTransitionTime,proto3" json:"last_transition_time,omitempty"`
 	// Number of day/night transitions since start.
 	Transitions uint64 `protobuf:"varint,14,opt,name=transitions,proto3" json:"transitions,omitempty"`
-	// Frame rate the source is asked for now (lower at night in slow_video/still mode).
+	// Deprecated: the same value as `requested_frames_per_second`, whose name
+	// says that it is the rate asked for, not the one measured (that is
+	// GetStatus `source.measured_frames_per_second`). Still filled.
+	//
+	// Deprecated: Marked as deprecated in picam/v1/camera.proto.
 	FramesPerSecond float64 `protobuf:"fixed64,15,opt,name=frames_per_second,json=framesPerSecond,proto3" json:"frames_per_second,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Frame rate the source is asked for now (lower at night in slow_video/still
+	// mode); the rate actually delivered is GetStatus
+	// `source.measured_frames_per_second`.
+	RequestedFramesPerSecond float64 `protobuf:"fixed64,16,opt,name=requested_frames_per_second,json=requestedFramesPerSecond,proto3" json:"requested_frames_per_second,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *GetNightStateResponse) Reset() {
@@ -902,9 +910,17 @@ func (x *GetNightStateResponse) GetTransitions() uint64 {
 	return 0
 }
 
+// Deprecated: Marked as deprecated in picam/v1/camera.proto.
 func (x *GetNightStateResponse) GetFramesPerSecond() float64 {
 	if x != nil {
 		return x.FramesPerSecond
+	}
+	return 0
+}
+
+func (x *GetNightStateResponse) GetRequestedFramesPerSecond() float64 {
+	if x != nil {
+		return x.RequestedFramesPerSecond
 	}
 	return 0
 }
@@ -1387,7 +1403,8 @@ type ExportConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Folder that receives event folders (relative to the config file).
 	BaseDir *string `protobuf:"bytes,1,opt,name=base_dir,json=baseDir,proto3,oneof" json:"base_dir,omitempty"`
-	// Formats written per frame, from "jpg", "png", "npy".
+	// Formats written for each event: "jpg", "png" and "npy" one file per
+	// frame, "mp4" one clip of the whole window.
 	Formats []string `protobuf:"bytes,2,rep,name=formats,proto3" json:"formats,omitempty"`
 	// Seconds of frames saved before the trigger.
 	SaveBeforeS *float64 `protobuf:"fixed64,3,opt,name=save_before_s,json=saveBeforeS,proto3,oneof" json:"save_before_s,omitempty"`
@@ -1565,8 +1582,9 @@ type NetworkConfig struct {
 	MaxConnections *uint32 `protobuf:"varint,7,opt,name=max_connections,json=maxConnections,proto3,oneof" json:"max_connections,omitempty"`
 	// Triggers one line connection may send per second.
 	MaxTriggersPerS *float64 `protobuf:"fixed64,8,opt,name=max_triggers_per_s,json=maxTriggersPerS,proto3,oneof" json:"max_triggers_per_s,omitempty"`
-	// Shared secret for gRPC (authorization: Bearer) and the line port (AUTH);
-	// empty = off. Replies show "(set)" instead of the value.
+	// Shared secret for gRPC (authorization: Bearer), the line port (AUTH) and
+	// HTTP; empty = off. Never sent in replies (see `token_set`), so a reply
+	// sent back as an update leaves it as it is.
 	Token *string `protobuf:"bytes,9,opt,name=token,proto3,oneof" json:"token,omitempty"`
 	// PEM certificate chain for gRPC over TLS; empty = plaintext.
 	TlsCert *string `protobuf:"bytes,10,opt,name=tls_cert,json=tlsCert,proto3,oneof" json:"tls_cert,omitempty"`
@@ -1580,7 +1598,12 @@ type NetworkConfig struct {
 	AuthTimeoutS *float64 `protobuf:"fixed64,13,opt,name=auth_timeout_s,json=authTimeoutS,proto3,oneof" json:"auth_timeout_s,omitempty"`
 	// Extra host names the HTTP server answers to (Host header), besides
 	// localhost, the machine's host name and IP addresses; "*" = any.
-	AllowedHosts  []string `protobuf:"bytes,14,rep,name=allowed_hosts,json=allowedHosts,proto3" json:"allowed_hosts,omitempty"`
+	AllowedHosts []string `protobuf:"bytes,14,rep,name=allowed_hosts,json=allowedHosts,proto3" json:"allowed_hosts,omitempty"`
+	// Output only: in replies, whether a token is set (its value is never
+	// sent). Ignored in an update's `config` when no update_mask is given
+	// (so a reply sent back as an update succeeds); naming it in update_mask
+	// is INVALID_ARGUMENT: change the secret through `token`.
+	TokenSet      *bool `protobuf:"varint,15,opt,name=token_set,json=tokenSet,proto3,oneof" json:"token_set,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1713,6 +1736,13 @@ func (x *NetworkConfig) GetAllowedHosts() []string {
 	return nil
 }
 
+func (x *NetworkConfig) GetTokenSet() bool {
+	if x != nil && x.TokenSet != nil {
+		return *x.TokenSet
+	}
+	return false
+}
+
 // MqttConfig connects picam to an MQTT broker for fleet triggers and
 // notifications.
 type MqttConfig struct {
@@ -1728,7 +1758,8 @@ type MqttConfig struct {
 	TopicPrefix *string `protobuf:"bytes,4,opt,name=topic_prefix,json=topicPrefix,proto3,oneof" json:"topic_prefix,omitempty"`
 	// Broker user name; empty = none.
 	Username *string `protobuf:"bytes,5,opt,name=username,proto3,oneof" json:"username,omitempty"`
-	// Broker password (with username). Replies show "(set)" instead of the value.
+	// Broker password (with username). Never sent in replies (see
+	// `password_set`), so a reply sent back as an update leaves it as it is.
 	Password *string `protobuf:"bytes,6,opt,name=password,proto3,oneof" json:"password,omitempty"`
 	// QoS of subscriptions and published messages: 0 or 1.
 	Qos *uint32 `protobuf:"varint,7,opt,name=qos,proto3,oneof" json:"qos,omitempty"`
@@ -1746,8 +1777,12 @@ type MqttConfig struct {
 	// With discovery: seconds between retained state messages on
 	// <topic_prefix>/<camera_id>/state. Changeable at run time.
 	StateIntervalS *float64 `protobuf:"fixed64,12,opt,name=state_interval_s,json=stateIntervalS,proto3,oneof" json:"state_interval_s,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Output only: in replies, whether a password is set (its value is never
+	// sent). Ignored in an update's `config` when no update_mask is given;
+	// naming it in update_mask is INVALID_ARGUMENT.
+	PasswordSet   *bool `protobuf:"varint,13,opt,name=password_set,json=passwordSet,proto3,oneof" json:"password_set,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MqttConfig) Reset() {
@@ -1862,6 +1897,13 @@ func (x *MqttConfig) GetStateIntervalS() float64 {
 		return *x.StateIntervalS
 	}
 	return 0
+}
+
+func (x *MqttConfig) GetPasswordSet() bool {
+	if x != nil && x.PasswordSet != nil {
+		return *x.PasswordSet
+	}
+	return false
 }
 
 // LoggingConfig sets log output.
@@ -2101,7 +2143,11 @@ type SourceStatus struct {
 	FramesCaptured uint64 `protobuf:"varint,4,opt,name=frames_captured,json=framesCaptured,proto3" json:"frames_captured,omitempty"`
 	// Frames the source produced that could not be taken in.
 	FramesDropped uint64 `protobuf:"varint,5,opt,name=frames_dropped,json=framesDropped,proto3" json:"frames_dropped,omitempty"`
-	// Frame rate measured over the last seconds.
+	// Deprecated: the same value as `measured_frames_per_second`, whose name
+	// says that it is measured, not the rate asked for (that is GetNightState
+	// `requested_frames_per_second`). Still filled.
+	//
+	// Deprecated: Marked as deprecated in picam/v1/camera.proto.
 	FramesPerSecond float64 `protobuf:"fixed64,6,opt,name=frames_per_second,json=framesPerSecond,proto3" json:"frames_per_second,omitempty"`
 	// Times the source was restarted.
 	Restarts uint32 `protobuf:"varint,7,opt,name=restarts,proto3" json:"restarts,omitempty"`
@@ -2112,9 +2158,12 @@ type SourceStatus struct {
 	// Frame height in pixels.
 	Height uint32 `protobuf:"varint,10,opt,name=height,proto3" json:"height,omitempty"`
 	// Pixel layout kept in the ring.
-	PixelFormat   PixelFormat `protobuf:"varint,11,opt,name=pixel_format,json=pixelFormat,proto3,enum=picam.v1.PixelFormat" json:"pixel_format,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PixelFormat PixelFormat `protobuf:"varint,11,opt,name=pixel_format,json=pixelFormat,proto3,enum=picam.v1.PixelFormat" json:"pixel_format,omitempty"`
+	// Frame rate measured over the last seconds (0 while not serving); the
+	// rate asked of the source is GetNightState `requested_frames_per_second`.
+	MeasuredFramesPerSecond float64 `protobuf:"fixed64,12,opt,name=measured_frames_per_second,json=measuredFramesPerSecond,proto3" json:"measured_frames_per_second,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *SourceStatus) Reset() {
@@ -2182,6 +2231,7 @@ func (x *SourceStatus) GetFramesDropped() uint64 {
 	return 0
 }
 
+// Deprecated: Marked as deprecated in picam/v1/camera.proto.
 func (x *SourceStatus) GetFramesPerSecond() float64 {
 	if x != nil {
 		return x.FramesPerSecond
@@ -2222,6 +2272,13 @@ func (x *SourceStatus) GetPixelFormat() PixelFormat {
 		return x.PixelFormat
 	}
 	return PixelFormat_PIXEL_FORMAT_UNSPECIFIED
+}
+
+func (x *SourceStatus) GetMeasuredFramesPerSecond() float64 {
+	if x != nil {
+		return x.MeasuredFramesPerSecond
+	}
+	return 0
 }
 
 // RingStatus describes the ring buffer.
@@ -2814,10 +2871,15 @@ type NightTransition struct {
 	Reason string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
 	// The frame whose score completed the run that caused the switch.
 	FrameId uint64 `protobuf:"varint,7,opt,name=frame_id,json=frameId,proto3" json:"frame_id,omitempty"`
-	// Frame rate in force from now on (lower at night in slow_video/still mode).
+	// Deprecated: the same value as `requested_frames_per_second`. Still filled.
+	//
+	// Deprecated: Marked as deprecated in picam/v1/camera.proto.
 	FramesPerSecond float64 `protobuf:"fixed64,8,opt,name=frames_per_second,json=framesPerSecond,proto3" json:"frames_per_second,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Frame rate asked of the source from now on (lower at night in
+	// slow_video/still mode).
+	RequestedFramesPerSecond float64 `protobuf:"fixed64,9,opt,name=requested_frames_per_second,json=requestedFramesPerSecond,proto3" json:"requested_frames_per_second,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *NightTransition) Reset() {
@@ -2899,9 +2961,17 @@ func (x *NightTransition) GetFrameId() uint64 {
 	return 0
 }
 
+// Deprecated: Marked as deprecated in picam/v1/camera.proto.
 func (x *NightTransition) GetFramesPerSecond() float64 {
 	if x != nil {
 		return x.FramesPerSecond
+	}
+	return 0
+}
+
+func (x *NightTransition) GetRequestedFramesPerSecond() float64 {
+	if x != nil {
+		return x.RequestedFramesPerSecond
 	}
 	return 0
 }
@@ -3264,7 +3334,11 @@ type EventFrame struct {
 	Files []string `protobuf:"bytes,5,rep,name=files,proto3" json:"files,omitempty"`
 	// Where the frame came from: "raw" (exactly as captured) or "jpeg q<N>"
 	// (the compressed tier: its npy/png are decoded from that JPEG).
-	Tier          string `protobuf:"bytes,6,opt,name=tier,proto3" json:"tier,omitempty"`
+	Tier string `protobuf:"bytes,6,opt,name=tier,proto3" json:"tier,omitempty"`
+	// Exposure time in microseconds in force for this frame (as in Frame).
+	ExposureUs uint32 `protobuf:"varint,7,opt,name=exposure_us,json=exposureUs,proto3" json:"exposure_us,omitempty"`
+	// Analogue gain in force for this frame (as in Frame).
+	Gain          float64 `protobuf:"fixed64,8,opt,name=gain,proto3" json:"gain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3339,6 +3413,20 @@ func (x *EventFrame) GetTier() string {
 		return x.Tier
 	}
 	return ""
+}
+
+func (x *EventFrame) GetExposureUs() uint32 {
+	if x != nil {
+		return x.ExposureUs
+	}
+	return 0
+}
+
+func (x *EventFrame) GetGain() float64 {
+	if x != nil {
+		return x.Gain
+	}
+	return 0
 }
 
 // ListEventsRequest pages through events, newest first.
@@ -3706,7 +3794,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x14StreamFramesResponse\x12%\n" +
 	"\x05frame\x18\x01 \x01(\v2\x0f.picam.v1.FrameR\x05frame\x12\x18\n" +
 	"\adropped\x18\x02 \x01(\rR\adropped\"\x16\n" +
-	"\x14GetNightStateRequest\"\xb6\x04\n" +
+	"\x14GetNightStateRequest\"\xf9\x04\n" +
 	"\x15GetNightStateResponse\x12\x14\n" +
 	"\x05night\x18\x01 \x01(\bR\x05night\x12\x18\n" +
 	"\aenabled\x18\x02 \x01(\bR\aenabled\x12\x1d\n" +
@@ -3725,8 +3813,9 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x04gain\x18\v \x01(\x01R\x04gain\x12\x12\n" +
 	"\x04mode\x18\f \x01(\tR\x04mode\x12L\n" +
 	"\x14last_transition_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x12lastTransitionTime\x12 \n" +
-	"\vtransitions\x18\x0e \x01(\x04R\vtransitions\x12*\n" +
-	"\x11frames_per_second\x18\x0f \x01(\x01R\x0fframesPerSecond\"\xcf\x02\n" +
+	"\vtransitions\x18\x0e \x01(\x04R\vtransitions\x12.\n" +
+	"\x11frames_per_second\x18\x0f \x01(\x01B\x02\x18\x01R\x0fframesPerSecond\x12=\n" +
+	"\x1brequested_frames_per_second\x18\x10 \x01(\x01R\x18requestedFramesPerSecond\"\xcf\x02\n" +
 	"\x06Config\x12.\n" +
 	"\x06camera\x18\x01 \x01(\v2\x16.picam.v1.CameraConfigR\x06camera\x12(\n" +
 	"\x04ring\x18\x02 \x01(\v2\x14.picam.v1.RingConfigR\x04ring\x12+\n" +
@@ -3839,7 +3928,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"_max_bytesB\x0f\n" +
 	"\r_max_age_daysB\x19\n" +
 	"\x17_allow_runtime_base_dirB\x0f\n" +
-	"\r_max_window_s\"\xd7\x05\n" +
+	"\r_max_window_s\"\x87\x06\n" +
 	"\rNetworkConfig\x12\x17\n" +
 	"\x04host\x18\x01 \x01(\tH\x00R\x04host\x88\x01\x01\x12\x17\n" +
 	"\x04port\x18\x02 \x01(\rH\x01R\x04port\x88\x01\x01\x12 \n" +
@@ -3856,7 +3945,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"R\x06tlsKey\x88\x01\x01\x12 \n" +
 	"\thttp_port\x18\f \x01(\x05H\vR\bhttpPort\x88\x01\x01\x12)\n" +
 	"\x0eauth_timeout_s\x18\r \x01(\x01H\fR\fauthTimeoutS\x88\x01\x01\x12#\n" +
-	"\rallowed_hosts\x18\x0e \x03(\tR\fallowedHostsB\a\n" +
+	"\rallowed_hosts\x18\x0e \x03(\tR\fallowedHosts\x12 \n" +
+	"\ttoken_set\x18\x0f \x01(\bH\rR\btokenSet\x88\x01\x01B\a\n" +
 	"\x05_hostB\a\n" +
 	"\x05_portB\f\n" +
 	"\n" +
@@ -3872,7 +3962,9 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\b_tls_keyB\f\n" +
 	"\n" +
 	"_http_portB\x11\n" +
-	"\x0f_auth_timeout_s\"\x82\x05\n" +
+	"\x0f_auth_timeout_sB\f\n" +
+	"\n" +
+	"_token_set\"\xbb\x05\n" +
 	"\n" +
 	"MqttConfig\x12\x1d\n" +
 	"\aenabled\x18\x01 \x01(\bH\x00R\aenabled\x88\x01\x01\x12\x15\n" +
@@ -3888,7 +3980,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	" \x01(\tH\tR\x0fdiscoveryPrefix\x88\x01\x01\x123\n" +
 	"\x13snapshot_interval_s\x18\v \x01(\x01H\n" +
 	"R\x11snapshotIntervalS\x88\x01\x01\x12-\n" +
-	"\x10state_interval_s\x18\f \x01(\x01H\vR\x0estateIntervalS\x88\x01\x01B\n" +
+	"\x10state_interval_s\x18\f \x01(\x01H\vR\x0estateIntervalS\x88\x01\x01\x12&\n" +
+	"\fpassword_set\x18\r \x01(\bH\fR\vpasswordSet\x88\x01\x01B\n" +
 	"\n" +
 	"\b_enabledB\x06\n" +
 	"\x04_urlB\f\n" +
@@ -3903,7 +3996,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"_discoveryB\x13\n" +
 	"\x11_discovery_prefixB\x16\n" +
 	"\x14_snapshot_interval_sB\x13\n" +
-	"\x11_state_interval_s\"4\n" +
+	"\x11_state_interval_sB\x0f\n" +
+	"\r_password_set\"4\n" +
 	"\rLoggingConfig\x12\x19\n" +
 	"\x05level\x18\x01 \x01(\tH\x00R\x05level\x88\x01\x01B\b\n" +
 	"\x06_level\"\xb8\x01\n" +
@@ -3917,21 +4011,22 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x06config\x18\x01 \x01(\v2\x10.picam.v1.ConfigR\x06config\x12#\n" +
 	"\rapplied_paths\x18\x02 \x03(\tR\fappliedPaths\x12\x1c\n" +
 	"\tpersisted\x18\x03 \x01(\bR\tpersisted\"\x12\n" +
-	"\x10GetStatusRequest\"\xf3\x02\n" +
+	"\x10GetStatusRequest\"\xb4\x03\n" +
 	"\fSourceStatus\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x18\n" +
 	"\arunning\x18\x03 \x01(\bR\arunning\x12'\n" +
 	"\x0fframes_captured\x18\x04 \x01(\x04R\x0eframesCaptured\x12%\n" +
-	"\x0eframes_dropped\x18\x05 \x01(\x04R\rframesDropped\x12*\n" +
-	"\x11frames_per_second\x18\x06 \x01(\x01R\x0fframesPerSecond\x12\x1a\n" +
+	"\x0eframes_dropped\x18\x05 \x01(\x04R\rframesDropped\x12.\n" +
+	"\x11frames_per_second\x18\x06 \x01(\x01B\x02\x18\x01R\x0fframesPerSecond\x12\x1a\n" +
 	"\brestarts\x18\a \x01(\rR\brestarts\x12\x1d\n" +
 	"\n" +
 	"last_error\x18\b \x01(\tR\tlastError\x12\x14\n" +
 	"\x05width\x18\t \x01(\rR\x05width\x12\x16\n" +
 	"\x06height\x18\n" +
 	" \x01(\rR\x06height\x128\n" +
-	"\fpixel_format\x18\v \x01(\x0e2\x15.picam.v1.PixelFormatR\vpixelFormat\"\xa4\x03\n" +
+	"\fpixel_format\x18\v \x01(\x0e2\x15.picam.v1.PixelFormatR\vpixelFormat\x12;\n" +
+	"\x1ameasured_frames_per_second\x18\f \x01(\x01R\x17measuredFramesPerSecond\"\xa4\x03\n" +
 	"\n" +
 	"RingStatus\x12'\n" +
 	"\x0fcapacity_frames\x18\x01 \x01(\rR\x0ecapacityFrames\x12#\n" +
@@ -3989,7 +4084,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x10frames_in_flight\x18\a \x01(\rR\x0eframesInFlight\x12&\n" +
 	"\x0fbytes_in_flight\x18\b \x01(\x04R\rbytesInFlight\x12*\n" +
 	"\x11in_flight_tracked\x18\t \x01(\bR\x0finFlightTracked\"\x14\n" +
-	"\x12WatchEventsRequest\"\x85\x02\n" +
+	"\x12WatchEventsRequest\"\xc8\x02\n" +
 	"\x0fNightTransition\x12\x14\n" +
 	"\x05night\x18\x01 \x01(\bR\x05night\x12\x1d\n" +
 	"\n" +
@@ -3999,8 +4094,9 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"exposureUs\x12\x12\n" +
 	"\x04gain\x18\x05 \x01(\x01R\x04gain\x12\x16\n" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\x12\x19\n" +
-	"\bframe_id\x18\a \x01(\x04R\aframeId\x12*\n" +
-	"\x11frames_per_second\x18\b \x01(\x01R\x0fframesPerSecond\"\xa5\x01\n" +
+	"\bframe_id\x18\a \x01(\x04R\aframeId\x12.\n" +
+	"\x11frames_per_second\x18\b \x01(\x01B\x02\x18\x01R\x0fframesPerSecond\x12=\n" +
+	"\x1brequested_frames_per_second\x18\t \x01(\x01R\x18requestedFramesPerSecond\"\xa5\x01\n" +
 	"\rEventProgress\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12*\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x14.picam.v1.EventStateR\x05state\x12\x10\n" +
@@ -4026,7 +4122,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\x12\x1f\n" +
 	"\vframe_count\x18\a \x01(\rR\n" +
 	"frameCount\x12\x14\n" +
-	"\x05bytes\x18\b \x01(\x04R\x05bytes\"\xc5\x01\n" +
+	"\x05bytes\x18\b \x01(\x04R\x05bytes\"\xfa\x01\n" +
 	"\n" +
 	"EventFrame\x12\x19\n" +
 	"\bframe_id\x18\x01 \x01(\x04R\aframeId\x12=\n" +
@@ -4035,7 +4131,10 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"dark_score\x18\x03 \x01(\x01R\tdarkScore\x12\x14\n" +
 	"\x05night\x18\x04 \x01(\bR\x05night\x12\x14\n" +
 	"\x05files\x18\x05 \x03(\tR\x05files\x12\x12\n" +
-	"\x04tier\x18\x06 \x01(\tR\x04tier\"O\n" +
+	"\x04tier\x18\x06 \x01(\tR\x04tier\x12\x1f\n" +
+	"\vexposure_us\x18\a \x01(\rR\n" +
+	"exposureUs\x12\x12\n" +
+	"\x04gain\x18\b \x01(\x01R\x04gain\"O\n" +
 	"\x11ListEventsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\rR\bpageSize\x12\x1d\n" +
 	"\n" +

@@ -140,7 +140,7 @@ class GetNightStateRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetNightStateResponse(_message.Message):
-    __slots__ = ("night", "enabled", "dark_score", "normalized_score", "dark_threshold", "bright_threshold", "min_dark_frames", "dark_frames", "bright_frames", "exposure_us", "gain", "mode", "last_transition_time", "transitions", "frames_per_second")
+    __slots__ = ("night", "enabled", "dark_score", "normalized_score", "dark_threshold", "bright_threshold", "min_dark_frames", "dark_frames", "bright_frames", "exposure_us", "gain", "mode", "last_transition_time", "transitions", "frames_per_second", "requested_frames_per_second")
     NIGHT_FIELD_NUMBER: _ClassVar[int]
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     DARK_SCORE_FIELD_NUMBER: _ClassVar[int]
@@ -156,6 +156,7 @@ class GetNightStateResponse(_message.Message):
     LAST_TRANSITION_TIME_FIELD_NUMBER: _ClassVar[int]
     TRANSITIONS_FIELD_NUMBER: _ClassVar[int]
     FRAMES_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_FRAMES_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
     night: bool
     enabled: bool
     dark_score: float
@@ -171,7 +172,8 @@ class GetNightStateResponse(_message.Message):
     last_transition_time: _timestamp_pb2.Timestamp
     transitions: int
     frames_per_second: float
-    def __init__(self, night: bool = ..., enabled: bool = ..., dark_score: _Optional[float] = ..., normalized_score: _Optional[float] = ..., dark_threshold: _Optional[float] = ..., bright_threshold: _Optional[float] = ..., min_dark_frames: _Optional[int] = ..., dark_frames: _Optional[int] = ..., bright_frames: _Optional[int] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ..., mode: _Optional[str] = ..., last_transition_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transitions: _Optional[int] = ..., frames_per_second: _Optional[float] = ...) -> None: ...
+    requested_frames_per_second: float
+    def __init__(self, night: bool = ..., enabled: bool = ..., dark_score: _Optional[float] = ..., normalized_score: _Optional[float] = ..., dark_threshold: _Optional[float] = ..., bright_threshold: _Optional[float] = ..., min_dark_frames: _Optional[int] = ..., dark_frames: _Optional[int] = ..., bright_frames: _Optional[int] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ..., mode: _Optional[str] = ..., last_transition_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transitions: _Optional[int] = ..., frames_per_second: _Optional[float] = ..., requested_frames_per_second: _Optional[float] = ...) -> None: ...
 
 class Config(_message.Message):
     __slots__ = ("camera", "ring", "night", "export", "network", "logging", "mqtt")
@@ -294,7 +296,7 @@ class ExportConfig(_message.Message):
     def __init__(self, base_dir: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., save_before_s: _Optional[float] = ..., save_after_s: _Optional[float] = ..., stack_dark_frames: bool = ..., stack_count: _Optional[int] = ..., jpeg_quality: _Optional[int] = ..., shutdown_grace_s: _Optional[float] = ..., png_compression: _Optional[int] = ..., max_pending_events: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_age_days: _Optional[float] = ..., allow_runtime_base_dir: bool = ..., max_window_s: _Optional[float] = ...) -> None: ...
 
 class NetworkConfig(_message.Message):
-    __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s", "token", "tls_cert", "tls_key", "http_port", "auth_timeout_s", "allowed_hosts")
+    __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s", "token", "tls_cert", "tls_key", "http_port", "auth_timeout_s", "allowed_hosts", "token_set")
     HOST_FIELD_NUMBER: _ClassVar[int]
     PORT_FIELD_NUMBER: _ClassVar[int]
     GRPC_PORT_FIELD_NUMBER: _ClassVar[int]
@@ -309,6 +311,7 @@ class NetworkConfig(_message.Message):
     HTTP_PORT_FIELD_NUMBER: _ClassVar[int]
     AUTH_TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_HOSTS_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_SET_FIELD_NUMBER: _ClassVar[int]
     host: str
     port: int
     grpc_port: int
@@ -323,10 +326,11 @@ class NetworkConfig(_message.Message):
     http_port: int
     auth_timeout_s: float
     allowed_hosts: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ..., grpc_port: _Optional[int] = ..., idle_timeout_s: _Optional[float] = ..., reply_linger_s: _Optional[float] = ..., max_line_bytes: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_triggers_per_s: _Optional[float] = ..., token: _Optional[str] = ..., tls_cert: _Optional[str] = ..., tls_key: _Optional[str] = ..., http_port: _Optional[int] = ..., auth_timeout_s: _Optional[float] = ..., allowed_hosts: _Optional[_Iterable[str]] = ...) -> None: ...
+    token_set: bool
+    def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ..., grpc_port: _Optional[int] = ..., idle_timeout_s: _Optional[float] = ..., reply_linger_s: _Optional[float] = ..., max_line_bytes: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_triggers_per_s: _Optional[float] = ..., token: _Optional[str] = ..., tls_cert: _Optional[str] = ..., tls_key: _Optional[str] = ..., http_port: _Optional[int] = ..., auth_timeout_s: _Optional[float] = ..., allowed_hosts: _Optional[_Iterable[str]] = ..., token_set: bool = ...) -> None: ...
 
 class MqttConfig(_message.Message):
-    __slots__ = ("enabled", "url", "camera_id", "topic_prefix", "username", "password", "qos", "reconnect_max_s", "discovery", "discovery_prefix", "snapshot_interval_s", "state_interval_s")
+    __slots__ = ("enabled", "url", "camera_id", "topic_prefix", "username", "password", "qos", "reconnect_max_s", "discovery", "discovery_prefix", "snapshot_interval_s", "state_interval_s", "password_set")
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
     CAMERA_ID_FIELD_NUMBER: _ClassVar[int]
@@ -339,6 +343,7 @@ class MqttConfig(_message.Message):
     DISCOVERY_PREFIX_FIELD_NUMBER: _ClassVar[int]
     SNAPSHOT_INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
     STATE_INTERVAL_S_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_SET_FIELD_NUMBER: _ClassVar[int]
     enabled: bool
     url: str
     camera_id: str
@@ -351,7 +356,8 @@ class MqttConfig(_message.Message):
     discovery_prefix: str
     snapshot_interval_s: float
     state_interval_s: float
-    def __init__(self, enabled: bool = ..., url: _Optional[str] = ..., camera_id: _Optional[str] = ..., topic_prefix: _Optional[str] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., qos: _Optional[int] = ..., reconnect_max_s: _Optional[float] = ..., discovery: bool = ..., discovery_prefix: _Optional[str] = ..., snapshot_interval_s: _Optional[float] = ..., state_interval_s: _Optional[float] = ...) -> None: ...
+    password_set: bool
+    def __init__(self, enabled: bool = ..., url: _Optional[str] = ..., camera_id: _Optional[str] = ..., topic_prefix: _Optional[str] = ..., username: _Optional[str] = ..., password: _Optional[str] = ..., qos: _Optional[int] = ..., reconnect_max_s: _Optional[float] = ..., discovery: bool = ..., discovery_prefix: _Optional[str] = ..., snapshot_interval_s: _Optional[float] = ..., state_interval_s: _Optional[float] = ..., password_set: bool = ...) -> None: ...
 
 class LoggingConfig(_message.Message):
     __slots__ = ("level",)
@@ -386,7 +392,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class SourceStatus(_message.Message):
-    __slots__ = ("kind", "reason", "running", "frames_captured", "frames_dropped", "frames_per_second", "restarts", "last_error", "width", "height", "pixel_format")
+    __slots__ = ("kind", "reason", "running", "frames_captured", "frames_dropped", "frames_per_second", "restarts", "last_error", "width", "height", "pixel_format", "measured_frames_per_second")
     KIND_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     RUNNING_FIELD_NUMBER: _ClassVar[int]
@@ -398,6 +404,7 @@ class SourceStatus(_message.Message):
     WIDTH_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     PIXEL_FORMAT_FIELD_NUMBER: _ClassVar[int]
+    MEASURED_FRAMES_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
     kind: str
     reason: str
     running: bool
@@ -409,7 +416,8 @@ class SourceStatus(_message.Message):
     width: int
     height: int
     pixel_format: PixelFormat
-    def __init__(self, kind: _Optional[str] = ..., reason: _Optional[str] = ..., running: bool = ..., frames_captured: _Optional[int] = ..., frames_dropped: _Optional[int] = ..., frames_per_second: _Optional[float] = ..., restarts: _Optional[int] = ..., last_error: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., pixel_format: _Optional[_Union[PixelFormat, str]] = ...) -> None: ...
+    measured_frames_per_second: float
+    def __init__(self, kind: _Optional[str] = ..., reason: _Optional[str] = ..., running: bool = ..., frames_captured: _Optional[int] = ..., frames_dropped: _Optional[int] = ..., frames_per_second: _Optional[float] = ..., restarts: _Optional[int] = ..., last_error: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., pixel_format: _Optional[_Union[PixelFormat, str]] = ..., measured_frames_per_second: _Optional[float] = ...) -> None: ...
 
 class RingStatus(_message.Message):
     __slots__ = ("capacity_frames", "filled_frames", "payload_bytes", "oldest_frame_id", "newest_frame_id", "span_s", "slot_bytes", "capacity_s", "packed", "bytes_held", "compressed_tier")
@@ -516,7 +524,7 @@ class WatchEventsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class NightTransition(_message.Message):
-    __slots__ = ("night", "dark_score", "normalized_score", "exposure_us", "gain", "reason", "frame_id", "frames_per_second")
+    __slots__ = ("night", "dark_score", "normalized_score", "exposure_us", "gain", "reason", "frame_id", "frames_per_second", "requested_frames_per_second")
     NIGHT_FIELD_NUMBER: _ClassVar[int]
     DARK_SCORE_FIELD_NUMBER: _ClassVar[int]
     NORMALIZED_SCORE_FIELD_NUMBER: _ClassVar[int]
@@ -525,6 +533,7 @@ class NightTransition(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     FRAME_ID_FIELD_NUMBER: _ClassVar[int]
     FRAMES_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_FRAMES_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
     night: bool
     dark_score: float
     normalized_score: float
@@ -533,7 +542,8 @@ class NightTransition(_message.Message):
     reason: str
     frame_id: int
     frames_per_second: float
-    def __init__(self, night: bool = ..., dark_score: _Optional[float] = ..., normalized_score: _Optional[float] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ..., reason: _Optional[str] = ..., frame_id: _Optional[int] = ..., frames_per_second: _Optional[float] = ...) -> None: ...
+    requested_frames_per_second: float
+    def __init__(self, night: bool = ..., dark_score: _Optional[float] = ..., normalized_score: _Optional[float] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ..., reason: _Optional[str] = ..., frame_id: _Optional[int] = ..., frames_per_second: _Optional[float] = ..., requested_frames_per_second: _Optional[float] = ...) -> None: ...
 
 class EventProgress(_message.Message):
     __slots__ = ("event_id", "state", "dir", "frames_written", "error")
@@ -586,20 +596,24 @@ class Event(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., dir: _Optional[str] = ..., state: _Optional[_Union[EventState, str]] = ..., trigger_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trigger_source: _Optional[str] = ..., reason: _Optional[str] = ..., frame_count: _Optional[int] = ..., bytes: _Optional[int] = ...) -> None: ...
 
 class EventFrame(_message.Message):
-    __slots__ = ("frame_id", "capture_time", "dark_score", "night", "files", "tier")
+    __slots__ = ("frame_id", "capture_time", "dark_score", "night", "files", "tier", "exposure_us", "gain")
     FRAME_ID_FIELD_NUMBER: _ClassVar[int]
     CAPTURE_TIME_FIELD_NUMBER: _ClassVar[int]
     DARK_SCORE_FIELD_NUMBER: _ClassVar[int]
     NIGHT_FIELD_NUMBER: _ClassVar[int]
     FILES_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
+    EXPOSURE_US_FIELD_NUMBER: _ClassVar[int]
+    GAIN_FIELD_NUMBER: _ClassVar[int]
     frame_id: int
     capture_time: _timestamp_pb2.Timestamp
     dark_score: float
     night: bool
     files: _containers.RepeatedScalarFieldContainer[str]
     tier: str
-    def __init__(self, frame_id: _Optional[int] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dark_score: _Optional[float] = ..., night: bool = ..., files: _Optional[_Iterable[str]] = ..., tier: _Optional[str] = ...) -> None: ...
+    exposure_us: int
+    gain: float
+    def __init__(self, frame_id: _Optional[int] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dark_score: _Optional[float] = ..., night: bool = ..., files: _Optional[_Iterable[str]] = ..., tier: _Optional[str] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ...) -> None: ...
 
 class ListEventsRequest(_message.Message):
     __slots__ = ("page_size", "page_token")
