@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { PicamError, tokenMatches, type EventSummary, type Logger, type Picam, type TriggerRequest } from '../core/index.js';
+import { eachEvent, PicamError, tokenMatches, type EventSummary, type Logger, type Picam, type TriggerRequest } from '../core/index.js';
 import { EventFiles } from './event-files.js';
 import { previewWidthParam } from './frame-preview.js';
 import { historyJson } from './history-route.js';
@@ -135,7 +135,7 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     }
     if ((pathname === '/api/events' || pathname === '/events' || pathname === '/events/') && read) {
       const limit = Math.min(200, Math.max(1, Math.trunc(numberParam(url, 'limit', 20))));
-      const summaries = await Promise.all((await core.events.listIds(limit)).map((id) => core.events.get(id).then((d) => d.summary)));
+      const summaries = await Promise.all((await core.eventStore.listIds(limit)).map((id) => core.eventStore.get(id).then((d) => d.summary)));
       sendJson(res, 200, { events: summaries.map(summaryJson) });
       return;
     }
@@ -157,8 +157,8 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     match = EVENT_INDEX.exec(pathname);
     if (match && read) {
       const eventId = decodeSegment(match[1]!, 'event_id');
-      const detail = await core.events.get(eventId);
-      sendJson(res, 200, { ...summaryJson(detail.summary), files: await core.events.fileNames(eventId) });
+      const detail = await core.eventStore.get(eventId);
+      sendJson(res, 200, { ...summaryJson(detail.summary), files: await core.eventStore.fileNames(eventId) });
       return;
     }
     match = EVENT_FILE.exec(pathname);
@@ -175,9 +175,14 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     sendJson(res, 404, { code: 'NOT_FOUND', error: `no such page: ${pathname}` });
   };
 
-  const unsubscribe = core.subscribe((event) => {
-    if (event.kind === 'event' && event.progress.state !== 'pending') files.forget(event.progress.eventId);
-  });
+  const stopEvents = new AbortController();
+  void eachEvent(
+    core.events(stopEvents.signal),
+    (event) => {
+      if (event.kind === 'event' && event.progress.state !== 'pending') files.forget(event.progress.eventId);
+    },
+    (error) => logger.error({ err: error }, 'HTTP: cannot handle a core event'),
+  );
   const guard = new RequestGuard(options.guard);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://picam');
@@ -205,7 +210,7 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
-        unsubscribe();
+        stopEvents.abort();
         metrics.close();
         server.close(() => resolve());
         server.closeAllConnections();
