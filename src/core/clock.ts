@@ -4,7 +4,7 @@
  * that frames drive (FrameClock) and count frames exactly.
  */
 export interface Clock {
-  /** Milliseconds since the epoch, as Date.now(). */
+  /** Whole milliseconds since the epoch, as Date.now() (wire timestamps and event ids take integers). */
   wallMs(): number;
   /** Milliseconds on a clock that never goes back, as performance.now(). */
   monotonicMs(): number;
@@ -28,7 +28,8 @@ export interface FrameTime {
  * machine's time at the first frame. Between frames the clock reads half
  * an interval past the newest frame, so a window of `s` seconds around
  * "now" holds exactly `s * fps` frames, with half a frame to spare at each
- * edge (never a float tie). Before the first frame it reads the machine's
+ * edge (never a float tie). Wall times are whole milliseconds, like
+ * Date.now(); windows are chosen on the monotonic times. Before the first frame it reads the machine's
  * clocks. Only a source that calls `advance()` per frame (the synthetic
  * one, driven so: PICAM_CLOCK=frames) can drive it.
  */
@@ -48,7 +49,7 @@ export class FrameClock implements Clock {
       this.last = this.machine.monotonicMs();
       this.wallOffset = this.machine.wallMs() - this.last;
     } else this.last += this.intervalMs;
-    return { wallMs: this.last + this.wallOffset, monotonicMs: this.last };
+    return { wallMs: Math.round(this.last + this.wallOffset), monotonicMs: this.last };
   }
 
   monotonicMs(): number {
@@ -56,6 +57,6 @@ export class FrameClock implements Clock {
   }
 
   wallMs(): number {
-    return Number.isNaN(this.last) ? this.machine.wallMs() : this.monotonicMs() + this.wallOffset;
+    return Number.isNaN(this.last) ? this.machine.wallMs() : Math.round(this.monotonicMs() + this.wallOffset);
   }
 }
