@@ -1,7 +1,7 @@
 import type { Config } from './config/schema.js';
 import { persistConfig } from './config/persist-config.js';
 import { PicamError } from './errors.js';
-import type { CoreEvent } from './events/core-event.js';
+import type { CoreEvent } from './feed/core-event.js';
 import { checkEventId } from './export/event-id.js';
 import type { EventStore } from './export/event-store.js';
 import type { AcceptedEvent } from './export/exporter.js';
@@ -16,7 +16,7 @@ import { openStream } from './stream/open-stream.js';
 import type { StreamReader } from './stream/stream-readers.js';
 import { validate } from './validate.js';
 
-export type { CoreEvent } from './events/core-event.js';
+export type { CoreEvent } from './feed/core-event.js';
 export type { CompressedTierStatus, PicamStatus } from './status/status-view.js';
 export type { PicamOptions } from './startup/assemble-core.js';
 

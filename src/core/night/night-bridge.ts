@@ -1,8 +1,8 @@
 import { floorFps } from '../capture/exposure-limits.js';
 import type { CaptureSettings, FrameSource } from '../capture/frame-source.js';
 import type { Clock } from '../clock.js';
-import type { CoreEvent } from '../events/core-event.js';
-import type { EventFeed } from '../events/event-feed.js';
+import type { CoreEvent } from '../feed/core-event.js';
+import type { EventFeed } from '../feed/event-feed.js';
 import type { Config } from '../config/schema.js';
 import type { CaptureInfo } from '../frame.js';
 import type { History } from '../history/history.js';
