@@ -1,5 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Clock } from '../clock.js';
 import type { FrameGeometry, FrameMeta } from '../frame.js';
 import { PicamError } from '../errors.js';
 import { decodeFrame, type PixelImage } from '../pixels/decode.js';
@@ -75,6 +76,8 @@ export interface ExporterDeps {
   settings: () => ExportSettings;
   progress: (progress: EventProgress) => void;
   warn: (message: string, details: Record<string, unknown>) => void;
+  /** Trigger times and windows are read off it (the core's clock). */
+  clock: Clock;
 }
 
 /** The abort reason of an event cancelled by DeleteEvent (shutdown aborts with another). */
@@ -131,8 +134,8 @@ export class Exporter {
     if (this.pending.size >= settings.maxPending) {
       throw new PicamError('BUSY', `${this.pending.size} events are being written (export.max_pending_events); try again shortly`);
     }
-    const triggerMs = Date.now();
-    const triggerMono = performance.now();
+    const triggerMs = this.deps.clock.wallMs();
+    const triggerMono = this.deps.clock.monotonicMs();
     const eventId = newEventId(triggerMs);
     const dir = path.join(settings.baseDir, eventDateFolder(eventId), eventId);
     try {
