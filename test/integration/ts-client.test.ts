@@ -61,7 +61,10 @@ describe('TypeScript client (PicamClient) against the real service', () => {
     let n = 0;
     const error = await clientError(
       (async () => {
-        for await (const _ of client.frames({ encoding: 'metadata', signal: controller.signal })) if (++n === 2) controller.abort(reason);
+        for await (const { frame } of client.frames({ encoding: 'metadata', signal: controller.signal })) {
+          assert.ok(frame.frameId > 0n);
+          if (++n === 2) controller.abort(reason);
+        }
       })(),
     );
     assert.ok(error instanceof PicamAbortError);

@@ -78,7 +78,7 @@ export class PicamClient {
   readonly raw: PromiseClient<Methods>;
 
   constructor(address = 'localhost:50051', options: ClientOptions = {}) {
-    this.raw = createClient(CameraService, address, options) as unknown as PromiseClient<Methods>;
+    this.raw = createClient(CameraService, address, options);
   }
 
   close(): void {
