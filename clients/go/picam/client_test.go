@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,14 +78,22 @@ func nodeBinary(t *testing.T) string {
 // returns a connected client. Cleanup stops it with SIGTERM and expects exit 0.
 func startService(t *testing.T) *service {
 	t.Helper()
+	return startServiceWith(t, t.TempDir(), nil)
+}
+
+// startServiceWith is startService with extra network settings (files they
+// name are relative to dir, the config's folder) and Dial options.
+func startServiceWith(t *testing.T, dir string, network map[string]any, dialOpts ...grpc.DialOption) *service {
+	t.Helper()
 	node, main := nodeBinary(t), mainJS(t)
-	dir := t.TempDir()
 	baseDir := filepath.Join(dir, "events")
+	net := map[string]any{"host": "127.0.0.1", "port": 0, "grpc_port": 0, "http_port": 0}
+	maps.Copy(net, network)
 	config := map[string]any{
 		"camera":  map[string]any{"source": "synthetic", "width": camWidth, "height": camHeight, "framerate": 30},
 		"ring":    map[string]any{"frames": 60},
 		"export":  map[string]any{"base_dir": baseDir, "save_before_s": 0.3, "save_after_s": 0.3},
-		"network": map[string]any{"host": "127.0.0.1", "port": 0, "grpc_port": 0, "http_port": 0},
+		"network": net,
 		"logging": map[string]any{"level": "info"},
 	}
 	raw, err := json.Marshal(config)
@@ -181,7 +190,7 @@ func startService(t *testing.T) *service {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	client, err := picam.Dial(ctx, addr)
+	client, err := picam.Dial(ctx, addr, dialOpts...)
 	if err != nil {
 		t.Fatalf("Dial(%s): %v", addr, err)
 	}
