@@ -36,6 +36,7 @@ export function eventWatch(call: ServerStream<WatchEventsResponse>): EventWatch 
         yield next.value;
       }
     } finally {
+      call.cancel();
       await iterator.return?.();
     }
   }

@@ -128,9 +128,13 @@ export class PicamClient {
       },
       { signal: options.signal, deadlineMs: options.deadlineMs },
     );
-    for await (const message of call.stream) {
-      if (!message.frame) continue;
-      yield { frame: message.frame, captureTime: timestampDate(message.frame.captureTime!), dropped: message.dropped };
+    try {
+      for await (const message of call.stream) {
+        if (!message.frame) continue;
+        yield { frame: message.frame, captureTime: timestampDate(message.frame.captureTime!), dropped: message.dropped };
+      }
+    } finally {
+      call.cancel();
     }
   }
 

@@ -22,7 +22,7 @@ export interface CallOptions {
 type Unary<M extends GenServiceMethods[string]> = (request: MessageInitShape<M['input']>, options?: CallOptions) => Promise<MessageShape<M['output']>>;
 type Streaming<M extends GenServiceMethods[string]> = (request: MessageInitShape<M['input']>, options?: CallOptions) => ServerStream<MessageShape<M['output']>>;
 
-/** A server stream: iterate `stream` once; `cancel()` (or the call's signal) ends the call. */
+/** A server stream: iterate `stream` once; `cancel()` (or the call's signal) ends the call, breaking out of the loop does not. */
 export interface ServerStream<T> {
   stream: AsyncIterable<T>;
   cancel(): void;
@@ -88,20 +88,24 @@ export function createClient<T extends GenServiceMethods>(service: GenService<T>
         if (signal?.aborted) raw.cancel();
         else signal?.addEventListener('abort', onAbort, { once: true });
         raw.on('status', () => signal?.removeEventListener('abort', onAbort));
-        return { stream: typedErrors(raw, signal), cancel: () => raw.cancel() };
+        // `stream` stays grpc-js's readable (pause, events, metadata) but iterates with typed errors.
+        const iterate = raw[Symbol.asyncIterator].bind(raw);
+        Object.defineProperty(raw, Symbol.asyncIterator, { value: () => typedErrors({ [Symbol.asyncIterator]: iterate }, signal) });
+        return { stream: raw as AsyncIterable<unknown>, cancel: () => raw.cancel() };
       };
     }
   }
   return out as PromiseClient<T>;
 }
 
-/** The stream's messages; its failure as a PicamClientError; leaving the loop early cancels the call. */
-async function* typedErrors<T>(raw: grpc.ClientReadableStream<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+/**
+ * The stream's messages, and its failure as a PicamClientError. Leaving the
+ * loop early does not cancel the call (as with grpc-js): cancel() does.
+ */
+async function* typedErrors<T>(messages: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
   try {
-    for await (const message of raw) yield message as T;
+    for await (const message of messages) yield message;
   } catch (error) {
     throw toClientError(error, signal);
-  } finally {
-    raw.cancel();
   }
 }
