@@ -4,11 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/generate.sh
-generated=(src/gen clients/python/picam_client/gen clients/go/gen)
+generated=(src/gen clients/ts/src/gen clients/python/picam_client/gen clients/go/gen)
 if ! git diff --quiet -- "${generated[@]}" || [ -n "$(git status --porcelain -- "${generated[@]}")" ]; then
   echo "generated code is out of date with proto/: run 'npm run generate' and commit it" >&2
   git status --short -- "${generated[@]}" >&2
   git diff --stat -- "${generated[@]}" >&2
   exit 1
 fi
-echo "generated code matches proto/ (TypeScript, Python, Go)"
+echo "generated code matches proto/ (TypeScript server and client, Python, Go)"

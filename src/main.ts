@@ -47,9 +47,11 @@ async function main(): Promise<number> {
   const hostRoots = { dev: process.env.PICAM_DEV_ROOT ?? '/dev', sys: process.env.PICAM_SYS_ROOT ?? '/sys' };
   // PICAM_ROW_ALIGN (64, 128, 1 = unpadded): rpicam-vid's I420 row alignment, for a board the model table does not know.
   const rowAlign = Number(process.env.PICAM_ROW_ALIGN ?? 0) || 0;
-  const core = new Picam({ config, configFile: loaded.file ?? path.resolve(configPath), version: VERSION, logger, hostRoots, rowAlign });
+  // PICAM_CLOCK=frames: time counted in synthetic frames (core/clock.ts), so a second is exactly framerate frames; for tests.
+  const clock = process.env.PICAM_CLOCK === 'frames' ? 'frames' : 'system';
+  let core: Picam;
   try {
-    await core.start();
+    core = await Picam.create({ config, configFile: loaded.file ?? path.resolve(configPath), version: VERSION, logger, hostRoots, rowAlign, clock });
   } catch (error) {
     // A configuration the machine cannot run (ring too large, codec the source lacks) is a config error.
     if (error instanceof PicamError && error.field !== undefined) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create (or refresh) the client's virtualenv at clients/python/.venv and
-# install picam_client editable with the dev and jpeg extras, all pinned in
-# pyproject.toml (transitive ones in constraints.txt). Safe to run again: an existing venv is reused.
+# install picam_client editable with the dev and jpeg extras: pyproject.toml
+# declares version ranges, constraints.txt pins the exact versions (and the
+# transitive ones) installed here. Safe to run again: an existing venv is reused.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,4 +20,4 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,jpeg]"
-.venv/bin/python -c 'import grpc, google.protobuf, numpy, PIL, pytest, grpc_tools, picam_client; print("setup.sh: ok, picam_client", picam_client.__version__, "grpcio", grpc.__version__, "protobuf", google.protobuf.__version__, "numpy", numpy.__version__, "Pillow", PIL.__version__)'
+.venv/bin/python -c 'import grpc, grpc_status, google.rpc, google.protobuf, numpy, PIL, pytest, grpc_tools, picam_client; print("setup.sh: ok, picam_client", picam_client.__version__, "grpcio", grpc.__version__, "protobuf", google.protobuf.__version__, "numpy", numpy.__version__, "Pillow", PIL.__version__)'

@@ -11,9 +11,9 @@ if [ ! -x .venv/bin/python ]; then
   echo "test.sh: no venv at $here/.venv; run: bash clients/python/setup.sh" >&2
   exit 1
 fi
-if ! .venv/bin/python -c 'import pytest, numpy, PIL, grpc, picam_client' 2>/dev/null; then
+if ! .venv/bin/python -c 'import pytest, numpy, PIL, grpc, grpc_status, picam_client' 2>/dev/null; then
   echo "test.sh: the venv is missing packages; run: bash clients/python/setup.sh" >&2
-  .venv/bin/python -c 'import pytest, numpy, PIL, grpc, picam_client' || true
+  .venv/bin/python -c 'import pytest, numpy, PIL, grpc, grpc_status, picam_client' || true
   exit 1
 fi
 if ! command -v node >/dev/null; then

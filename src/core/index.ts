@@ -1,5 +1,7 @@
 /** The core's public surface: adapters import from here only. */
-export { Picam, type CoreEvent, type PicamStatus, type ConfigureResult } from './picam.js';
+export { Picam, type CoreEvent, type PicamStatus, type ConfigureResult, type PicamOptions } from './picam.js';
+export { systemClock, FrameClock, type Clock } from './clock.js';
+export { eachEvent } from './feed/event-feed.js';
 export { PicamError, ERROR_CODES, invalidField, unknownField, describeValue, description, type Description, type ErrorCode } from './errors.js';
 export { loadConfig, parseConfig, ConfigError } from './config/load-config.js';
 export { configSchema, type Config } from './config/schema.js';

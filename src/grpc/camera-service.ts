@@ -15,8 +15,6 @@ const PIXEL_FORMATS: Partial<Record<PixelFormat, 'rgb24' | 'gray8' | 'yuv420'>> 
   [PixelFormat.YUV420]: 'yuv420',
 };
 const MAX_PAGE = 1000;
-/** Events queued for one WatchEvents caller before the oldest are dropped. */
-const WATCH_QUEUE = 256;
 
 /** CameraService over the core: every handler only translates. */
 export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandlers<Methods> {
@@ -81,30 +79,13 @@ export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandle
     },
 
     async watchEvents(_request, stream) {
-      const queue: CoreEvent[] = [];
-      let wake: (() => void) | undefined;
-      const unsubscribe = core.subscribe((event) => {
-        if (queue.length >= WATCH_QUEUE) queue.shift();
-        queue.push(event);
-        wake?.();
-      });
-      const onAbort = (): void => wake?.();
-      stream.signal.addEventListener('abort', onAbort);
+      // Registered by this call (a bounded queue in the core, oldest dropped), so nothing after Subscribed can be missed.
+      const events = core.events(stream.signal);
       try {
-        // Registered above, so nothing after this message can be missed.
         await stream.send({ time: timestampFromMs(Date.now()), kind: { case: 'subscribed', value: {} } });
-        while (!stream.signal.aborted) {
-          const event = queue.shift();
-          if (!event) {
-            await new Promise<void>((resolve) => (wake = resolve));
-            wake = undefined;
-            continue;
-          }
-          await stream.send(watchResponse(event));
-        }
+        for await (const event of events) await stream.send(watchResponse(event));
       } finally {
-        unsubscribe();
-        stream.signal.removeEventListener('abort', onAbort);
+        await events.return?.();
       }
     },
 
@@ -112,14 +93,14 @@ export function cameraHandlers(core: Picam, maxSendBytes: number): ServiceHandle
       if (request.pageSize > MAX_PAGE) throw invalidField('page_size', `integer <= ${MAX_PAGE}`, request.pageSize);
       const size = request.pageSize === 0 ? 50 : request.pageSize;
       const token = request.pageToken === '' ? undefined : request.pageToken;
-      const ids = await core.events.listIds(size + 1, token);
+      const ids = await core.eventStore.listIds(size + 1, token);
       const page = ids.slice(0, size);
-      const events = await Promise.all(page.map(async (id) => eventToProto((await core.events.get(id)).summary)));
+      const events = await Promise.all(page.map(async (id) => eventToProto((await core.eventStore.get(id)).summary)));
       return { events, nextPageToken: ids.length > size ? (page.at(-1) ?? '') : '' };
     },
 
     async getEvent(request) {
-      const detail = await core.events.get(request.eventId);
+      const detail = await core.eventStore.get(request.eventId);
       return { event: eventToProto(detail.summary), frames: detail.frames.map(eventFrameToProto) };
     },
 

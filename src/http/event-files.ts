@@ -31,7 +31,7 @@ export class EventFiles {
   constructor(private readonly core: Picam) {}
 
   async sendFile(res: ServerResponse, eventId: string, name: string, head: boolean): Promise<void> {
-    const file = await this.core.events.filePath(eventId, name);
+    const file = await this.core.eventStore.filePath(eventId, name);
     const { size } = await stat(file);
     res.writeHead(200, {
       'Content-Type': CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream',
@@ -47,9 +47,9 @@ export class EventFiles {
   }
 
   async sendZip(res: ServerResponse, eventId: string): Promise<void> {
-    const names = await this.core.events.fileNames(eventId);
+    const names = await this.core.eventStore.fileNames(eventId);
     const zip = new yazl.ZipFile();
-    for (const name of names) zip.addFile(path.join(this.core.events.dirOf(eventId), name), `${eventId}/${name}`, { compress: false });
+    for (const name of names) zip.addFile(path.join(this.core.eventStore.dirOf(eventId), name), `${eventId}/${name}`, { compress: false });
     zip.end();
     res.writeHead(200, {
       'Content-Type': 'application/zip',
@@ -62,7 +62,7 @@ export class EventFiles {
   /** One saved frame (jpg, png or npy) as a JPEG at most `width` wide: the event viewer's flip-book. */
   async sendPreview(res: ServerResponse, eventId: string, name: string, width: number): Promise<void> {
     if (!isPreviewable(name)) throw invalidField('file', "a frame's .jpg, .png or .npy", name);
-    const body = await previewJpeg(await this.core.events.filePath(eventId, name), width);
+    const body = await previewJpeg(await this.core.eventStore.filePath(eventId, name), width);
     res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': body.byteLength, 'Cache-Control': 'private, max-age=3600, immutable' });
     res.end(body);
   }
@@ -71,7 +71,7 @@ export class EventFiles {
   async sendThumbnail(res: ServerResponse, eventId: string): Promise<void> {
     let thumbnail = this.thumbnails.get(eventId);
     if (!thumbnail) {
-      const detail = await this.core.events.get(eventId);
+      const detail = await this.core.eventStore.get(eventId);
       let withImage = detail.frames.filter((frame) => frame.files.some(isImage));
       let pick = isImage;
       if (withImage.length === 0) {
@@ -82,7 +82,7 @@ export class EventFiles {
       const nearest = withImage.reduce((best, frame) =>
         Math.abs(frame.capture_time_ms - detail.summary.triggerMs) < Math.abs(best.capture_time_ms - detail.summary.triggerMs) ? frame : best,
       );
-      const file = await this.core.events.filePath(eventId, nearest.files.find(pick)!);
+      const file = await this.core.eventStore.filePath(eventId, nearest.files.find(pick)!);
       thumbnail = await previewJpeg(file, THUMBNAIL_WIDTH, 75);
       // Only finished events are cached: a pending one may still gain its nearest frame.
       if (detail.summary.state !== 'pending') {

@@ -48,7 +48,7 @@ export function httpRoutes(deps: RouteDeps): RouteTable<Exchange> {
   );
   const listEvents: Route<Exchange>['handle'] = async ({ res, url }) => {
     const limit = Math.min(200, Math.max(1, Math.trunc(numberParam(url, 'limit', 20))));
-    const summaries = await Promise.all((await core.events.listIds(limit)).map((id) => core.events.get(id).then((d) => d.summary)));
+    const summaries = await Promise.all((await core.eventStore.listIds(limit)).map((id) => core.eventStore.get(id).then((d) => d.summary)));
     sendJson(res, 200, { events: summaries.map(summaryJson) });
   };
   return new RouteTable<Exchange>([
@@ -128,8 +128,8 @@ export function httpRoutes(deps: RouteDeps): RouteTable<Exchange> {
       methods: ['GET'],
       handle: async ({ res }, [id = '']) => {
         const eventId = decodeSegment(id, 'event_id');
-        const detail = await core.events.get(eventId);
-        sendJson(res, 200, { ...summaryJson(detail.summary), files: await core.events.fileNames(eventId) });
+        const detail = await core.eventStore.get(eventId);
+        sendJson(res, 200, { ...summaryJson(detail.summary), files: await core.eventStore.fileNames(eventId) });
       },
     },
     {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { PicamError, tokenMatches, type Logger, type Picam } from '../core/index.js';
+import { eachEvent, PicamError, tokenMatches, type Logger, type Picam } from '../core/index.js';
 import { EventFiles } from './event-files.js';
 import { httpRoutes, type Exchange } from './http-routes.js';
 import { sendError } from './http-status.js';
@@ -84,9 +84,14 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     await match.route.handle({ req, res, url } satisfies Exchange, match.params);
   };
 
-  const unsubscribe = core.subscribe((event) => {
-    if (event.kind === 'event' && event.progress.state !== 'pending') files.forget(event.progress.eventId);
-  });
+  const stopEvents = new AbortController();
+  void eachEvent(
+    core.events(stopEvents.signal),
+    (event) => {
+      if (event.kind === 'event' && event.progress.state !== 'pending') files.forget(event.progress.eventId);
+    },
+    (error) => logger.error({ err: error }, 'HTTP: cannot handle a core event'),
+  );
   const guard = new RequestGuard(options.guard);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://picam');
@@ -114,7 +119,7 @@ export async function startHttpServer(core: Picam, host: string, port: number, l
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
-        unsubscribe();
+        stopEvents.abort();
         metrics.close();
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Picam, PicamStatus } from '../core/index.js';
+import { eachEvent, type Picam, type PicamStatus } from '../core/index.js';
 
 /** Figures that live in the adapters rather than the core. */
 export interface AdapterGauges {
@@ -90,6 +90,7 @@ export function createMetrics(core: Picam, adapters: AdapterGauges): Metrics {
   scraped('gauge', 'picam_events_pending', 'Events being written now.', fromStatus((s) => s.eventsPending));
   scraped('gauge', 'picam_stream_subscribers', 'StreamFrames and live-page readers now.', fromStatus((s) => s.streamSubscribers));
   scraped('counter', 'picam_stream_dropped_frames_total', 'Frames skipped for stream readers slower than capture.', fromStatus((s) => s.streamDropped));
+  scraped('counter', 'picam_core_events_dropped_total', 'Core events (night, event progress) dropped for subscribers 256 behind (WatchEvents, MQTT).', fromStatus((s) => s.eventsDropped));
   // Per reader, labelled "<transport> <peer> #<id>" (one HTTP/2 connection may carry several streams); a reader that left disappears.
   const byReader = (read: (r: PicamStatus['streamReaders'][number]) => number) => (): Record<string, number> =>
     Object.fromEntries(status().streamReaders.map((r) => [`${r.transport} ${r.peer} #${r.id}`, read(r)]));
@@ -116,7 +117,8 @@ export function createMetrics(core: Picam, adapters: AdapterGauges): Metrics {
     registers,
   });
   const started = new Map<string, number>();
-  const unsubscribe = core.subscribe((event) => {
+  const stopEvents = new AbortController();
+  void eachEvent(core.events(stopEvents.signal), (event) => {
     if (event.kind !== 'event') return;
     const { eventId, state } = event.progress;
     if (state === 'pending') {
@@ -127,6 +129,6 @@ export function createMetrics(core: Picam, adapters: AdapterGauges): Metrics {
     const t0 = started.get(eventId);
     started.delete(eventId);
     if (t0 !== undefined) duration.observe({ state }, (performance.now() - t0) / 1000);
-  });
-  return { registry, close: unsubscribe };
+  }, () => undefined); // the handler only counts: nothing in it throws
+  return { registry, close: () => stopEvents.abort() };
 }

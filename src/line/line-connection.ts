@@ -243,8 +243,12 @@ export class LineConnection {
       const onDrain = (): void => done(true);
       const onClose = (): void => done(false);
       const stuck = setTimeout(() => {
-        this.ctx.logger.info({ peer: this.peer, unsent_bytes: socket.writableLength }, 'line: client does not read its replies; connection closed');
+        const unsent = socket.writableLength;
         this.shut = true;
+        // Said once the socket is closed (and counted out of the gauges), so the log never runs ahead of the state.
+        socket.once('close', () =>
+          this.ctx.logger.info({ peer: this.peer, unsent_bytes: unsent }, 'line: client does not read its replies; connection closed'),
+        );
         socket.destroy();
         done(false);
       }, this.ctx.limits.idle_timeout_s * 1000);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { description, invalidField, PicamError, type Config, type EventProgress, type Logger, type Picam } from '../core/index.js';
+import { description, eachEvent, invalidField, PicamError, type Config, type EventProgress, type Logger, type Picam } from '../core/index.js';
 import { connectBroker } from './broker-connection.js';
 import { HomeAssistantDiscovery } from './home-assistant.js';
 import { acceptedMessage, finishedMessage, nightStateMessage, nightTransitionMessage, rejectedMessage } from './messages.js';
@@ -56,11 +56,16 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
   );
   const homeAssistant = new HomeAssistantDiscovery(core, topics, config.qos, (topic, body, retain) => connection.publish(topic, body, retain), () => connection.connected, logger);
 
-  const unsubscribe = core.subscribe((event) => {
-    if (event.kind === 'night') send(topics.night, nightTransitionMessage(cameraId, event.transition, event.fps), true);
-    else if (event.progress.state === 'pending') announce(event.progress);
-    else finish(event.progress);
-  });
+  const stopEvents = new AbortController();
+  const relayed = eachEvent(
+    core.events(stopEvents.signal),
+    (event) => {
+      if (event.kind === 'night') send(topics.night, nightTransitionMessage(cameraId, event.transition, event.fps), true);
+      else if (event.progress.state === 'pending') announce(event.progress);
+      else finish(event.progress);
+    },
+    (error) => logger.error({ err: error }, 'mqtt: cannot relay a core event'),
+  );
 
   async function onTrigger(topic: string, payload: Buffer, retained: boolean): Promise<void> {
     if (retained) {
@@ -117,7 +122,8 @@ export async function startMqttBridge(core: Picam, config: Config['mqtt'], logge
       return connection.connected;
     },
     async close() {
-      unsubscribe();
+      stopEvents.abort();
+      await relayed;
       homeAssistant.close();
       await connection.close(DISCONNECT_MS);
     },

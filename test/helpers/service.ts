@@ -62,6 +62,12 @@ export interface StartOptions {
   frames?: number;
   /** Command the service runs under, e.g. `ip netns exec <ns>` (test/helpers/netns.ts); it must exec node, keeping the pid. */
   prefix?: string[];
+  /**
+   * `frames`: the service counts time in synthetic frames (PICAM_CLOCK=frames,
+   * src/core/clock.ts), so frame n is at t0 + n / fps and a 1 s window at 30 fps
+   * is exactly 30 frames however loaded the machine.
+   */
+  clock?: 'frames';
 }
 
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
@@ -71,7 +77,7 @@ export async function startService(overrides: ConfigOverrides = {}, options: Sta
   const eventsDir = path.join(dir, 'events');
   const configFile = path.join(dir, 'config.json');
   await writeFile(configFile, JSON.stringify(testConfig('events', overrides), null, 2));
-  const env = { ...process.env, ...options.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(options.clock ? { PICAM_CLOCK: options.clock } : {}), ...options.env };
   if (options.pathPrepend) env.PATH = [...options.pathPrepend, env.PATH ?? ''].join(path.delimiter);
   const argv = [...(options.prefix ?? []), process.execPath, MAIN, '--config', configFile];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });

@@ -51,9 +51,8 @@ describe('export on trigger', () => {
     service = await startService({
       camera: { source: 'synthetic', width: 320, height: 240, framerate: 30 },
       export: { formats: ['jpg', 'png', 'npy', 'mp4'], save_before_s: 0.5, save_after_s: 0.5, max_pending_events: 3, allow_runtime_base_dir: true },
-    });
+    }, { clock: 'frames', frames: 36 });
     camera = createClient(CameraService, service.grpcAddress) as unknown as Camera;
-    await sleep(1200);
   });
 
   after(async () => {
@@ -69,11 +68,11 @@ describe('export on trigger', () => {
     assert.equal(state, 'complete');
     const manifest = await readManifest(dir!);
     assert.equal(manifest.event_id, id);
-    // 1 s at 30 fps: 30 frames, give or take a frame interval or two at each edge. Below that only
-    // when the synthetic timer itself fell behind (a loaded 2-core runner): "every frame" is then
-    // judged by the ids, which must be consecutive with nothing missing.
-    assert.ok(manifest.frames.length >= 15 && manifest.frames.length <= 34, `${manifest.frames.length} frames`);
+    // 1 s at 30 fps on the frame clock: exactly 30 frames, consecutive, however loaded the machine.
+    assert.equal(manifest.frames.length, 30);
     assert.ok(manifest.frames.every((f, i) => i === 0 || f.frame_id === manifest.frames[i - 1]!.frame_id + 1), 'consecutive frame ids');
+    const span = manifest.frames.at(-1)!.monotonic_ms - manifest.frames[0]!.monotonic_ms;
+    assert.ok(Math.abs(span - (29 * 1000) / 30) < 0.01, `frames 1/30 s apart: ${span} ms for 29 intervals`);
     assert.deepEqual(manifest.missing, []);
     assert.equal(manifest.frames.length, Number(count));
     const mono = manifest.frames.map((f) => f.monotonic_ms);
@@ -100,7 +99,8 @@ describe('export on trigger', () => {
     assert.equal(probe.streams[0]!.codec_name, 'h264');
     assert.equal(Number(probe.streams[0]!.nb_read_frames), manifest.frames.length, 'the clip holds every frame');
     const [num, den] = probe.streams[0]!.avg_frame_rate.split('/').map(Number);
-    assert.ok(Math.abs(num! / den! - 30) < 3, `clip at the frames' real rate: ${probe.streams[0]!.avg_frame_rate}`);
+    // The clip is timed by the frames' own timestamps, which the frame clock makes exactly 1/30 s apart.
+    assert.ok(Math.abs(num! / den! - 30) < 0.01, `clip at the frames' rate: ${probe.streams[0]!.avg_frame_rate}`);
     assert.deepEqual(await leftoverTempFiles(dir!), []);
   });
 
@@ -112,7 +112,7 @@ describe('export on trigger', () => {
     const manifest = await waitForManifest(dir);
     assert.deepEqual(manifest.formats, ['npy']);
     assert.deepEqual([manifest.window.before_s, manifest.window.after_s], [1, 1]);
-    assert.ok(manifest.frames.length >= 50 && manifest.frames.length <= 64, `${manifest.frames.length} frames in 2 s`);
+    assert.equal(manifest.frames.length, 60, '2 s at 30 fps');
     assert.ok(manifest.frames.every((f) => f.files.length === 1 && f.files[0]!.endsWith('.npy')));
   });
 
@@ -125,8 +125,12 @@ describe('export on trigger', () => {
     const [a, b] = await Promise.all([waitForManifest(first.dir), waitForManifest(second.dir)]);
     assert.equal(a.state, 'complete');
     assert.equal(b.state, 'complete');
+    assert.deepEqual([a.frames.length, b.frames.length], [30, 30]);
+    // However far apart the triggers landed, the second window is the first shifted by that many frames.
+    const offset = b.frames[0]!.frame_id - a.frames[0]!.frame_id;
+    assert.ok(offset > 0 && offset < 30, `second window starts ${offset} frames later`);
     const shared = a.frames.map((f) => f.frame_id).filter((id) => b.frames.some((g) => g.frame_id === id));
-    assert.ok(shared.length >= 15, `${shared.length} frames in both events`);
+    assert.equal(shared.length, 30 - offset, `${shared.length} frames in both events`);
   });
 
   it('refuses triggers past max_pending_events with RESOURCE_EXHAUSTED, never queueing silently', async () => {
@@ -183,13 +187,14 @@ describe('dark-frame stacking', () => {
       camera: { source: 'synthetic', width: 320, height: 240, framerate: 30, exposure_us: 2500, gain: 1 },
       night: { enable: false },
       export: { stack_dark_frames: false, stack_count: 4 },
-    });
+    }, { clock: 'frames', frames: 20 });
     const camera = createClient(CameraService, service.grpcAddress) as unknown as Camera;
     try {
-      await sleep(1000);
       const event = await camera.trigger({ beforeS: 0.5, afterS: 0.5, stack: true, formats: ['npy', 'png'], wait: true });
       const manifest = await readManifest(event.dir);
-      assert.ok(manifest.stacks.length >= 5, `${manifest.stacks.length} stacks`);
+      assert.equal(manifest.frames.length, 30);
+      // 30 frames make 7 stacks of 4; the 2 left over make none.
+      assert.equal(manifest.stacks.length, 7, `${manifest.stacks.length} stacks`);
       assert.ok(manifest.stacks.every((s) => s.frame_ids.length === 4 && s.files.length === 2));
       const stackNpy = manifest.stacks.map((s) => path.join(event.dir, s.files.find((f) => f.endsWith('.npy'))!));
       const frameNpy = manifest.frames.map((f) => path.join(event.dir, f.files.find((g) => g.endsWith('.npy'))!));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { waitForManifest, readManifest } from '../helpers/files.js';
 import { startService, type Service } from '../helpers/service.js';
@@ -7,11 +7,23 @@ import { LineClient, netcat } from '../helpers/sockets.js';
 
 const OK_SNAP = /^OK (\d{8}T\d{9}Z-[0-9a-f]{6}) (\/\S+)$/;
 
+/** A connection past max_connections: the server may not have seen the previous test's clients go yet. */
+async function connectWhenFree(port: number): Promise<LineClient> {
+  for (let attempt = 0; ; attempt++) {
+    const client = await LineClient.connect(port);
+    const reply = await client.command('STATUS');
+    if (reply.startsWith('OK ')) return client;
+    client.destroy();
+    if (attempt === 100 || !reply.startsWith('ERR BUSY')) throw new Error(`no free connection: ${reply}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('line protocol against the real service', () => {
   let service: Service;
 
   before(async () => {
-    service = await startService({ network: { max_connections: 3, idle_timeout_s: 1, max_line_bytes: 128, max_triggers_per_s: 5 } });
+    service = await startService({ network: { max_connections: 3, idle_timeout_s: 1, max_line_bytes: 128, max_triggers_per_s: 5 } }, { clock: 'frames', frames: 30 });
   });
 
   after(async () => {
@@ -66,7 +78,7 @@ describe('line protocol against the real service', () => {
       assert.equal(manifest.trigger.reason, 'front door');
       assert.deepEqual(manifest.formats, ['jpg', 'npy']);
       assert.equal(manifest.frames.length, Number(match[3]));
-      assert.ok(manifest.frames.length >= 6 && manifest.frames.length <= 16, `0.4 s at 30 fps: ${manifest.frames.length}`);
+      assert.equal(manifest.frames.length, 12, '0.4 s at 30 fps on the frame clock');
     } finally {
       client.destroy();
     }
@@ -157,14 +169,33 @@ describe('line protocol against the real service', () => {
     }
   });
 
-  it('closes a silent connection after idle_timeout_s', async () => {
-    const client = await LineClient.connect(service.linePort);
-    await client.closed; // resolves only if the server hangs up
+  it('closes a silent connection after idle_timeout_s, with nothing sent', async () => {
+    const client = await connectWhenFree(service.linePort); // live before the silence
+    try {
+      // idle_timeout_s is 1: the server hangs up without a reply; a server that kept it open fails this at 5 s.
+      await assert.rejects(client.readLine(5000), /connection closed before a reply/);
+    } finally {
+      client.destroy();
+    }
   });
 
-  it('writes every event folder it announced', async () => {
-    const { stdout } = await netcat(service.linePort, 'SNAP\n');
-    const [, , dir] = OK_SNAP.exec(stdout.trim()) ?? assert.fail(stdout);
-    await access(dir!);
+  it('finishes every event it announced: manifest complete, every listed file written, nothing else', async () => {
+    const client = await connectWhenFree(service.linePort);
+    const dirs: string[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const [, , dir] = OK_SNAP.exec(await client.command('SNAP')) ?? assert.fail('not an OK reply');
+        dirs.push(dir!);
+      }
+    } finally {
+      client.destroy();
+    }
+    for (const dir of dirs) {
+      const manifest = await waitForManifest(dir);
+      assert.equal(manifest.state, 'complete', dir);
+      assert.equal(manifest.frames.length, 30, '0.5 s before and after at 30 fps');
+      const listed = manifest.frames.flatMap((f) => f.files);
+      assert.deepEqual((await readdir(dir)).sort(), [...listed, 'event.json'].sort(), `${dir} holds what its manifest lists`);
+    }
   });
 });

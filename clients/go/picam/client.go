@@ -3,7 +3,6 @@ package picam
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"iter"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
-	"google.golang.org/grpc/status"
 
 	picamv1 "github.com/picam/picam/clients/go/gen/picam/v1"
 )
@@ -33,11 +31,18 @@ type Client struct {
 // "127.0.0.1:50051") and waits until the connection is ready or ctx ends
 // (give ctx a deadline to fail fast on a wrong address).
 //
-// The connection is plain text (picam serves no TLS), accepts messages up to
+// The connection is plain text by default, accepts messages up to
 // [MaxRecvMsgSize], and pings the server every 30s while a call is active so
 // that idle-looking streams survive NAT and firewalls. opts are appended, so
 // they can override any of these defaults. After Dial succeeds the
 // connection reconnects by itself if the service restarts.
+//
+// picam serves gRPC over TLS (and then only TLS) when its config sets
+// network.tls_cert and network.tls_key: pass
+// grpc.WithTransportCredentials(credentials.NewClientTLSFromFile(certPEM, ""))
+// to connect to it. With network.token set, every call needs the metadata
+// "authorization: Bearer <token>" (grpc.WithPerRPCCredentials, or
+// metadata.AppendToOutgoingContext).
 func Dial(ctx context.Context, addr string, opts ...grpc.DialOption) (*Client, error) {
 	base := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -59,7 +64,7 @@ func Dial(ctx context.Context, addr string, opts ...grpc.DialOption) (*Client, e
 		}
 		if state == connectivity.Shutdown || !conn.WaitForStateChange(ctx, state) {
 			conn.Close()
-			return nil, status.Errorf(codes.Unavailable, "picam: connecting to %s: %v (last state %s)", addr, context.Cause(ctx), state)
+			return nil, newError(codes.Unavailable, "", context.Cause(ctx), "picam: connecting to %s: %v (last state %s)", addr, context.Cause(ctx), state)
 		}
 	}
 	return NewClient(conn), nil
@@ -110,7 +115,7 @@ type TriggerOptions struct {
 
 // Trigger saves the frames around now into a new event folder.
 func (c *Client) Trigger(ctx context.Context, opts TriggerOptions) (*picamv1.TriggerResponse, error) {
-	return c.rpc.Trigger(ctx, &picamv1.TriggerRequest{
+	resp, err := c.rpc.Trigger(ctx, &picamv1.TriggerRequest{
 		Reason:  opts.Reason,
 		Label:   opts.Label,
 		BeforeS: opts.BeforeS,
@@ -119,23 +124,27 @@ func (c *Client) Trigger(ctx context.Context, opts TriggerOptions) (*picamv1.Tri
 		Stack:   opts.Stack,
 		Wait:    opts.Wait,
 	})
+	return resp, wrapErr(err)
 }
 
 // NightState tells whether the camera is in night mode and why.
 func (c *Client) NightState(ctx context.Context) (*picamv1.GetNightStateResponse, error) {
-	return c.rpc.GetNightState(ctx, &picamv1.GetNightStateRequest{})
+	resp, err := c.rpc.GetNightState(ctx, &picamv1.GetNightStateRequest{})
+	return resp, wrapErr(err)
 }
 
 // Status reports the source, ring buffer and export state.
 func (c *Client) Status(ctx context.Context) (*picamv1.GetStatusResponse, error) {
-	return c.rpc.GetStatus(ctx, &picamv1.GetStatusRequest{})
+	resp, err := c.rpc.GetStatus(ctx, &picamv1.GetStatusRequest{})
+	return resp, wrapErr(err)
 }
 
 // ListEvents returns one page of saved events, newest first. pageSize 0 means
 // 50 (at most 1000); pageToken is "" for the first page, then the previous
 // response's NextPageToken. See [Client.AllEvents] to iterate every page.
 func (c *Client) ListEvents(ctx context.Context, pageSize uint32, pageToken string) (*picamv1.ListEventsResponse, error) {
-	return c.rpc.ListEvents(ctx, &picamv1.ListEventsRequest{PageSize: pageSize, PageToken: pageToken})
+	resp, err := c.rpc.ListEvents(ctx, &picamv1.ListEventsRequest{PageSize: pageSize, PageToken: pageToken})
+	return resp, wrapErr(err)
 }
 
 // AllEvents iterates over every saved event, newest first, fetching pages as
@@ -165,14 +174,15 @@ func (c *Client) AllEvents(ctx context.Context) iter.Seq2[*picamv1.Event, error]
 // GetEvent returns one event with its per-frame manifest; codes.NotFound if
 // there is no such event.
 func (c *Client) GetEvent(ctx context.Context, eventID string) (*picamv1.GetEventResponse, error) {
-	return c.rpc.GetEvent(ctx, &picamv1.GetEventRequest{EventId: eventID})
+	resp, err := c.rpc.GetEvent(ctx, &picamv1.GetEventRequest{EventId: eventID})
+	return resp, wrapErr(err)
 }
 
 // DeleteEvent removes a finished event folder and returns the bytes freed.
 func (c *Client) DeleteEvent(ctx context.Context, eventID string) (uint64, error) {
 	resp, err := c.rpc.DeleteEvent(ctx, &picamv1.DeleteEventRequest{EventId: eventID})
 	if err != nil {
-		return 0, err
+		return 0, wrapErr(err)
 	}
 	return resp.GetBytesFreed(), nil
 }
@@ -187,16 +197,103 @@ func (c *Client) DeleteEvent(ctx context.Context, eventID string) (uint64, error
 //
 // Breaking out of the loop or cancelling ctx ends the call on the server.
 // When ctx ends the sequence simply stops (check ctx.Err() if needed); any
-// other error is yielded once and ends it.
-//
-// The service only sends what happens after it has registered the call,
-// which is not signalled to the client: start watching a moment before
-// acting if the first events matter.
+// other error is yielded once and ends it. To act only once the watch is
+// sure to see the outcome (trigger, then wait for its progress), use
+// [Client.WatchEvents], which returns when the subscription is live.
 func (c *Client) Events(ctx context.Context) iter.Seq2[*picamv1.WatchEventsResponse, error] {
-	return streamSeq(ctx, func(ctx context.Context) (grpc.ServerStreamingClient[picamv1.WatchEventsResponse], error) {
-		return c.rpc.WatchEvents(ctx, &picamv1.WatchEventsRequest{})
-	})
+	return func(yield func(*picamv1.WatchEventsResponse, error) bool) {
+		watch, err := c.WatchEvents(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				yield(nil, err)
+			}
+			return
+		}
+		defer watch.Close()
+		for ev, err := range watch.All() {
+			if !yield(ev, err) {
+				return
+			}
+		}
+	}
 }
+
+// EventWatch is a live WatchEvents subscription, from [Client.WatchEvents].
+type EventWatch struct {
+	stream grpc.ServerStreamingClient[picamv1.WatchEventsResponse]
+	ctx    context.Context
+	cancel context.CancelFunc
+	// early is the first message of a server older than the Subscribed
+	// message: an event, kept for All.
+	early *picamv1.WatchEventsResponse
+}
+
+// WatchEvents opens a WatchEvents stream and returns once the server says
+// the subscription is live (its first message, Subscribed): everything that
+// happens afterwards is delivered, so there is no need to wait before acting:
+//
+//	watch, err := client.WatchEvents(ctx)
+//	if err != nil { return err }
+//	defer watch.Close()
+//	resp, err := client.Trigger(ctx, picam.TriggerOptions{})
+//	for ev, err := range watch.All() { ... }
+//
+// Close (or cancelling ctx) ends the call on the server.
+func (c *Client) WatchEvents(ctx context.Context) (*EventWatch, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	stream, err := c.rpc.WatchEvents(ctx, &picamv1.WatchEventsRequest{})
+	if err != nil {
+		cancel()
+		return nil, wrapErr(err)
+	}
+	first, err := stream.Recv()
+	if err != nil {
+		cancel()
+		if errors.Is(err, io.EOF) {
+			return nil, newError(codes.Unavailable, "", nil, "picam: WatchEvents ended before the subscription was live")
+		}
+		return nil, wrapErr(err)
+	}
+	watch := &EventWatch{stream: stream, ctx: ctx, cancel: cancel}
+	if first.GetSubscribed() == nil {
+		watch.early = first
+	}
+	return watch, nil
+}
+
+// All iterates over the events (never the Subscribed message) until the loop
+// breaks, the watch is closed or ctx ends; then the sequence simply stops.
+// Any other error is yielded once and ends it. Breaking out of the loop
+// closes the watch. Iterate it once.
+func (w *EventWatch) All() iter.Seq2[*picamv1.WatchEventsResponse, error] {
+	return func(yield func(*picamv1.WatchEventsResponse, error) bool) {
+		defer w.Close()
+		if early := w.early; early != nil {
+			w.early = nil
+			if !yield(early, nil) {
+				return
+			}
+		}
+		for {
+			msg, err := w.stream.Recv()
+			if w.ctx.Err() != nil {
+				return // closed or ctx ended: stop, even with messages still buffered
+			}
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					yield(nil, wrapErr(err))
+				}
+				return
+			}
+			if !yield(msg, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Close ends the call on the server. Safe to call more than once.
+func (w *EventWatch) Close() { w.cancel() }
 
 // streamSeq runs a server-streaming call as an iterator: the call lives
 // exactly as long as the range loop.
@@ -220,11 +317,6 @@ func streamSeq[T any](ctx context.Context, open func(context.Context) (grpc.Serv
 		if errors.Is(err, io.EOF) || ctx.Err() != nil {
 			return
 		}
-		yield(nil, err)
+		yield(nil, wrapErr(err))
 	}
-}
-
-// errInvalid is a client-side argument error, shaped like the server's.
-func errInvalid(format string, args ...any) error {
-	return status.Error(codes.InvalidArgument, fmt.Sprintf(format, args...))
 }

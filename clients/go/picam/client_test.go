@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +24,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	picamv1 "github.com/picam/picam/clients/go/gen/picam/v1"
@@ -75,14 +78,22 @@ func nodeBinary(t *testing.T) string {
 // returns a connected client. Cleanup stops it with SIGTERM and expects exit 0.
 func startService(t *testing.T) *service {
 	t.Helper()
+	return startServiceWith(t, t.TempDir(), nil)
+}
+
+// startServiceWith is startService with extra network settings (files they
+// name are relative to dir, the config's folder) and Dial options.
+func startServiceWith(t *testing.T, dir string, network map[string]any, dialOpts ...grpc.DialOption) *service {
+	t.Helper()
 	node, main := nodeBinary(t), mainJS(t)
-	dir := t.TempDir()
 	baseDir := filepath.Join(dir, "events")
+	net := map[string]any{"host": "127.0.0.1", "port": 0, "grpc_port": 0, "http_port": 0}
+	maps.Copy(net, network)
 	config := map[string]any{
 		"camera":  map[string]any{"source": "synthetic", "width": camWidth, "height": camHeight, "framerate": 30},
 		"ring":    map[string]any{"frames": 60},
 		"export":  map[string]any{"base_dir": baseDir, "save_before_s": 0.3, "save_after_s": 0.3},
-		"network": map[string]any{"host": "127.0.0.1", "port": 0, "grpc_port": 0, "http_port": 0},
+		"network": net,
 		"logging": map[string]any{"level": "info"},
 	}
 	raw, err := json.Marshal(config)
@@ -179,7 +190,7 @@ func startService(t *testing.T) *service {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	client, err := picam.Dial(ctx, addr)
+	client, err := picam.Dial(ctx, addr, dialOpts...)
 	if err != nil {
 		t.Fatalf("Dial(%s): %v", addr, err)
 	}
@@ -282,6 +293,61 @@ func TestTriggerInvalidArgument(t *testing.T) {
 	_, err := svc.client.Trigger(testContext(t), picam.TriggerOptions{BeforeS: picam.Ptr(-1.0)})
 	if status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("Trigger(before_s=-1): err = %v, want InvalidArgument", err)
+	}
+	var perr *picam.Error
+	if !errors.As(err, &perr) || perr.Field != "before_s" {
+		t.Fatalf("Trigger(before_s=-1): err = %#v, want a *picam.Error naming before_s", err)
+	}
+}
+
+// The server names the field in google.rpc.BadRequest details; the typed error carries it.
+func TestTriggerWindowTooLongNamesAfterS(t *testing.T) {
+	t.Parallel()
+	svc := startService(t)
+	_, err := svc.client.Trigger(testContext(t), picam.TriggerOptions{AfterS: picam.Ptr(3600.0)})
+	var perr *picam.Error
+	if !errors.As(err, &perr) {
+		t.Fatalf("Trigger(after_s=3600): err = %v (%T), want *picam.Error", err, err)
+	}
+	const message = "after_s: expected before_s + after_s <= 60 s (export.max_window_s), received 0.3 + 3600"
+	if perr.Code != codes.InvalidArgument || perr.Field != "after_s" || perr.Message != message {
+		t.Errorf("error = {Code: %v, Field: %q, Message: %q}, want InvalidArgument, after_s, %q", perr.Code, perr.Field, perr.Message, message)
+	}
+	if want := []picam.FieldViolation{{Field: "after_s", Description: message}}; !slices.Equal(perr.FieldViolations, want) {
+		t.Errorf("FieldViolations = %v, want %v", perr.FieldViolations, want)
+	}
+	// Still a gRPC status error, details included.
+	if st := status.Convert(err); st.Code() != codes.InvalidArgument || st.Message() != message || len(st.Details()) != 1 {
+		t.Errorf("status.Convert(err) = %v with %d details", st, len(st.Details()))
+	}
+}
+
+// A call that runs out of time is both DeadlineExceeded and context.DeadlineExceeded.
+func TestDeadlineIsContextDeadlineExceeded(t *testing.T) {
+	t.Parallel()
+	svc := startService(t)
+	// Trigger with Wait holds the call for after_s (5 s): a 300 ms deadline ends it first.
+	ctx, cancel := context.WithTimeout(testContext(t), 300*time.Millisecond)
+	defer cancel()
+	_, err := svc.client.Trigger(ctx, picam.TriggerOptions{BeforeS: picam.Ptr(0.0), AfterS: picam.Ptr(5.0), Wait: true})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("errors.Is(%v, context.DeadlineExceeded) = false", err)
+	}
+	if errors.Is(err, context.Canceled) {
+		t.Errorf("errors.Is(%v, context.Canceled) = true", err)
+	}
+	if status.Code(err) != codes.DeadlineExceeded {
+		t.Errorf("status.Code(%v) = %v, want DeadlineExceeded", err, status.Code(err))
+	}
+	var perr *picam.Error
+	if !errors.As(err, &perr) || perr.Field != "" {
+		t.Errorf("err = %#v, want a *picam.Error naming no field", err)
+	}
+	// Cancelled is context.Canceled.
+	cctx, ccancel := context.WithCancel(testContext(t))
+	ccancel()
+	if _, err := svc.client.Status(cctx); !errors.Is(err, context.Canceled) || status.Code(err) != codes.Canceled {
+		t.Errorf("Status on a cancelled ctx: err = %v, want Canceled and context.Canceled", err)
 	}
 }
 
@@ -391,7 +457,11 @@ func TestFramesHistoryAndMaxFPS(t *testing.T) {
 	t.Parallel()
 	svc := startService(t)
 	ctx := testContext(t)
-	time.Sleep(500 * time.Millisecond) // let the ring fill a little
+	// More than the 0.3 s of history asked for below (the camera runs at 30 fps).
+	waitFor(t, 10*time.Second, "the ring to hold 15 frames", func() (bool, string) {
+		st, err := svc.client.Status(ctx)
+		return err == nil && st.GetRing().GetFilledFrames() >= 15, fmt.Sprint(st.GetRing(), err)
+	})
 	n := 0
 	for frame, err := range svc.client.Frames(ctx, picam.FramesOptions{Encoding: picam.EncodingMetadata, HistoryS: 0.3}) {
 		if err != nil {
@@ -633,66 +703,88 @@ func TestBuildConfig(t *testing.T) {
 func TestEventsPendingThenComplete(t *testing.T) {
 	t.Parallel()
 	svc := startService(t)
-	ctx, cancel := context.WithCancel(testContext(t))
-	defer cancel()
+	ctx := testContext(t)
 
-	progress := make(chan *picamv1.EventProgress, 100)
-	watchErr := make(chan error, 1)
+	// WatchEvents returns once the subscription is live: the trigger right
+	// after it is seen from its PENDING on, with no sleep and no retry.
+	watch, err := svc.client.WatchEvents(ctx)
+	if err != nil {
+		t.Fatalf("WatchEvents: %v", err)
+	}
+	defer watch.Close()
+	resp, err := svc.client.Trigger(ctx, picam.TriggerOptions{Reason: "watch", BeforeS: picam.Ptr(0.1), AfterS: picam.Ptr(0.1)})
+	if err != nil {
+		t.Fatalf("Trigger: %v", err)
+	}
+	var states []picamv1.EventState
+	for ev, err := range watch.All() {
+		if err != nil {
+			t.Fatalf("Events: %v", err)
+		}
+		if ev.GetSubscribed() != nil {
+			t.Fatal("All yielded the Subscribed message")
+		}
+		if ev.GetTime() == nil {
+			t.Fatalf("event without time: %v", ev)
+		}
+		p := ev.GetEventProgress()
+		if p == nil || p.GetEventId() != resp.GetEventId() {
+			continue
+		}
+		states = append(states, p.GetState())
+		if p.GetDir() != resp.GetDir() {
+			t.Errorf("progress dir %q, want %q", p.GetDir(), resp.GetDir())
+		}
+		if p.GetState() != picamv1.EventState_EVENT_STATE_PENDING {
+			break
+		}
+	}
+	if !slices.Equal(states, []picamv1.EventState{picamv1.EventState_EVENT_STATE_PENDING, picamv1.EventState_EVENT_STATE_COMPLETE}) {
+		t.Fatalf("event states %v, want [PENDING COMPLETE]", states)
+	}
+
+	// Events, the plain iterator, never yields Subscribed either, and a
+	// cancelled ctx ends it quietly. It gives no moment to trigger at, so
+	// keep triggering until it has seen something.
+	ectx, ecancel := context.WithCancel(ctx)
+	defer ecancel()
 	go func() {
-		defer close(progress)
-		for ev, err := range svc.client.Events(ctx) {
-			if err != nil {
-				watchErr <- err
-				return
-			}
-			if ev.GetTime() == nil {
-				watchErr <- fmt.Errorf("event without time: %v", ev)
-				return
-			}
-			if p := ev.GetEventProgress(); p != nil {
-				progress <- p
-			}
+		for ectx.Err() == nil {
+			_, _ = svc.client.Trigger(ectx, picam.TriggerOptions{BeforeS: picam.Ptr(0.0), AfterS: picam.Ptr(0.1), Wait: true})
 		}
 	}()
-
-	// The server registers the watcher shortly after the call starts, with
-	// no signal to the client: trigger again if the first PENDING was missed.
-	for attempt := 1; ; attempt++ {
-		time.Sleep(200 * time.Millisecond)
-		resp, err := svc.client.Trigger(ctx, picam.TriggerOptions{Reason: "watch", BeforeS: picam.Ptr(0.1), AfterS: picam.Ptr(0.1)})
+	seen := 0
+	for ev, err := range svc.client.Events(ectx) {
 		if err != nil {
-			t.Fatalf("Trigger: %v", err)
+			t.Fatalf("Events: %v", err)
 		}
-		var states []picamv1.EventState
-		timeout := time.After(10 * time.Second)
-	collect:
-		for {
-			select {
-			case p, ok := <-progress:
-				if !ok {
-					t.Fatalf("Events ended: %v", <-watchErr)
-				}
-				if p.GetEventId() != resp.GetEventId() {
-					continue
-				}
-				states = append(states, p.GetState())
-				if p.GetDir() != resp.GetDir() {
-					t.Errorf("progress dir %q, want %q", p.GetDir(), resp.GetDir())
-				}
-				if p.GetState() != picamv1.EventState_EVENT_STATE_PENDING {
-					break collect
-				}
-			case <-timeout:
-				t.Fatalf("no final progress for %s within 10s (states %v)", resp.GetEventId(), states)
-			}
+		if ev.GetSubscribed() != nil {
+			t.Fatal("Events yielded the Subscribed message")
 		}
-		if len(states) > 0 && states[0] == picamv1.EventState_EVENT_STATE_PENDING &&
-			states[len(states)-1] == picamv1.EventState_EVENT_STATE_COMPLETE {
-			return
-		}
-		if attempt == 5 {
-			t.Fatalf("event states %v, want PENDING ... COMPLETE", states)
-		}
+		seen++
+		ecancel()
+	}
+	if seen != 1 {
+		t.Errorf("Events yielded %d messages after its ctx was cancelled at the first", seen)
+	}
+}
+
+// mustNewConn is a connection that does not wait to be ready (unlike Dial).
+func mustNewConn(t *testing.T, addr string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatalf("grpc.NewClient(%s): %v", addr, err)
+	}
+	return conn
+}
+
+func TestWatchEventsUnreachable(t *testing.T) {
+	t.Parallel()
+	client := picam.NewClient(mustNewConn(t, "127.0.0.1:1"))
+	defer client.Close()
+	if _, err := client.WatchEvents(testContext(t)); status.Code(err) != codes.Unavailable {
+		t.Fatalf("WatchEvents against a closed port: err = %v, want Unavailable", err)
 	}
 }
 
@@ -778,5 +870,8 @@ func TestDialFailsFast(t *testing.T) {
 	}
 	if status.Code(err) != codes.Unavailable {
 		t.Errorf("Dial err = %v, want Unavailable", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Dial err = %v: errors.Is(err, context.DeadlineExceeded) = false after the ctx deadline", err)
 	}
 }

@@ -64,7 +64,8 @@ func (c *Client) ConfigureConfig(ctx context.Context, cfg *picamv1.Config, paths
 	if len(paths) > 0 {
 		req.UpdateMask = &fieldmaskpb.FieldMask{Paths: paths}
 	}
-	return c.rpc.Configure(ctx, req)
+	resp, err := c.rpc.Configure(ctx, req)
+	return resp, wrapErr(err)
 }
 
 // BuildConfig turns the updates map of [Client.Configure] into a Config
@@ -128,7 +129,7 @@ func flatten(prefix string, in map[string]any, out map[string]any) error {
 			continue
 		}
 		if _, dup := out[path]; dup {
-			return errInvalid("picam: Configure: path %q given twice", path)
+			return errInvalidField(path, "picam: Configure: path %q given twice", path)
 		}
 		out[path] = value
 	}
@@ -141,11 +142,11 @@ func checkPath(desc protoreflect.MessageDescriptor, path string) error {
 	parts := strings.Split(path, ".")
 	for i, part := range parts {
 		if desc == nil {
-			return errInvalid("picam: Configure: unknown path %q (%q is not a section)", path, strings.Join(parts[:i], "."))
+			return errInvalidField(path, "picam: Configure: unknown path %q (%q is not a section)", path, strings.Join(parts[:i], "."))
 		}
 		field := desc.Fields().ByName(protoreflect.Name(part))
 		if field == nil {
-			return errInvalid("picam: Configure: unknown path %q (no field %q in %s)", path, part, desc.FullName())
+			return errInvalidField(path, "picam: Configure: unknown path %q (no field %q in %s)", path, part, desc.FullName())
 		}
 		desc = nil
 		if field.Kind() == protoreflect.MessageKind && !field.IsList() && !field.IsMap() {

@@ -14,9 +14,7 @@ import argparse
 import sys
 import time
 
-import grpc
-
-from picam_client import PicamClient
+from picam_client import PicamClient, PicamError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
                     break
         except KeyboardInterrupt:
             pass
-        except grpc.RpcError as err:
-            print(f"detector: {err.code().name}: {err.details()}", file=sys.stderr)
+        except PicamError as err:
+            print(f"detector: {err}", file=sys.stderr)
             return 1
         finally:
             frames.close()  # cancels the stream on the server

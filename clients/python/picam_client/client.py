@@ -2,8 +2,8 @@
 
 Everything returns the generated protobuf messages, except :meth:`PicamClient.frames`,
 which yields :class:`Frame` objects carrying the pixels as a numpy array.
-Failed calls raise the usual :class:`grpc.RpcError` (check ``err.code()`` and
-``err.details()``).
+Failed calls raise :class:`~picam_client.errors.PicamError` (a :class:`grpc.RpcError`
+with ``code``, ``message`` and the offending ``field``).
 """
 
 from __future__ import annotations
@@ -18,17 +18,13 @@ import grpc
 import numpy as np
 from google.protobuf import field_mask_pb2
 
+from picam_client.errors import PicamError
 from picam_client.gen.picam.v1 import camera_pb2 as pb
 from picam_client.gen.picam.v1 import camera_pb2_grpc as pb_grpc
 
-try:  # optional extra "jpeg"
-    from PIL import Image as _PILImage
-except ImportError:  # pragma: no cover - exercised only without Pillow
-    _PILImage = None
-
 T = TypeVar("T")
 
-__all__ = ["PicamClient", "Frame", "Stream", "MAX_MESSAGE_BYTES", "DEFAULT_ADDRESS"]
+__all__ = ["PicamClient", "Frame", "Stream", "EventStream", "MAX_MESSAGE_BYTES", "DEFAULT_ADDRESS"]
 
 #: Largest message the server sends (raw 1080p RGB is ~6 MB; the server allows 64 MiB).
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -64,6 +60,22 @@ def _to_datetime(ts) -> datetime:
     return ts.ToDatetime(tzinfo=timezone.utc)
 
 
+def _pillow_image() -> Any:
+    """PIL.Image, from the optional extra "jpeg"; a clear ImportError if it is not installed.
+
+    Imported when first needed, not with the package: only JPEG decoding uses it.
+    """
+    try:
+        from PIL import Image
+    except ImportError as err:
+        raise ImportError(
+            "decoding JPEG frames needs Pillow, which is not installed: "
+            "pip install 'picam-client[jpeg]', or pass decode_jpeg=False to get the "
+            "encoded bytes in frame.jpeg (frame.image is then None)"
+        ) from err
+    return Image
+
+
 @dataclass(frozen=True, slots=True)
 class Frame:
     """One streamed frame: metadata plus the picture.
@@ -75,8 +87,9 @@ class Frame:
       ``cv2.cvtColor(image, cv2.COLOR_YUV2RGB_I420)`` works.
       These are zero-copy, read-only views of the received message bytes
       (``np.frombuffer``); call ``image.copy()`` to modify them.
-    * JPEG: the decoded image if Pillow is installed (``pip install picam-client[jpeg]``),
-      else ``None``; the encoded file is always in ``jpeg``.
+    * JPEG: the decoded image (needs Pillow: ``pip install picam-client[jpeg]``;
+      without it decoding raises ImportError), or ``None`` with ``decode_jpeg=False``;
+      the encoded file is always in ``jpeg``.
     * metadata only: ``None``.
     """
 
@@ -120,8 +133,8 @@ class Frame:
                 image = buf
         elif f.encoding == pb.ENCODING_JPEG:
             jpeg = f.data
-            if decode_jpeg and _PILImage is not None:
-                with _PILImage.open(io.BytesIO(jpeg)) as im:
+            if decode_jpeg:
+                with _pillow_image().open(io.BytesIO(jpeg)) as im:
                     image = np.asarray(im)
         return cls(
             frame_id=f.frame_id,
@@ -146,6 +159,7 @@ class Stream(Iterator[T]):
     ``close()`` may be called from another thread: an iteration blocked in that
     thread then ends quietly (StopIteration) instead of raising CANCELLED.
     Leaving a ``with`` block or dropping the last reference also cancels.
+    A failed stream raises :class:`PicamError` from ``next()``.
     """
 
     def __init__(self, call: Any, convert: Callable[[Any], T] | None = None) -> None:
@@ -166,18 +180,22 @@ class Stream(Iterator[T]):
         return self
 
     def __next__(self) -> T:
+        resp = self._receive()
+        return self._convert(resp) if self._convert is not None else resp
+
+    def _receive(self) -> Any:
+        """The next message of the call, unconverted."""
         if self._closed:
             raise StopIteration
         try:
-            resp = next(self._call)
+            return next(self._call)
         except grpc.RpcError as err:
             if self._closed and err.code() == grpc.StatusCode.CANCELLED:
                 raise StopIteration from None
-            raise
+            raise PicamError.from_rpc_error(err) from err
         except StopIteration:
             self._closed = True
             raise
-        return self._convert(resp) if self._convert is not None else resp
 
     def close(self) -> None:
         if not self._closed:
@@ -199,6 +217,51 @@ class Stream(Iterator[T]):
             pass
 
 
+class EventStream(Stream[pb.WatchEventsResponse]):
+    """A WatchEvents stream that knows when its subscription is live.
+
+    The server opens every WatchEvents stream with a ``subscribed`` message once
+    it has registered the call: :meth:`wait_subscribed` blocks until then, after
+    which everything that happens is delivered. Iteration never yields that
+    message, only night transitions and event progress.
+    """
+
+    def __init__(self, call: Any) -> None:
+        super().__init__(call)
+        self._subscribed = False
+        self._early: pb.WatchEventsResponse | None = None
+
+    @property
+    def subscribed(self) -> bool:
+        """True once the server has said the subscription is live."""
+        return self._subscribed
+
+    def wait_subscribed(self) -> None:
+        """Block until the subscription is live (at once if it already is).
+
+        Raises :class:`PicamError` if the call fails first (e.g. UNAVAILABLE).
+        """
+        if self._subscribed:
+            return
+        try:
+            first = self._receive()
+        except StopIteration:
+            raise PicamError(
+                grpc.StatusCode.UNAVAILABLE, "WatchEvents ended before the subscription was live"
+            ) from None
+        self._subscribed = True
+        if first.WhichOneof("kind") != "subscribed":
+            # A server older than the subscribed message: its first message is an event.
+            self._early = first
+
+    def __next__(self) -> pb.WatchEventsResponse:
+        self.wait_subscribed()
+        if self._early is not None:
+            early, self._early = self._early, None
+            return early
+        return self._receive()
+
+
 class PicamClient:
     """Client for one picam service.
 
@@ -207,6 +270,7 @@ class PicamClient:
 
     ``timeout`` is the deadline in seconds for unary calls (``None`` = no
     deadline); streams have no deadline. Each method also takes ``timeout=``.
+    Failed calls raise :class:`PicamError` (``code``, ``message``, ``field``).
     """
 
     def __init__(
@@ -261,6 +325,13 @@ class PicamClient:
     def _t(self, timeout: float | None | type[...]) -> float | None:
         return self.timeout if timeout is ... else timeout
 
+    @staticmethod
+    def _unary(method: Callable[..., T], request: Any, timeout: float | None) -> T:
+        try:
+            return method(request, timeout=timeout)
+        except grpc.RpcError as err:
+            raise PicamError.from_rpc_error(err) from err
+
     # -- RPCs ----------------------------------------------------------------
 
     def trigger(
@@ -295,7 +366,7 @@ class PicamClient:
             timeout = self.timeout
             if wait and timeout is not None:
                 timeout += (after_s or 0.0) + 60.0
-        return self.stub.Trigger(req, timeout=timeout)
+        return self._unary(self.stub.Trigger, req, timeout=timeout)
 
     def frames(
         self,
@@ -317,8 +388,13 @@ class PicamClient:
         camera size (or follow the other one keeping the aspect ratio).
         Returns a :class:`Stream`: ``close()`` it (or use it in a ``with``
         block, or drop it) to cancel the stream on the server.
+
+        JPEG frames are decoded with Pillow (the extra ``jpeg``); without it
+        this raises ImportError before calling, unless ``decode_jpeg=False``.
         """
         enc = _enum(encoding, _ENCODINGS, "encoding")
+        if enc == pb.ENCODING_JPEG and decode_jpeg:
+            _pillow_image()  # fail here, not on the first frame
         req = pb.StreamFramesRequest(encoding=enc, max_fps=max_fps, width=width, height=height)
         if enc == pb.ENCODING_RAW:
             req.pixel_format = _enum(pixel_format, _PIXEL_FORMATS, "pixel_format")
@@ -335,10 +411,10 @@ class PicamClient:
         return Stream(self.stub.StreamFrames(request, timeout=timeout))
 
     def night_state(self, *, timeout: float | None = ...) -> pb.GetNightStateResponse:  # type: ignore[assignment]
-        return self.stub.GetNightState(pb.GetNightStateRequest(), timeout=self._t(timeout))
+        return self._unary(self.stub.GetNightState, pb.GetNightStateRequest(), timeout=self._t(timeout))
 
     def status(self, *, timeout: float | None = ...) -> pb.GetStatusResponse:  # type: ignore[assignment]
-        return self.stub.GetStatus(pb.GetStatusRequest(), timeout=self._t(timeout))
+        return self._unary(self.stub.GetStatus, pb.GetStatusRequest(), timeout=self._t(timeout))
 
     def configure(
         self,
@@ -367,21 +443,33 @@ class PicamClient:
             validate_only=validate_only,
             persist=persist,
         )
-        return self.stub.Configure(req, timeout=self._t(timeout))
+        return self._unary(self.stub.Configure, req, timeout=self._t(timeout))
 
-    def events(self, *, timeout: float | None = None) -> Stream[pb.WatchEventsResponse]:
+    def events(self, *, wait_subscribed: bool = True, timeout: float | None = None) -> EventStream:
         """Stream service events (night transitions, trigger progress).
 
-        Use ``resp.WhichOneof("kind")`` -> "night_transition" | "event_progress".
+        Returns once the subscription is live (the server's ``subscribed``
+        message), so anything triggered afterwards is seen: no need to sleep
+        before acting. ``wait_subscribed=False`` returns at once; call
+        :meth:`EventStream.wait_subscribed` later. Use
+        ``resp.WhichOneof("kind")`` -> "night_transition" | "event_progress".
         Closing the iterator cancels the stream.
         """
-        return Stream(self.stub.WatchEvents(pb.WatchEventsRequest(), timeout=timeout))
+        events = EventStream(self.stub.WatchEvents(pb.WatchEventsRequest(), timeout=timeout))
+        if wait_subscribed:
+            try:
+                events.wait_subscribed()
+            except BaseException:
+                events.close()
+                raise
+        return events
 
     def list_events(
         self, page_size: int = 50, page_token: str = "", *, timeout: float | None = ...  # type: ignore[assignment]
     ) -> pb.ListEventsResponse:
         """One page of saved events, newest first (``next_page_token`` for more)."""
-        return self.stub.ListEvents(
+        return self._unary(
+            self.stub.ListEvents,
             pb.ListEventsRequest(page_size=page_size, page_token=page_token),
             timeout=self._t(timeout),
         )
@@ -397,11 +485,11 @@ class PicamClient:
                 return
 
     def get_event(self, event_id: str, *, timeout: float | None = ...) -> pb.GetEventResponse:  # type: ignore[assignment]
-        return self.stub.GetEvent(pb.GetEventRequest(event_id=event_id), timeout=self._t(timeout))
+        return self._unary(self.stub.GetEvent, pb.GetEventRequest(event_id=event_id), timeout=self._t(timeout))
 
     def delete_event(self, event_id: str, *, timeout: float | None = ...) -> pb.DeleteEventResponse:  # type: ignore[assignment]
-        return self.stub.DeleteEvent(
-            pb.DeleteEventRequest(event_id=event_id), timeout=self._t(timeout)
+        return self._unary(
+            self.stub.DeleteEvent, pb.DeleteEventRequest(event_id=event_id), timeout=self._t(timeout)
         )
 
 

@@ -6,6 +6,7 @@ Each test gets a fresh service (node dist/src/main.js) with a synthetic
 
 from __future__ import annotations
 
+import importlib.metadata
 import itertools
 import json
 import os
@@ -25,7 +26,8 @@ import grpc
 import numpy as np
 import pytest
 
-from picam_client import Frame, PicamClient, Stream, pb
+import picam_client
+from picam_client import FieldViolation, Frame, PicamClient, PicamError, Stream, pb
 
 HERE = Path(__file__).resolve().parent
 CLIENT_DIR = HERE.parent
@@ -148,8 +150,15 @@ def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):
 # --- Trigger -----------------------------------------------------------------
 
 
+def ring_holds(client: PicamClient, frames: int) -> None:
+    """Wait until the ring holds at least ``frames`` frames (the camera runs at 30 fps)."""
+    assert wait_for(lambda: client.status().ring.filled_frames >= frames, timeout=10.0), (
+        f"the ring did not reach {frames} frames"
+    )
+
+
 def test_trigger_wait_completes_and_writes_files(client: PicamClient) -> None:
-    time.sleep(0.4)  # let the ring fill past save_before_s
+    ring_holds(client, 12)  # more than save_before_s (0.3 s) of frames
     resp = client.trigger(reason="pytest", label="unit", wait=True, formats=["jpg"])
     assert resp.state == pb.EVENT_STATE_COMPLETE
     assert resp.event_id
@@ -177,10 +186,25 @@ def test_trigger_without_wait_is_pending(client: PicamClient) -> None:
 
 
 def test_trigger_invalid_argument(client: PicamClient) -> None:
-    with pytest.raises(grpc.RpcError) as err:
+    with pytest.raises(PicamError) as err:
         client.trigger(before_s=-1)
-    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "before_s" in err.value.details()
+    assert err.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.value.field == "before_s"
+    assert err.value.message.startswith("before_s: ")
+    assert isinstance(err.value, grpc.RpcError), "except grpc.RpcError still catches it"
+    assert isinstance(err.value.__cause__, grpc.RpcError) and isinstance(err.value.__cause__, grpc.Call)
+
+
+def test_trigger_window_too_long_names_after_s_from_the_bad_request_details(client: PicamClient) -> None:
+    with pytest.raises(PicamError) as err:
+        client.trigger(after_s=3600)
+    e = err.value
+    assert e.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert e.message == "after_s: expected before_s + after_s <= 60 s (export.max_window_s), received 0.3 + 3600"
+    assert e.field == "after_s"
+    assert e.field_violations == (FieldViolation("after_s", e.message),)
+    assert str(e) == f"INVALID_ARGUMENT: {e.message}"
+    assert client.status().events_pending == 0
 
 
 # --- StreamFrames ------------------------------------------------------------
@@ -221,6 +245,23 @@ def test_frames_jpeg_decoded(client: PicamClient) -> None:
     assert f.image.dtype == np.uint8
 
 
+def test_frames_jpeg_without_pillow_fails_clearly(client: PicamClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes `from PIL import Image` raise ImportError, as if Pillow were not installed.
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    monkeypatch.setitem(sys.modules, "PIL.Image", None)
+    with pytest.raises(ImportError, match=r"Pillow.*picam-client\[jpeg\].*decode_jpeg=False"):
+        client.frames(encoding="jpeg", width=160)
+    assert client.status().stream_subscribers == 0, "refused before the stream was opened"
+    # A hand-built stream's frames fail the same way when decoded, instead of image=None.
+    with client.raw_frames(pb.StreamFramesRequest(encoding=pb.ENCODING_JPEG, width=160)) as raw:
+        response = next(raw)
+    with pytest.raises(ImportError, match="Pillow"):
+        Frame.from_response(response)
+    # Asking for the encoded bytes only needs no Pillow.
+    (f,) = take(client.frames(encoding="jpeg", width=160, decode_jpeg=False), 1)
+    assert f.image is None and f.jpeg is not None and f.jpeg[:2] == b"\xff\xd8"
+
+
 def test_frames_metadata_only(client: PicamClient) -> None:
     frames = take(client.frames(encoding="metadata"), 2)
     for f in frames:
@@ -236,7 +277,7 @@ def test_frames_max_fps_reports_dropped(client: PicamClient) -> None:
 
 
 def test_frames_history(client: PicamClient) -> None:
-    time.sleep(0.5)
+    ring_holds(client, 15)
     newest = client.status().ring.newest_frame_id
     (f,) = take(client.frames(encoding="metadata", history_s=1.0), 1)
     assert f.frame_id < newest
@@ -308,18 +349,19 @@ def test_configure_repeated_field(client: PicamClient) -> None:
 
 
 def test_configure_invalid(client: PicamClient) -> None:
-    with pytest.raises(grpc.RpcError) as err:
+    with pytest.raises(PicamError) as err:
         client.configure({"night.min_dark_frames": 0})
-    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "night.min_dark_frames" in err.value.details()
+    assert err.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.value.field == "night.min_dark_frames"
+    assert err.value.message.startswith("night.min_dark_frames: ")
     assert client.night_state().min_dark_frames >= 1
 
 
 def test_configure_unknown_path(client: PicamClient) -> None:
-    with pytest.raises(grpc.RpcError) as err:
+    with pytest.raises(PicamError) as err:
         client.configure({"night.no_such_field": 1})
-    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "night.no_such_field" in err.value.details()
+    assert err.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "night.no_such_field" in err.value.message
 
 
 # --- WatchEvents ---------------------------------------------------------------
@@ -327,19 +369,18 @@ def test_configure_unknown_path(client: PicamClient) -> None:
 
 def test_events_see_pending_then_complete(client: PicamClient) -> None:
     received: queue.Queue = queue.Queue()
-    events = client.events()
+    events = client.events()  # returns once the subscription is live
+    assert events.subscribed
 
     def pump() -> None:
         try:
             for ev in events:
                 received.put(ev)
-        except grpc.RpcError as err:
-            if err.code() != grpc.StatusCode.CANCELLED:
-                received.put(err)
+        except PicamError as err:
+            received.put(err)
 
     t = threading.Thread(target=pump, daemon=True)
     t.start()
-    time.sleep(0.5)  # the server subscribes the watcher when the call arrives
     resp = client.trigger(reason="watch", before_s=0.1, after_s=0.2)
 
     states: list[int] = []
@@ -350,6 +391,7 @@ def test_events_see_pending_then_complete(client: PicamClient) -> None:
         except queue.Empty:
             continue
         assert not isinstance(ev, Exception), ev
+        assert ev.WhichOneof("kind") != "subscribed", "the subscribed message is not an event"
         if ev.WhichOneof("kind") == "event_progress" and ev.event_progress.event_id == resp.event_id:
             assert ev.HasField("time")
             states.append(ev.event_progress.state)
@@ -391,16 +433,16 @@ def test_list_get_delete_event(client: PicamClient) -> None:
     assert deleted.bytes_freed == got.event.bytes
     assert not Path(first.dir).exists()
 
-    with pytest.raises(grpc.RpcError) as err:
+    with pytest.raises(PicamError) as err:
         client.get_event(first.event_id)
-    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    assert err.value.code == grpc.StatusCode.NOT_FOUND
     assert [e.event_id for e in client.list_events().events] == [second.event_id]
 
 
 def test_get_event_unknown_is_not_found(client: PicamClient) -> None:
-    with pytest.raises(grpc.RpcError) as err:
+    with pytest.raises(PicamError) as err:
         client.get_event("20000101T000000000Z-000000")
-    assert err.value.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT)
+    assert err.value.code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT)
 
 
 # --- Client behaviour ------------------------------------------------------------
@@ -408,9 +450,19 @@ def test_get_event_unknown_is_not_found(client: PicamClient) -> None:
 
 def test_unreachable_server_raises_unavailable() -> None:
     with PicamClient("127.0.0.1:1", timeout=2.0) as c:
-        with pytest.raises(grpc.RpcError) as err:
+        with pytest.raises(PicamError) as err:
             c.status()
-    assert err.value.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+        assert err.value.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+        assert err.value.field is None
+        # A watch that cannot become live says so instead of returning a silent stream.
+        with pytest.raises(PicamError) as err:
+            c.events()
+        assert err.value.code == grpc.StatusCode.UNAVAILABLE
+
+
+def test_version_is_single_sourced() -> None:
+    # The installed distribution's version is read from picam_client/_version.py.
+    assert picam_client.__version__ == importlib.metadata.version("picam-client")
 
 
 def test_example_detector_triggers(service: PicamService) -> None:

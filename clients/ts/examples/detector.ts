@@ -1,7 +1,7 @@
 /**
  * A tiny detector: streams small grey frames, watches the mean brightness,
  * and triggers a save when it jumps. Run against `npm start`:
- *   npm run build && node dist/clients/ts/examples/detector.js [host:port] [threshold]
+ *   npm run build && node clients/ts/dist/examples/detector.js [host:port] [threshold]
  */
 import { PicamClient } from '../src/index.js';
 

@@ -3,7 +3,7 @@
  * receive time, age (receive − capture, meaningful when client and camera
  * share a clock, e.g. NTP on a LAN) and how many frames the server dropped
  * before it. Handy to see how fresh frames are over a given link:
- *   node dist/clients/ts/examples/frame-ages.js [host:port] [seconds]
+ *   node clients/ts/dist/examples/frame-ages.js [host:port] [seconds]
  */
 import { PicamClient } from '../src/index.js';
 

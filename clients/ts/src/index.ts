@@ -1,4 +1,21 @@
-/** picam's TypeScript client: the friendly PicamClient, the generic promise client, and the generated messages. */
-export { PicamClient, type TriggerOptions, type FramesOptions, type ReceivedFrame } from './picam-client.js';
-export { createClient, MAX_RECEIVE_BYTES, type ClientOptions, type PromiseClient } from './promise-client.js';
-export * from '../../../src/gen/picam/v1/camera_pb.js';
+/** picam's TypeScript client: the friendly PicamClient, the generic promise client, typed errors, and the generated messages. */
+export {
+  PicamClient,
+  type TriggerOptions,
+  type FramesOptions,
+  type ConfigureOptions,
+  type ListEventsOptions,
+  type ReceivedFrame,
+} from './picam-client.js';
+export {
+  createClient,
+  DEFAULT_DEADLINE_MS,
+  MAX_RECEIVE_BYTES,
+  type CallOptions,
+  type ClientOptions,
+  type PromiseClient,
+  type ServerStream,
+} from './promise-client.js';
+export { Code, PicamAbortError, PicamClientError, type FieldViolation } from './client-error.js';
+export type { EventWatch } from './event-watch.js';
+export * from './gen/picam/v1/camera_pb.js';

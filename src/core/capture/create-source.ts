@@ -12,7 +12,7 @@ import { boardModel, rowAlignment } from './pi-model.js';
 import { SENSOR_MAX_EXPOSURE_US } from './exposure-limits.js';
 import { parseCameraList, parseCameraSensor, RPICAM_LIST_ARGS } from './rpicam-args.js';
 import { rpicamSource } from './rpicam-source.js';
-import { SyntheticSource } from './synthetic-source.js';
+import { SyntheticSource, type SyntheticOptions } from './synthetic-source.js';
 import { offersMjpeg } from './v4l2-controls.js';
 import { v4l2Source } from './v4l2-source.js';
 
@@ -31,6 +31,8 @@ export interface SourceContext {
   roots?: HostRoots;
   /** rpicam I420 row alignment when the board's own is not wanted (PICAM_ROW_ALIGN); 0 = by board. */
   rowAlign?: number;
+  /** Time for the synthetic source: the core's clock, or a frame clock it drives (clock.ts). */
+  clock?: Pick<SyntheticOptions, 'clock' | 'frameClock'>;
 }
 
 /**
@@ -43,7 +45,7 @@ const NOMINAL_DAY: ExposureSettings = { exposureUs: 10_000, gain: 1 };
 export async function createSource(camera: Config['camera'], context: SourceContext): Promise<SourceChoice> {
   switch (camera.source) {
     case 'synthetic':
-      return { source: synthetic(camera), reason: 'camera.source is "synthetic"' };
+      return { source: synthetic(camera, context), reason: 'camera.source is "synthetic"' };
     case 'rpicam': {
       const tool = (await findOnPath(['rpicam-vid', 'libcamera-vid'])) ?? 'rpicam-vid';
       const listed = await execa(tool, RPICAM_LIST_ARGS, { reject: false, timeout: 10_000 });
@@ -80,10 +82,10 @@ async function auto(camera: Config['camera'], context: SourceContext): Promise<S
     return { source: await v4l2(camera, search.chosen.path, context), reason: `auto: ${verdicts.join('; ')}; using V4L2 device ${search.chosen.path} (${search.chosen.name})` };
   }
   verdicts.push('no V4L2 capture device');
-  return { source: synthetic(camera), reason: `auto: ${verdicts.join('; ')}; using synthetic` };
+  return { source: synthetic(camera, context), reason: `auto: ${verdicts.join('; ')}; using synthetic` };
 }
 
-function synthetic(camera: Config['camera']): SyntheticSource {
+function synthetic(camera: Config['camera'], context: SourceContext): SyntheticSource {
   if (camera.codec !== 'auto' && camera.codec !== 'rgb') {
     throw new PicamError('FAILED_PRECONDITION', `camera.codec: the synthetic source delivers "rgb", received "${camera.codec}"`, { field: 'camera.codec' });
   }
@@ -96,6 +98,7 @@ function synthetic(camera: Config['camera']): SyntheticSource {
     hflip: camera.hflip !== turned,
     vflip: camera.vflip !== turned,
     ...(camera.exposure_us > 0 ? { day: { exposureUs: camera.exposure_us, gain: camera.gain > 0 ? camera.gain : 1 } } : {}),
+    ...context.clock,
   });
 }
 

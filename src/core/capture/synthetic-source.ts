@@ -1,5 +1,6 @@
 import type { CaptureSettings, ExposureSettings, FrameSink, FrameSource, SourceStats } from './frame-source.js';
 import type { CaptureInfo, PixelFormat } from '../frame.js';
+import { systemClock, type Clock, type FrameClock } from '../clock.js';
 
 export interface SyntheticOptions {
   width: number;
@@ -12,7 +13,18 @@ export interface SyntheticOptions {
   vflip?: boolean;
   /** Daytime exposure (camera.exposure_us/gain); shorter is a darker scene. Default 10 ms x 1. */
   day?: ExposureSettings;
+  /** Stamps frames (default: the machine's clocks). */
+  clock?: Clock;
+  /**
+   * Stamps frame n at start + n / fps instead of when it was made, and makes
+   * every frame due, in a burst when the timer was late: a second of capture
+   * is exactly `fps` frames however loaded the machine (tests, PICAM_CLOCK=frames).
+   */
+  frameClock?: FrameClock;
 }
+
+/** At most this many seconds of late frames are made in one timer tick (the rest follow on the next). */
+const MAX_BURST_S = 1;
 
 /** Exposure x gain at which full daylight gives the base picture (mean luma ~128). */
 const REFERENCE: ExposureSettings = { exposureUs: 10_000, gain: 1 };
@@ -62,14 +74,28 @@ export class SyntheticSource implements FrameSource {
 
   async start(sink: FrameSink): Promise<void> {
     this.nextDue = performance.now();
+    const frameClock = this.options.frameClock;
+    const clock = this.options.clock ?? systemClock;
+    const emit = (): void => {
+      const slot = sink.acquire();
+      const time = frameClock ? frameClock.advance(this.fps) : { wallMs: clock.wallMs(), monotonicMs: clock.monotonicMs() };
+      sink.commit(this.width * this.height * 3, this.renderInto(slot, time.wallMs, time.monotonicMs));
+    };
     const tick = (): void => {
       const now = performance.now();
-      const slot = sink.acquire();
-      sink.commit(this.width * this.height * 3, this.renderInto(slot, Date.now()));
-      // Schedule against the ideal timeline so timer lateness does not add up;
-      // after a long stall, skip ahead instead of bursting.
-      this.nextDue += 1000 / this.fps;
-      if (this.nextDue < now) this.nextDue = now + 1000 / this.fps;
+      if (frameClock) {
+        // Every frame is made, late ones in a burst: the frame clock, not the timer, says when a frame was.
+        for (let made = 0; this.nextDue <= now && made < this.fps * MAX_BURST_S; made++) {
+          emit();
+          this.nextDue += 1000 / this.fps;
+        }
+      } else {
+        emit();
+        // Schedule against the ideal timeline so timer lateness does not add up;
+        // after a long stall, skip ahead instead of bursting.
+        this.nextDue += 1000 / this.fps;
+        if (this.nextDue < now) this.nextDue = now + 1000 / this.fps;
+      }
       this.timer = setTimeout(tick, Math.max(0, this.nextDue - performance.now()));
     };
     this.timer = setTimeout(tick, 0);
@@ -90,10 +116,10 @@ export class SyntheticSource implements FrameSource {
   }
 
   /** Renders the next frame into `target` (a ring slot; tests pass their own buffer). */
-  renderInto(target: Buffer, timestampMs: number): CaptureInfo {
+  renderInto(target: Buffer, timestampMs: number, monotonicMs = performance.now()): CaptureInfo {
     this.out = target;
     this.render();
-    return { timestampMs, monotonicMs: performance.now(), exposureUs: this.exposure.exposureUs, gain: this.exposure.gain };
+    return { timestampMs, monotonicMs, exposureUs: this.exposure.exposureUs, gain: this.exposure.gain };
   }
 
   /** Scene light 0..1 for the current frame: full day, smooth dusk, dark night. */

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { FrameGeometry } from '../frame.js';
 import type { CompressedTier } from '../ring/compressed-tier.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
@@ -64,6 +65,8 @@ export interface ExporterDeps {
   settings: () => ExportSettings;
   progress: (progress: EventProgress) => void;
   warn: (message: string, details: Record<string, unknown>) => void;
+  /** Trigger times and windows are read off it (the core's clock). */
+  clock: Clock;
   /** export.max_buffer_bytes, read at every trigger; undefined sizes the budget from the ring. */
   maxBufferBytes?: (() => number | undefined) | undefined;
 }

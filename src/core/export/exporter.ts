@@ -80,8 +80,8 @@ export class Exporter {
     if (this.pending.size >= settings.maxPending) {
       throw new PicamError('BUSY', `${this.pending.size} events are being written (export.max_pending_events); try again shortly`);
     }
-    const triggerMs = Date.now();
-    const triggerMono = performance.now();
+    const triggerMs = this.deps.clock.wallMs();
+    const triggerMono = this.deps.clock.monotonicMs();
     const beforeS = options.beforeS ?? settings.beforeS;
     const afterS = options.afterS ?? settings.afterS;
     const { ring } = this.deps;
@@ -195,7 +195,7 @@ export class Exporter {
     const stack = job.stack ? new StackSink(job.dir, job.settings.stackCount, job.settings.darkThreshold, frameFormats, encode) : undefined;
     const clip = job.formats.includes('mp4') ? new ClipSink(job.dir, measuredRate(ring, job) ?? job.settings.framerate) : undefined;
     const sinks: FrameSink[] = [files, ...(clip ? [clip] : []), ...(stack ? [stack] : [])];
-    const reader = new WindowReader(ring, tier, { firstId: job.firstId, startMono: job.startMono, endMono: job.endMono, stallMs: SOURCE_STALL_MS }, this.pool, job.reservation, job.signal);
+    const reader = new WindowReader(ring, tier, { firstId: job.firstId, startMono: job.startMono, endMono: job.endMono, stallMs: SOURCE_STALL_MS, monotonicNow: () => this.deps.clock.monotonicMs() }, this.pool, job.reservation, job.signal);
     let error: PicamError | undefined;
     const inFlight: Array<Promise<void>> = [];
     // Ordered sinks (clip, stack) take frames one at a time in capture order, on one chain.
@@ -256,7 +256,7 @@ export class Exporter {
       clip: clipFile,
       error: error ? { message: error.message, code: error.code } : undefined,
       cancelled,
-      finishedMs: Date.now(),
+      finishedMs: this.deps.clock.wallMs(),
       bytes: sinks.reduce((sum, s) => sum + s.bytes, 0),
     });
     if (cancelled) {

@@ -26,6 +26,8 @@ export interface WindowSpec {
   endMono: number;
   /** How long past the window's end to wait for a frame before giving up on the source. */
   stallMs: number;
+  /** The clock frames' monotonic times are on (the core's clock). */
+  monotonicNow: () => number;
 }
 
 /**
@@ -244,7 +246,7 @@ export class WindowReader {
 
   /** True when a new frame arrived; false on abort or when the stall deadline passes first. */
   private async waitForFrame(): Promise<boolean> {
-    const remaining = this.window.endMono + this.window.stallMs - performance.now();
+    const remaining = this.window.endMono + this.window.stallMs - this.window.monotonicNow();
     if (remaining <= 0 || this.signal.aborted) return false;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;

@@ -33,6 +33,8 @@ export interface StreamedFrame {
 export interface FrameFeed extends FrameGeometry {
   ring: RingBuffer;
   encoder: SharedEncoder;
+  /** Wall-clock ms now, on the core's clock (history_s counts back from it). */
+  nowMs(): number;
   /** Calls `listener` after each new frame; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
 }
@@ -57,7 +59,7 @@ export async function* streamFrames(feed: FrameFeed, options: StreamOptions, sig
   const size = outputSize(feed.width, feed.height, options.width, options.height);
   const spec: EncodeSpec = { ...options, ...size };
   const minGapMs = options.maxFps > 0 ? 1000 / options.maxFps : 0;
-  let cursor = options.historyS > 0 ? ring.firstAtOrAfter(Date.now() - options.historyS * 1000) : ring.newestId + 1;
+  let cursor = options.historyS > 0 ? ring.firstAtOrAfter(feed.nowMs() - options.historyS * 1000) : ring.newestId + 1;
   let catchingUp = options.historyS > 0;
   let dropped = 0;
   let throttled = 0;

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js';
 import { DeliveryWindow, type DeliveryProbe } from './delivery-window.js';
 import type { StreamedFrame } from './frame-stream.js';
 import type { StreamEncoding } from './shared-encoder.js';
@@ -41,6 +42,8 @@ export class StreamReaders {
   /** Frames skipped because readers were slower than capture (not max_fps), all readers since start. */
   lagged = 0;
 
+  constructor(private readonly clock: Clock = systemClock) {}
+
   /** The window for a new reader (undefined without a probe). */
   window(reader: StreamReader | undefined): DeliveryWindow | undefined {
     return reader?.probe ? new DeliveryWindow(reader.probe) : undefined;
@@ -49,7 +52,7 @@ export class StreamReaders {
   /** Passes `frames` through, counting for `reader` while it runs. */
   async *track(frames: AsyncGenerator<StreamedFrame>, reader: StreamReader | undefined, encoding: StreamEncoding, window: DeliveryWindow | undefined): AsyncGenerator<StreamedFrame> {
     const entry: Entry = {
-      status: { id: this.nextId++, transport: reader?.transport ?? 'grpc', peer: reader?.peer ?? '', encoding, sinceMs: Date.now(), framesSent: 0, framesDropped: 0, tracked: window !== undefined },
+      status: { id: this.nextId++, transport: reader?.transport ?? 'grpc', peer: reader?.peer ?? '', encoding, sinceMs: this.clock.wallMs(), framesSent: 0, framesDropped: 0, tracked: window !== undefined },
       window,
     };
     this.live.add(entry);

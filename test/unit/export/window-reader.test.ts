@@ -8,14 +8,15 @@ import { RingBuffer } from '../../../src/core/ring/ring-buffer.js';
 const SLOT = 64;
 
 /** A ring of `capacity` frames, each filled with its id's low byte, 10 ms apart on the monotonic clock. */
-function ringOf(capacity: number): { ring: RingBuffer; push: () => number } {
+function ringOf(capacity: number): { ring: RingBuffer; push: () => number; now: () => number } {
   const ring = new RingBuffer(capacity, SLOT);
   let n = 0;
   const push = (): number => {
     n++;
     return ring.push(new Uint8Array(SLOT).fill(n & 0xff), { timestampMs: 1e12 + n * 10, monotonicMs: n * 10, exposureUs: 1000, gain: 1, darkScore: 50, night: false });
   };
-  return { ring, push };
+  // The frames' monotonic clock: "now" is the newest frame's time, so a reader waiting at the head waits for the next push.
+  return { ring, push, now: () => n * 10 };
 }
 
 /** A new macrotask: sources commit frames from I/O or timer callbacks, never in one synchronous burst. */
@@ -28,11 +29,11 @@ function reservation(bytes: number) {
 
 describe('WindowReader', () => {
   it('a reader far slower than a 4-frame ring gets every frame of the window, bytes intact, by copying out before eviction', async () => {
-    const { ring, push } = ringOf(4);
+    const { ring, push, now } = ringOf(4);
     for (let i = 0; i < 3; i++) push();
     const held = reservation(40 * SLOT);
     // Window: frames 2..31 (monotonic 20..310 ms).
-    const reader = new WindowReader(ring, undefined, { firstId: 2, startMono: 20, endMono: 310, stallMs: 1000 }, new FramePool(SLOT, 2), held, new AbortController().signal);
+    const reader = new WindowReader(ring, undefined, { firstId: 2, startMono: 20, endMono: 310, stallMs: 1000, monotonicNow: now }, new FramePool(SLOT, 2), held, new AbortController().signal);
     const got: WindowItem[] = [];
     const producer = (async () => {
       for (let i = 0; i < 40; i++) {
@@ -69,9 +70,10 @@ describe('WindowReader', () => {
       const size = n % 5 === 0 ? 4000 : 400;
       return ring.push(new Uint8Array(size).fill(n & 0xff), { timestampMs: 1e12 + n * 10, monotonicMs: n * 10, exposureUs: 1000, gain: 1, darkScore: 50, night: false });
     };
+    const now = (): number => n * 10;
     for (let i = 0; i < 3; i++) push();
     const held = reservation(200_000);
-    const reader = new WindowReader(ring, undefined, { firstId: 1, startMono: 0, endMono: 600, stallMs: 1000 }, new FramePool(4096, 2), held, new AbortController().signal);
+    const reader = new WindowReader(ring, undefined, { firstId: 1, startMono: 0, endMono: 600, stallMs: 1000, monotonicNow: now }, new FramePool(4096, 2), held, new AbortController().signal);
     const producer = (async () => {
       for (let i = 0; i < 70; i++) {
         push();
@@ -98,9 +100,9 @@ describe('WindowReader', () => {
   });
 
   it('a reader that keeps up copies nothing out ahead', async () => {
-    const { ring, push } = ringOf(16);
+    const { ring, push, now } = ringOf(16);
     push();
-    const reader = new WindowReader(ring, undefined, { firstId: 1, startMono: 0, endMono: 100, stallMs: 1000 }, new FramePool(SLOT, 2), reservation(0), new AbortController().signal);
+    const reader = new WindowReader(ring, undefined, { firstId: 1, startMono: 0, endMono: 100, stallMs: 1000, monotonicNow: now }, new FramePool(SLOT, 2), reservation(0), new AbortController().signal);
     const producer = (async () => {
       for (let i = 0; i < 12; i++) {
         await tick();
@@ -120,9 +122,9 @@ describe('WindowReader', () => {
   });
 
   it('frames the reservation cannot hold are reported missing with that reason, not passed off', async () => {
-    const { ring, push } = ringOf(4);
+    const { ring, push, now } = ringOf(4);
     push();
-    const reader = new WindowReader(ring, undefined, { firstId: 1, startMono: 0, endMono: 200, stallMs: 1000 }, new FramePool(SLOT, 1), reservation(2 * SLOT), new AbortController().signal);
+    const reader = new WindowReader(ring, undefined, { firstId: 1, startMono: 0, endMono: 200, stallMs: 1000, monotonicNow: now }, new FramePool(SLOT, 1), reservation(2 * SLOT), new AbortController().signal);
     const producer = (async () => {
       for (let i = 0; i < 25; i++) {
         push();
@@ -145,10 +147,10 @@ describe('WindowReader', () => {
   });
 
   it('on abort stops and says which frames of the window were not handed out', async () => {
-    const { ring, push } = ringOf(8);
+    const { ring, push, now } = ringOf(8);
     for (let i = 0; i < 3; i++) push();
     const abort = new AbortController();
-    const reader = new WindowReader(ring, undefined, { firstId: 1, startMono: 0, endMono: 1000, stallMs: 1000 }, new FramePool(SLOT, 2), reservation(0), abort.signal);
+    const reader = new WindowReader(ring, undefined, { firstId: 1, startMono: 0, endMono: 1000, stallMs: 1000, monotonicNow: now }, new FramePool(SLOT, 2), reservation(0), abort.signal);
     const ids: number[] = [];
     for await (const item of reader.items()) {
       if (item.kind !== 'frame') continue;
