@@ -58,7 +58,7 @@ export async function triggerLatency({ profile, report }: BenchContext): Promise
   if (report.get(`${key}.seconds`)) {
     report.heading(`Capture during a long export (synthetic ${sizeLabel(long.size)} at ${ASKED_FPS} frames/s, SNAP before=${long.beforeS} after=${long.afterS}, jpg+png+npy)`);
     report.table(['frames written', 'seconds to event.json', 'state', 'capture fps during', 'frames lost', 'dropped'], [
-      [report.cell(`${key}.frames`, 0), report.cell(`${key}.seconds`, 1), String(report.info.longExportStates ?? ''), report.cell(`${key}.capture_fps`, 1), report.cell(`${key}.lost`, 0), report.cell(`${key}.dropped`, 0)],
+      [report.cell(`${key}.frames`, 0), report.cell(`${key}.seconds`, 1), (report.info.longExportStates as string | undefined) ?? '', report.cell(`${key}.capture_fps`, 1), report.cell(`${key}.lost`, 0), report.cell(`${key}.dropped`, 0)],
     ]);
   }
 }

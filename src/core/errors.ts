@@ -103,6 +103,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return value.length > MAX_ECHOED ? `${JSON.stringify(value.slice(0, MAX_ECHOED))}... (${value.length} characters)` : JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
   if (value !== null && typeof value === 'object') return 'an object';
-  if (typeof value === 'bigint') return String(value);
-  return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return value.toString();
+  return `${value as number | bigint | boolean | null}`;
 }

@@ -4,11 +4,11 @@ import { eachEvent, type Picam, type PicamStatus } from '../core/index.js';
 /** Figures that live in the adapters rather than the core. */
 export interface AdapterGauges {
   /** Line-protocol connections open now. */
-  lineConnections(): number;
+  lineConnections: () => number;
   /** Line-protocol connections accepted since start. */
-  lineAccepted(): number;
+  lineAccepted: () => number;
   /** Browsers watching the live picture now. */
-  liveViewers(): number;
+  liveViewers: () => number;
 }
 
 export interface Metrics {
@@ -59,7 +59,7 @@ export function createMetrics(core: Picam, adapters: AdapterGauges): Metrics {
         const value = read();
         this.reset();
         // Counter.inc from zero after a reset sets the core's running total; Gauge.set sets a level.
-        const put = (labels: Record<string, string>, v: number): void => (this instanceof Counter ? this.inc(labels, v) : (this as Gauge).set(labels, v));
+        const put = (labels: Record<string, string>, v: number): void => (this instanceof Counter ? this.inc(labels, v) : (this).set(labels, v));
         if (typeof value === 'number') put({}, value);
         else for (const [key, v] of Object.entries(value)) put({ [label!]: key }, v);
       },

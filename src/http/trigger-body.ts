@@ -31,5 +31,5 @@ export async function triggerBody(req: IncomingMessage): Promise<Omit<TriggerReq
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidField('body', 'a JSON object', Array.isArray(body) ? description('an array') : body);
   // Keys and types are checked by the core's one strict trigger schema, which names the field.
   if (Object.hasOwn(body, 'source')) throw new PicamError('INVALID_ARGUMENT', 'source: not a request field (the server records "http")', { field: 'source' });
-  return body as Omit<TriggerRequest, 'source'>;
+  return body;
 }

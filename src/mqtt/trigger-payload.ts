@@ -51,7 +51,7 @@ export function parseTriggerPayload(payload: Buffer): ParsedTrigger {
   // JSON null reads as "not given", as a missing key would.
   for (const key of TRIGGER_KEYS) if (fields[key] !== undefined && fields[key] !== null) request[key] = fields[key];
   // Unchecked on purpose: core.trigger validates every value and names the field.
-  return { ok: true, request: request as Omit<TriggerRequest, 'source'>, requestId };
+  return { ok: true, request: request, requestId };
 
   function reject(error: PicamError, id: RequestId | undefined = requestId): ParsedTrigger {
     return { ok: false, error, requestId: id };
@@ -62,5 +62,6 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return `a string of ${value.length} characters`;
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
-  return String(value);
+  if (typeof value === 'symbol' || typeof value === 'function') return typeof value;
+  return `${value as number | bigint | boolean | undefined}`;
 }

@@ -8,7 +8,7 @@ export { createClient, type PromiseClient };
 export type CameraClient = PromiseClient<typeof CameraService extends { method: infer M } ? { [K in keyof M]: M[K] } : never>;
 
 export function cameraClient(address: string): CameraClient {
-  return createClient(CameraService, address) as unknown as CameraClient;
+  return createClient(CameraService, address);
 }
 
 /** The gRPC error a call fails with; fails the test if the call succeeds. */

@@ -86,7 +86,7 @@ export async function startService(overrides: ConfigOverrides = {}, options: Sta
   const waiters = new Set<() => void>();
   let stderr = '';
   let pendingOut = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     pendingOut += chunk;
     const lines = pendingOut.split('\n');
     pendingOut = lines.pop() ?? '';
@@ -100,7 +100,7 @@ export async function startService(overrides: ConfigOverrides = {}, options: Sta
     }
     for (const wake of waiters) wake();
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
     running.delete(child);
     for (const wake of waiters) wake();

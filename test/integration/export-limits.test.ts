@@ -96,7 +96,7 @@ describe('event windows are bounded and a pending event can be cancelled', () =>
         const [eventId] = [...states].find(([, s]) => s.length === 1 && s[0] === EventState.PENDING)!;
         const detail = await camera.getEvent({ eventId });
         assert.equal(detail.event?.state, EventState.PENDING);
-        const dir = detail.event!.dir;
+        const dir = detail.event.dir;
 
         const deleted = await camera.deleteEvent({ eventId });
         assert.equal(deleted.cancelled, true);

@@ -52,7 +52,7 @@ describe('export on trigger', () => {
       camera: { source: 'synthetic', width: 320, height: 240, framerate: 30 },
       export: { formats: ['jpg', 'png', 'npy', 'mp4'], save_before_s: 0.5, save_after_s: 0.5, max_pending_events: 3, allow_runtime_base_dir: true },
     }, { clock: 'frames', frames: 36 });
-    camera = createClient(CameraService, service.grpcAddress) as unknown as Camera;
+    camera = createClient(CameraService, service.grpcAddress);
   });
 
   after(async () => {

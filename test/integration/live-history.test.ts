@@ -28,7 +28,7 @@ interface ViewerState {
   error: string;
 }
 
-const viewerState = (page: Page): Promise<ViewerState> => page.evaluate('({ ...window.picamViewer })') as Promise<ViewerState>;
+const viewerState = (page: Page): Promise<ViewerState> => page.evaluate<ViewerState>('({ ...window.picamViewer })');
 
 function eventDir(service: Service, eventId: string): string {
   return path.join(service.eventsDir, `${eventId.slice(0, 4)}-${eventId.slice(4, 6)}-${eventId.slice(6, 8)}`, eventId);
@@ -62,7 +62,7 @@ async function trigger(service: Service, body: Record<string, unknown>): Promise
 async function waitForFrame(page: Page, eventId: string, index: number): Promise<ViewerState> {
   await page.waitForFunction(`window.picamViewer.eventId === ${JSON.stringify(eventId)} && window.picamViewer.index === ${index} && window.picamViewer.loaded`, undefined, { timeout: 15000 });
   // The <img> really shows a picture (a broken image has naturalWidth 0).
-  assert.ok(((await page.evaluate(`document.getElementById('viewer-frame').naturalWidth`)) as number) > 0);
+  assert.ok((await page.evaluate<number>(`document.getElementById('viewer-frame').naturalWidth`)) > 0);
   return viewerState(page);
 }
 

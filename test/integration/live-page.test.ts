@@ -30,7 +30,7 @@ interface LiveStats {
 }
 
 // Browser-side code is passed as source text: this project compiles against Node's types, not the DOM's.
-const liveStats = (page: Page): Promise<LiveStats> => page.evaluate('({ ...window.picamLive })') as Promise<LiveStats>;
+const liveStats = (page: Page): Promise<LiveStats> => page.evaluate<LiveStats>('({ ...window.picamLive })');
 
 async function waitForFrames(page: Page, count: number): Promise<void> {
   await page.waitForFunction(`window.picamLive.shown >= ${count}`, undefined, { timeout: 20000 });
@@ -82,7 +82,7 @@ describe('live page in a real browser', () => {
     assert.ok(fps > 2, `frames drawn per second: ${fps}`);
 
     // The canvas holds the camera's picture, not a blank: the synthetic scene is mid-grey with detail.
-    const pixels = (await page.evaluate(CANVAS_STATS)) as { width: number; mean: number; std: number };
+    const pixels = await page.evaluate<{ width: number; mean: number; std: number }>(CANVAS_STATS);
     assert.ok(pixels.width > 0 && pixels.mean > 20 && pixels.std > 5, `canvas content: ${JSON.stringify(pixels)}`);
 
     await page.waitForFunction(`document.getElementById('mode').textContent === 'day'`);

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import sharp from 'sharp';
-import { CameraService, Encoding, PixelFormat, StreamFramesRequestSchema, StreamFramesResponseSchema } from '../../src/gen/picam/v1/camera_pb.js';
+import { CameraService, Encoding, PixelFormat, StreamFramesRequestSchema, StreamFramesResponseSchema, type StreamFramesResponse } from '../../src/gen/picam/v1/camera_pb.js';
 import { createClient } from '../helpers/grpc-client.js';
 import { RawServerStream } from '../helpers/raw-grpc.js';
 import { startService, type Service } from '../helpers/service.js';
@@ -38,7 +38,7 @@ describe('StreamFrames against the real service', () => {
 
   before(async () => {
     service = await startService({ camera: { source: 'synthetic', width: 640, height: 480, framerate: 30 }, ring: { seconds: 3 } }, { clock: 'frames', frames: 45 });
-    camera = createClient(CameraService, service.grpcAddress) as unknown as Camera;
+    camera = createClient(CameraService, service.grpcAddress);
     pid = Number(service.logs.find((l) => typeof l.pid === 'number')?.pid);
   });
 
@@ -99,7 +99,7 @@ describe('StreamFrames against the real service', () => {
     let dropped = 0;
     // What was in flight when it stopped (two frames, plus what its HTTP/2 stack had taken) comes first,
     // possibly with a frame or two skipped between them; then the jump over what it missed.
-    for (let i = 0; i < 60 && dropped <= 30; i++) dropped += (await iterator.next()).value!.dropped;
+    for (let i = 0; i < 60 && dropped <= 30; i++) dropped += ((await iterator.next()).value as StreamFramesResponse).dropped;
     call.cancel();
     assert.ok(dropped > 30, `dropped ${dropped}`);
     assert.ok(during - before < 40, `server RSS grew ${(during - before).toFixed(1)} MB while the reader stalled`);

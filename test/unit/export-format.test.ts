@@ -42,7 +42,7 @@ describe('FrameStacker', () => {
     const out = await stacker.add(4, frame(10));
     assert.deepEqual(out?.ids, [1, 2, 3, 4]);
     // Mean 10, gain capped at 4 (the plain sum): 40.
-    assert.ok(out!.image.data.every((v) => v === 40));
+    assert.ok(out.image.data.every((v) => v === 40));
   });
 
   it('starts each stack from zero and reads shared (export pool) frames in place', async () => {
@@ -60,6 +60,6 @@ describe('FrameStacker', () => {
     const second = await stacker.add(4, shared(30));
     assert.deepEqual(second?.ids, [3, 4]);
     // Mean 25, gain capped at 2: the plain sum 50, nothing left over from the first stack.
-    assert.ok(second!.image.data.every((v) => v === 50));
+    assert.ok(second.image.data.every((v) => v === 50));
   });
 });

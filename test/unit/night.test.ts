@@ -70,7 +70,7 @@ describe('NightController', () => {
     for (let i = 0; i < 10; i++) assert.equal(night.update(250, nightExposure, 210 + i), undefined);
     // ...and at 2x the picture is 140 raw, 70 normalised: brighter than 60, so day returns.
     let leave;
-    for (let i = 0; i < 5; i++) leave = night.update(140, change!.exposure, 300 + i) ?? leave;
+    for (let i = 0; i < 5; i++) leave = night.update(140, change.exposure, 300 + i) ?? leave;
     assert.equal(leave?.kind, 'leave');
     assert.deepEqual(leave?.exposure, DAY);
     assert.equal(night.snapshot().transitions, 2, 'adjustments are not transitions');
@@ -83,7 +83,7 @@ describe('NightController', () => {
     for (let i = 0; i < 5; i++) change = night.update(250, { exposureUs: 40_000, gain: 2 }, 10 + i) ?? change;
     assert.equal(change?.kind, 'adjust');
     let back;
-    for (let i = 0; i < 5; i++) back = night.update(20, change!.exposure, 20 + i) ?? back;
+    for (let i = 0; i < 5; i++) back = night.update(20, change.exposure, 20 + i) ?? back;
     assert.equal(back?.kind, 'adjust');
     assert.deepEqual(back?.exposure, { exposureUs: 40_000, gain: 2 });
   });

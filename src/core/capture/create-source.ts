@@ -25,8 +25,8 @@ export interface SourceChoice {
 export interface SourceContext {
   /** Folder relative paths (camera.file) resolve against. */
   baseFolder: string;
-  warn(message: string): void;
-  info(message: string): void;
+  warn: (message: string) => void;
+  info: (message: string) => void;
   /** /dev and /sys (tests give a fake tree). */
   roots?: HostRoots;
   /** rpicam I420 row alignment when the board's own is not wanted (PICAM_ROW_ALIGN); 0 = by board. */

@@ -42,7 +42,7 @@ class ConvertPool {
     if (this.pending.size === 0) worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id } as ConvertRequest, transfer);
+      worker.postMessage({ ...request, id }, transfer);
     });
   }
 
