@@ -35,7 +35,7 @@ class StackThread {
     if (this.pending.size === 0) worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id } as StackRequest, transfer);
+      worker.postMessage({ ...request, id }, transfer);
     });
   }
 
