@@ -234,8 +234,8 @@ export function frameToProto(frame: StreamedFrame): MessageInitShape<typeof Fram
  */
 export function eventFrameToProto(frame: EventDetail['frames'][number]): MessageInitShape<typeof EventFrameSchema> {
   return {
-    frameId: BigInt(frame.id),
-    captureTime: timestampFromMs(frame.timestamp_ms),
+    frameId: BigInt(frame.frame_id),
+    captureTime: timestampFromMs(frame.capture_time_ms),
     darkScore: frame.dark_score,
     night: frame.night,
     exposureUs: frame.exposure_us,

@@ -80,7 +80,7 @@ export class EventFiles {
       }
       if (withImage.length === 0) throw new PicamError('NOT_FOUND', `event ${eventId} has no jpg, png or npy frame to preview`, { field: 'event_id' });
       const nearest = withImage.reduce((best, frame) =>
-        Math.abs(frame.timestamp_ms - detail.summary.triggerMs) < Math.abs(best.timestamp_ms - detail.summary.triggerMs) ? frame : best,
+        Math.abs(frame.capture_time_ms - detail.summary.triggerMs) < Math.abs(best.capture_time_ms - detail.summary.triggerMs) ? frame : best,
       );
       const file = await this.core.eventStore.filePath(eventId, nearest.files.find(pick)!);
       thumbnail = await previewJpeg(file, THUMBNAIL_WIDTH, 75);

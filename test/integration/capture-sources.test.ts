@@ -50,7 +50,7 @@ describe('capture sources, each a real process', () => {
       const event = await camera.trigger({ beforeS: 0.3, afterS: 0.3, wait: true, formats: ['jpg', 'npy'] });
       assert.equal(event.state, EventState.COMPLETE);
       const manifest = await readManifest(event.dir);
-      const ids = manifest.frames.map((f) => f.id);
+      const ids = manifest.frames.map((f) => f.frame_id);
       assert.equal(ids.at(-1)! - ids[0]! + 1, ids.length, 'frames in order, none missing');
       assert.ok(manifest.frames.every((f) => f.dark_score > 20), 'dark score read from the Y plane');
       const jpg = await sharp(path.join(event.dir, manifest.frames[0]!.files.find((f) => f.endsWith('.jpg'))!)).metadata();

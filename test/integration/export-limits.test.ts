@@ -18,7 +18,8 @@ describe('event windows are bounded and a pending event can be cancelled', () =>
   let camera: CameraClient;
 
   before(async () => {
-    service = await startService({}, { frames: 5 });
+    // A 30-50 s window's worst case (every frame held should the export stall) is reserved at trigger time: the budget must hold it.
+    service = await startService({ export: { max_buffer_bytes: 400_000_000 } }, { frames: 5 });
     camera = cameraClient(service.grpcAddress);
   });
 

@@ -70,7 +70,7 @@ describe('export on trigger', () => {
     assert.equal(manifest.event_id, id);
     // 1 s at 30 fps on the frame clock: exactly 30 frames, consecutive, however loaded the machine.
     assert.equal(manifest.frames.length, 30);
-    assert.ok(manifest.frames.every((f, i) => i === 0 || f.id === manifest.frames[i - 1]!.id + 1), 'consecutive frame ids');
+    assert.ok(manifest.frames.every((f, i) => i === 0 || f.frame_id === manifest.frames[i - 1]!.frame_id + 1), 'consecutive frame ids');
     const span = manifest.frames.at(-1)!.monotonic_ms - manifest.frames[0]!.monotonic_ms;
     assert.ok(Math.abs(span - (29 * 1000) / 30) < 0.01, `frames 1/30 s apart: ${span} ms for 29 intervals`);
     assert.deepEqual(manifest.missing, []);
@@ -127,9 +127,9 @@ describe('export on trigger', () => {
     assert.equal(b.state, 'complete');
     assert.deepEqual([a.frames.length, b.frames.length], [30, 30]);
     // However far apart the triggers landed, the second window is the first shifted by that many frames.
-    const offset = b.frames[0]!.id - a.frames[0]!.id;
+    const offset = b.frames[0]!.frame_id - a.frames[0]!.frame_id;
     assert.ok(offset > 0 && offset < 30, `second window starts ${offset} frames later`);
-    const shared = a.frames.map((f) => f.id).filter((id) => b.frames.some((g) => g.id === id));
+    const shared = a.frames.map((f) => f.frame_id).filter((id) => b.frames.some((g) => g.frame_id === id));
     assert.equal(shared.length, 30 - offset, `${shared.length} frames in both events`);
   });
 

@@ -74,11 +74,11 @@ describe('gRPC API against the real service', () => {
     assert.equal(manifest.trigger.source, 'grpc');
     assert.equal(manifest.trigger.reason, 'integration');
     assert.deepEqual(manifest.missing, []);
-    const before = manifest.frames.filter((f) => f.timestamp_ms < triggerMs);
-    const afterFrames = manifest.frames.filter((f) => f.timestamp_ms >= triggerMs);
+    const before = manifest.frames.filter((f) => f.capture_time_ms < triggerMs);
+    const afterFrames = manifest.frames.filter((f) => f.capture_time_ms >= triggerMs);
     assert.ok(before.length >= 10 && afterFrames.length >= 10, `${before.length} before, ${afterFrames.length} after`);
-    assert.ok(manifest.frames.every((f) => f.timestamp_ms >= triggerMs - 500 && f.timestamp_ms <= triggerMs + 500));
-    const ids = manifest.frames.map((f) => f.id);
+    assert.ok(manifest.frames.every((f) => f.capture_time_ms >= triggerMs - 500 && f.capture_time_ms <= triggerMs + 500));
+    const ids = manifest.frames.map((f) => f.frame_id);
     assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
     assert.equal(ids.at(-1)! - ids[0]! + 1, ids.length, 'no frame skipped');
 

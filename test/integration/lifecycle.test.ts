@@ -38,7 +38,8 @@ describe('service lifecycle', () => {
   });
 
   it('on SIGTERM cuts a long export after the grace period: partial manifest, no half files, exit 0', async () => {
-    const service = await startService({ export: { save_after_s: 50, shutdown_grace_s: 0.5 } });
+    // A 30-50 s window's worst case (every frame held should the export stall) is reserved at trigger time: the budget must hold it.
+    const service = await startService({ export: { save_after_s: 50, shutdown_grace_s: 0.5, max_buffer_bytes: 400_000_000 } });
     const client = await LineClient.connect(service.linePort);
     const reply = await client.command('SNAP');
     client.destroy();

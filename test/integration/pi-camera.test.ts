@@ -151,8 +151,8 @@ describe('rpicam frames from a real Pi camera stack, as the fake writes them', (
           const expected = points.map(([x, y]) => gradientRgb(x, y, width, height));
           for (const frame of [manifest.frames[0]!, manifest.frames.at(-1)!]) {
             const file = (ext: string): string => path.join(event.dir, frame.files.find((f) => f.endsWith(ext))!);
-            assertNear(await npyPixels(file('.npy'), points), expected, 2, `frame ${frame.id} npy`);
-            assertNear(await pngPixels(file('.png'), points), expected, 2, `frame ${frame.id} png`);
+            assertNear(await npyPixels(file('.npy'), points), expected, 2, `frame ${frame.frame_id} npy`);
+            assertNear(await pngPixels(file('.png'), points), expected, 2, `frame ${frame.frame_id} png`);
           }
         });
       });

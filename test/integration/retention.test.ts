@@ -50,7 +50,8 @@ describe('disk retention and recovery after a crash', () => {
   });
 
   it('after SIGKILL mid-export, the next start removes temp files and marks the event partial', async () => {
-    const first = await startService({ export: { formats: ['jpg', 'npy'], save_before_s: 0.5, save_after_s: 30 } });
+    // A 30-50 s window's worst case (every frame held should the export stall) is reserved at trigger time: the budget must hold it.
+    const first = await startService({ export: { formats: ['jpg', 'npy'], save_before_s: 0.5, save_after_s: 30, max_buffer_bytes: 400_000_000 } });
     const client = await LineClient.connect(first.linePort);
     const dir = (await client.command('SNAP')).split(' ')[2]!;
     client.destroy();
@@ -91,7 +92,7 @@ describe('disk retention and recovery after a crash', () => {
       await second.waitForLog((l) => l.msg === 'repaired events left by an unclean stop');
       const corrected = await readManifest(event.dir);
       assert.equal(corrected.state, 'partial');
-      assert.ok(corrected.missing.some((m) => m.first_id === manifest.frames[1]!.id && /files missing/.test(m.reason)));
+      assert.ok(corrected.missing.some((m) => m.first_id === manifest.frames[1]!.frame_id && /files missing/.test(m.reason)));
     } finally {
       assert.equal(await second.stop(), 0);
       await first.remove();

@@ -63,7 +63,7 @@ describe('ring tiers', () => {
       assert.deepEqual(manifest.missing, []);
       assert.equal(manifest.state, 'complete');
       assert.ok(manifest.frames.length >= 30, `${manifest.frames.length} frames`);
-      assert.ok(manifest.frames.every((f, i) => i === 0 || f.id === manifest.frames[i - 1]!.id + 1), 'consecutive frame ids');
+      assert.ok(manifest.frames.every((f, i) => i === 0 || f.frame_id === manifest.frames[i - 1]!.frame_id + 1), 'consecutive frame ids');
       assert.ok(manifest.frames.every((f) => f.tier === 'raw'));
       const sizes: number[] = [];
       for (const frame of manifest.frames) {

@@ -90,9 +90,10 @@ func startServiceWith(t *testing.T, dir string, network map[string]any, dialOpts
 	net := map[string]any{"host": "127.0.0.1", "port": 0, "grpc_port": 0, "http_port": 0}
 	maps.Copy(net, network)
 	config := map[string]any{
-		"camera":  map[string]any{"source": "synthetic", "width": camWidth, "height": camHeight, "framerate": 30},
-		"ring":    map[string]any{"frames": 60},
-		"export":  map[string]any{"base_dir": baseDir, "save_before_s": 0.3, "save_after_s": 0.3},
+		"camera": map[string]any{"source": "synthetic", "width": camWidth, "height": camHeight, "framerate": 30},
+		"ring":   map[string]any{"frames": 60},
+		// max_buffer_bytes: a trigger reserves its window's worst case at trigger time; the deadline test asks for 5 s.
+		"export":  map[string]any{"base_dir": baseDir, "save_before_s": 0.3, "save_after_s": 0.3, "max_buffer_bytes": 100_000_000},
 		"network": net,
 		"logging": map[string]any{"level": "info"},
 	}

@@ -126,6 +126,11 @@ const exportConfig = z
       .describe(
         'Longest event window (`before_s` + `after_s`) a trigger may ask for; a longer one is refused with INVALID_ARGUMENT (`ERR BAD_ARGUMENT`) naming the field and this limit. Bounds how long a trigger keeps one of `max_pending_events` busy.',
       ),
+    max_buffer_bytes: integer(0, Number.MAX_SAFE_INTEGER)
+      .optional()
+      .describe(
+        'Memory exports may hold outside the ring: when an export is slower than capture, the frames of its window are copied out of the ring (raw, as captured) before they are overwritten, so none is lost. A trigger reserves its window\'s worst case (the window\'s frames in the raw ring plus `after_s` x frame rate of frames to come; frames in the compressed tier are kept by the tier) and is refused when that does not fit: INVALID_ARGUMENT (`ERR BAD_ARGUMENT`) naming `after_s` (or `before_s`) with the arithmetic when the window alone is larger, RESOURCE_EXHAUSTED (`ERR RESOURCE_EXHAUSTED`) naming this field when pending events hold the rest. Unset: twice the ring\'s payload (a window up to twice the ring\'s span). Memory is only used while an export is behind.',
+      ),
     max_pending_events: integer(1, 1000)
       .default(8)
       .describe('Events being written at once; a trigger beyond this fails (RESOURCE_EXHAUSTED / `ERR BUSY`) instead of queueing without bound.'),

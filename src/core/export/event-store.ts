@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PicamError } from '../errors.js';
 import { checkEventId, eventDateFolder, eventTimeMs, isEventId } from './event-id.js';
 import type { PendingTrigger } from './exporter.js';
-import { MANIFEST_FILE, type EventState, type Manifest, type ManifestFrame } from './manifest.js';
+import { MANIFEST_FILE, upgradeManifest, type EventState, type Manifest, type ManifestFrame } from './manifest.js';
 
 export interface EventSummary {
   eventId: string;
@@ -147,7 +147,8 @@ export class EventStore {
 
 async function readManifest(dir: string): Promise<Manifest | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+    // Events written by older versions stay readable: version 1 frames are renamed on read.
+    return upgradeManifest(JSON.parse(await readFile(path.join(dir, MANIFEST_FILE), 'utf8')));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw PicamError.from(error);

@@ -1,87 +1,27 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Clock } from '../clock.js';
-import type { FrameGeometry, FrameMeta } from '../frame.js';
 import { PicamError } from '../errors.js';
 import { decodeFrame, type PixelImage } from '../pixels/decode.js';
-import type { CompressedTier } from '../ring/compressed-tier.js';
-import type { RingBuffer, RingFrame } from '../ring/ring-buffer.js';
+import type { RingBuffer } from '../ring/ring-buffer.js';
 import { syncFolder, writeFileAtomic } from '../fs/atomic-write.js';
+import { ClipSink } from './clip-sink.js';
 import { eventDateFolder, newEventId } from './event-id.js';
-import { encodeImage, type FrameFormat } from './frame-encoder.js';
-import { MANIFEST_FILE, type EventState, type Manifest, type ManifestFrame, type MissingFrames } from './manifest.js';
-import { Mp4Writer } from './mp4-writer.js';
+import { ExportBuffer, mb, windowNeed, type BufferReservation } from './export-buffer.js';
+import type { ExportFormat, FrameFormat } from './export-format.js';
+import { FilesSink } from './files-sink.js';
 import { FramePool } from './frame-pool.js';
-import { FrameStacker } from './stacker.js';
+import { buildManifest, CANCELLED_MESSAGE, frameRecord } from './manifest-builder.js';
+import { MANIFEST_FILE, type Manifest, type ManifestFrame, type MissingFrames } from './manifest.js';
+import type { AcceptedEvent, ExportSettings, ExporterDeps, PendingTrigger, TriggerOptions } from './export-types.js';
+import type { FrameSink, SinkFrame } from './sink.js';
+import { StackSink } from './stack-sink.js';
+import { WindowReader, type WindowFrame } from './window-reader.js';
 
-export type ExportFormat = FrameFormat | 'mp4';
-
-export interface ExportSettings {
-  baseDir: string;
-  formats: ExportFormat[];
-  beforeS: number;
-  afterS: number;
-  jpegQuality: number;
-  pngCompression: number;
-  stack: boolean;
-  stackCount: number;
-  darkThreshold: number;
-  maxPending: number;
-  /** Nominal frame rate, for the clip when the window holds too few frames to measure it. */
-  framerate: number;
-}
-
-export interface TriggerOptions {
-  /** Which adapter triggered: "grpc", "line", ... */
-  source: string;
-  reason: string;
-  label: string;
-  beforeS?: number | undefined;
-  afterS?: number | undefined;
-  formats?: ExportFormat[] | undefined;
-  stack?: boolean | undefined;
-}
-
-export interface PendingTrigger {
-  source: string;
-  reason: string;
-}
-
-export interface EventProgress {
-  eventId: string;
-  state: EventState;
-  dir: string;
-  /** Who triggered it and why (every state), so listeners need not read the folder. */
-  trigger: PendingTrigger & { timeMs: number };
-  /** The manifest as written, once the event is finished. */
-  manifest?: Manifest;
-  framesWritten: number;
-  error?: string | undefined;
-}
-
-export interface AcceptedEvent {
-  eventId: string;
-  dir: string;
-  triggerMs: number;
-  framesBefore: number;
-  /** Settles with the final manifest; never rejects. */
-  done: Promise<Manifest>;
-}
-
-export interface ExporterDeps {
-  ring: RingBuffer;
-  /** Older frames of a raw source as JPEG, read once the ring has dropped them. */
-  tier?: CompressedTier | undefined;
-  geometry: FrameGeometry;
-  settings: () => ExportSettings;
-  progress: (progress: EventProgress) => void;
-  warn: (message: string, details: Record<string, unknown>) => void;
-  /** Trigger times and windows are read off it (the core's clock). */
-  clock: Clock;
-}
+export type { ExportFormat } from './export-format.js';
+export type { AcceptedEvent, EventProgress, ExportSettings, ExporterDeps, PendingTrigger, TriggerOptions } from './export-types.js';
 
 /** The abort reason of an event cancelled by DeleteEvent (shutdown aborts with another). */
-const CANCELLED = new Error('cancelled: deleted while it was being written');
+const CANCELLED = new Error(CANCELLED_MESSAGE);
 
 /** How long past the window's end an export waits for a frame before giving up on the source. */
 const SOURCE_STALL_MS = 3000;
@@ -90,14 +30,18 @@ const SOURCE_STALL_MS = 3000;
  * about half of sharp's rate on two cores; more than two starves capture.
  */
 const IN_FLIGHT = 2;
+/** The default budget, in rings: a window up to twice the ring's span (the default 4 s on the default 3 s ring). */
+const DEFAULT_BUFFER_RINGS = 2;
 
 /**
- * Turns triggers into event folders. Each event reads its window straight
- * from the ring, copying each frame out before encoding it, so saving never
- * stalls capture and a long export never sees a frame overwritten; frames
- * the ring overwrites before the export reaches them are listed as missing.
- * Overlapping triggers make separate events that may share frames. Shutdown
- * lets events finish for a grace period, then cuts them (`partial`).
+ * Turns triggers into event folders. A trigger reserves its window's worst
+ * case in the export.max_buffer_bytes budget or is refused with the sums;
+ * then a WindowReader hands the window's frames, copied out of the ring
+ * (ahead of the ring overwriting them when the export falls behind), to the
+ * sinks (frame files, stack, clip), and buildManifest turns what they report
+ * into event.json. Saving never stalls capture. Overlapping triggers make
+ * separate events that may share frames. Shutdown lets events finish for a
+ * grace period, then cuts them (`partial`).
  */
 export class Exporter {
   private readonly pending = new Map<string, { abort: AbortController; done: Promise<Manifest>; trigger: PendingTrigger }>();
@@ -105,6 +49,8 @@ export class Exporter {
   private total = 0;
   /** Shared by all events: concurrent events take turns rather than each holding its own buffers. */
   private readonly pool: FramePool;
+  /** export.max_buffer_bytes: what events may hold outside the ring, reserved at trigger time. */
+  private readonly buffer = new ExportBuffer();
 
   constructor(private readonly deps: ExporterDeps) {
     // IN_FLIGHT frames encoding, plus two a clip or stack may still be reading.
@@ -136,13 +82,6 @@ export class Exporter {
     }
     const triggerMs = this.deps.clock.wallMs();
     const triggerMono = this.deps.clock.monotonicMs();
-    const eventId = newEventId(triggerMs);
-    const dir = path.join(settings.baseDir, eventDateFolder(eventId), eventId);
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (error) {
-      throw PicamError.from(error);
-    }
     const beforeS = options.beforeS ?? settings.beforeS;
     const afterS = options.afterS ?? settings.afterS;
     const { ring } = this.deps;
@@ -151,6 +90,16 @@ export class Exporter {
     const tierFirst = this.deps.tier?.firstAtOrAfter(startMono);
     const firstId = tierFirst !== undefined && tierFirst < ringFirst ? tierFirst : ringFirst;
     const framesBefore = Math.max(0, ring.firstAtOrAfter(triggerMono, 'monotonic') - firstId);
+    // Admission: the window's worst case must fit the buffer budget now, or the trigger is refused with the sums.
+    const reservation = this.reserve(ringFirst, beforeS, afterS, settings.framerate);
+    const eventId = newEventId(triggerMs);
+    const dir = path.join(settings.baseDir, eventDateFolder(eventId), eventId);
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      reservation.release();
+      throw PicamError.from(error);
+    }
     const abort = new AbortController();
     const job: ExportJob = {
       eventId,
@@ -166,12 +115,43 @@ export class Exporter {
       stack: options.stack ?? settings.stack,
       settings,
       signal: abort.signal,
+      reservation,
     };
     this.total++;
     const done = this.run(job).finally(() => this.pending.delete(eventId));
     this.pending.set(eventId, { abort, done, trigger: { source: options.source, reason: options.reason } });
     this.deps.progress({ eventId, state: 'pending', dir, framesWritten: 0, trigger: { source: options.source, reason: options.reason, timeMs: triggerMs } });
     return { eventId, dir, triggerMs, framesBefore, done };
+  }
+
+  /** Bytes the exports may hold outside the ring: export.max_buffer_bytes, else twice the raw ring. */
+  get bufferLimit(): { bytes: number; basis: string } {
+    const configured = this.deps.maxBufferBytes?.();
+    if (configured !== undefined) return { bytes: configured, basis: 'as configured' };
+    const ring = this.deps.ring.payloadBytes;
+    return { bytes: DEFAULT_BUFFER_RINGS * ring, basis: `by default ${DEFAULT_BUFFER_RINGS} x the ring's ${mb(ring)}` };
+  }
+
+  /** Bytes reserved by the events being written. */
+  get bufferReserved(): number {
+    return this.buffer.reserved;
+  }
+
+  /** Reserves the worst case of a window whose raw-ring part starts at `ringFirst` (see windowNeed). */
+  private reserve(ringFirst: number, beforeS: number, afterS: number, nominalFps: number): BufferReservation {
+    const { ring } = this.deps;
+    let heldFrames = 0;
+    let heldBytes = 0;
+    for (let id = ringFirst; id <= ring.newestId; id++) {
+      heldFrames++;
+      heldBytes += ring.packed ? (ring.get(id)?.data.length ?? 0) : ring.slotBytes;
+    }
+    // Frames still to come: a fixed slot each, or for packed JPEGs twice the mean held now (a brighter scene makes larger ones).
+    const frameBytes = ring.packed && ring.size > 0 ? Math.min(ring.slotBytes, Math.ceil((2 * ring.bytesHeld) / ring.size)) : ring.slotBytes;
+    // The rate the camera is asked for: the sums in a refusal are then the ones the operator can check.
+    const need = windowNeed({ beforeS, afterS, framerate: nominalFps, heldFrames, heldBytes, frameBytes });
+    const limit = this.bufferLimit;
+    return this.buffer.reserve(need, limit.bytes, limit.basis, { beforeS, afterS });
   }
 
   /**
@@ -204,187 +184,81 @@ export class Exporter {
     }
   }
 
+  /** Reads the window into the sinks, then writes the manifest built from what they report. */
   private async run(job: ExportJob): Promise<Manifest> {
-    const { ring, geometry } = this.deps;
+    const { ring, geometry, tier } = this.deps;
     const frames: ManifestFrame[] = [];
     const missing: MissingFrames[] = [];
-    const stacks: Manifest['stacks'] = [];
     const frameFormats = job.formats.filter((f): f is FrameFormat => f !== 'mp4');
-    const stacker = job.stack ? new FrameStacker(job.settings.stackCount) : undefined;
-    const clip = job.formats.includes('mp4') ? new Mp4Writer(path.join(job.dir, 'clip.mp4'), measuredRate(ring, job) ?? job.settings.framerate) : undefined;
     const encode = { jpegQuality: job.settings.jpegQuality, pngCompression: job.settings.pngCompression };
-    let bytes = 0;
+    const files = new FilesSink(job.dir, frameFormats, encode, (frame, names) => frames.push(frameRecord(frame.meta, frame.tier, names)));
+    const stack = job.stack ? new StackSink(job.dir, job.settings.stackCount, job.settings.darkThreshold, frameFormats, encode) : undefined;
+    const clip = job.formats.includes('mp4') ? new ClipSink(job.dir, measuredRate(ring, job) ?? job.settings.framerate) : undefined;
+    const sinks: FrameSink[] = [files, ...(clip ? [clip] : []), ...(stack ? [stack] : [])];
+    const reader = new WindowReader(ring, tier, { firstId: job.firstId, startMono: job.startMono, endMono: job.endMono, stallMs: SOURCE_STALL_MS, monotonicNow: () => this.deps.clock.monotonicMs() }, this.pool, job.reservation, job.signal);
     let error: PicamError | undefined;
-    let nextId = job.firstId;
     const inFlight: Array<Promise<void>> = [];
-    // Stacks and the clip need frames in capture order: they run on one chain.
+    // Ordered sinks (clip, stack) take frames one at a time in capture order, on one chain.
     let ordered: Promise<void> = Promise.resolve();
-
-    const { tier } = this.deps;
-    const oldestHeld = tier && tier.size > 0 && tier.oldestRawId < ring.oldestId ? tier.oldestRawId : ring.oldestId;
-    const oldestMono = oldestHeld === ring.oldestId ? ring.monotonicOf(oldestHeld) : tier?.monotonicOf(oldestHeld);
-    if (oldestHeld > 1 && oldestMono !== undefined && oldestMono > job.startMono) {
-      // Frames existed before the oldest one held, but the ring had already dropped them.
-      const lostS = ((oldestMono - job.startMono) / 1000).toFixed(2);
-      missing.push({
-        first_id: oldestHeld - 1,
-        last_id: oldestHeld - 1,
-        reason: `window starts ${lostS} s before the oldest frame in the ring (ring too small for the before window)`,
-      });
-    }
-    // The export's reading point in the compressed tier is pinned: the tier skips encodes rather than evict what it has yet to save.
-    let unpin = tier?.pin(nextId);
-
-    /** `native` is a view of `pooled`, which goes back to the pool once every reader of it is done. */
-    const processFrame = async (meta: FrameMeta, native: Buffer, pooled: Buffer, fromTier: boolean): Promise<void> => {
-      let pixels: Promise<PixelImage> | undefined;
-      const format = fromTier ? 'mjpeg' : geometry.format;
-      const decoded = (): Promise<PixelImage> => (pixels ??= decodeFrame(native, { ...geometry, format }));
-      const stem = frameStem(meta.id, meta.timestampMs);
-      const files: string[] = [];
-      const record: ManifestFrame = {
-        id: meta.id,
-        timestamp: new Date(meta.timestampMs).toISOString(),
-        timestamp_ms: meta.timestampMs,
-        monotonic_ms: round(meta.monotonicMs),
-        dark_score: round(meta.darkScore),
-        night: meta.night,
-        exposure_us: meta.exposureUs,
-        gain: meta.gain,
-        tier: fromTier && tier ? tier.label : 'raw',
-        files,
-      };
-      const needsOrder = clip !== undefined || (stacker !== undefined && (meta.night || meta.darkScore < job.settings.darkThreshold));
-      let orderedDone: Promise<void> = Promise.resolve();
-      if (needsOrder) {
-        orderedDone = ordered = ordered.then(async () => {
-          const image = await decoded();
-          if (clip) await clip.write(image);
-          if (stacker && (meta.night || meta.darkScore < job.settings.darkThreshold)) {
-            const stacked = await stacker.add(meta.id, image);
-            if (stacked) bytes += await this.writeStack(job, stacked.image, stacked.ids, stacks, frameFormats, encode);
-          }
-        });
-        ordered.catch(() => undefined); // awaited (and reported) at the end
-      }
-      const formatsDone = Promise.all(
-        frameFormats.map(async (fileFormat) => {
-          const name = `${stem}.${fileFormat}`;
-          // A camera JPEG is saved as the camera made it: no second lossy encode.
-          // A compressed-tier frame likewise: it is a JPEG already, and the manifest says at which quality.
-          const chunks = fileFormat === 'jpg' && (geometry.format === 'mjpeg' || fromTier) ? [native] : await encodeImage(await decoded(), fileFormat, encode);
-          bytes += await writeFileAtomic(path.join(job.dir, name), chunks);
-          files.push(name);
-        }),
-      );
-      // Encoders, file writes, the clip's pipe and the stacker all read the pool buffer.
-      void Promise.allSettled([formatsDone, orderedDone]).then(() => this.pool.release(pooled));
-      await formatsDone;
-      files.sort();
-      frames.push(record);
-    };
-
     try {
-      while (!job.signal.aborted) {
-        if (nextId > ring.newestId) {
-          const arrived = await waitForFrame(ring, job.signal, job.endMono + SOURCE_STALL_MS);
-          if (arrived) continue;
-          if (!job.signal.aborted) missing.push({ first_id: nextId, last_id: nextId, reason: 'no frames from the source' });
-          break;
-        }
-        let fromTier = false;
-        if (nextId < ring.oldestId) {
-          const held = tier?.heldAtOrAfter(nextId);
-          const next = held === undefined || held > ring.oldestId ? ring.oldestId : held;
-          if (next > nextId) {
-            const reason = !tier
-              ? 'overwritten in the ring before it was saved'
-              : nextId < tier.oldestRawId || tier.size === 0
-                ? 'overwritten in the compressed tier before it was saved'
-                : 'skipped by the compressed tier (its encoder fell behind, or an export held its space)';
-            missing.push({ first_id: nextId, last_id: next - 1, reason });
-            nextId = next;
-            if (unpin && tier) unpin = tier.movePin(unpin, nextId);
-            continue;
-          }
-          fromTier = next < ring.oldestId;
-        }
-        const peek = fromTier ? tier?.monotonicOf(nextId) : ring.monotonicOf(nextId);
-        if (peek === undefined) continue;
-        if (peek > job.endMono) break;
-        const pooled = await this.pool.acquire();
-        // Capture went on while we waited for a buffer: the frame may have left the ring (the loop then records it missing).
-        const frame: RingFrame | undefined = fromTier ? tier?.get(nextId) : ring.get(nextId);
-        if (!frame || job.signal.aborted) {
-          this.pool.release(pooled);
+      for await (const item of reader.items()) {
+        if (item.kind === 'missing') {
+          missing.push(item.range);
           continue;
         }
-        // Copied out now, in one synchronous step: the slot may be reused while we encode.
-        frame.data.copy(pooled);
-        if (unpin && tier) unpin = tier.movePin(unpin, nextId + 1);
-        const task = processFrame(frame.meta, pooled.subarray(0, frame.data.length), pooled, fromTier);
+        const frame = this.sinkFrame(item);
+        const concurrent = Promise.all(sinks.filter((s) => !s.ordered).map((s) => s.write(frame)));
+        const inOrder = (ordered = ordered.then(async () => {
+          for (const sink of sinks) if (sink.ordered) await sink.write(frame);
+        }));
+        ordered.catch(() => undefined); // awaited (and reported) at the end
+        const task = concurrent.then(() => undefined);
         task.catch(() => undefined); // handled below, when awaited in order
+        // Every sink reads the copied-out buffer: it goes back once all are done with it.
+        void Promise.allSettled([concurrent, inOrder]).then(item.release);
         inFlight.push(task);
         if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
-        nextId++;
       }
-      unpin?.();
       await Promise.all(inFlight);
       await ordered;
     } catch (caught) {
-      unpin?.();
       error = PicamError.from(caught);
       await Promise.allSettled([...inFlight, ordered]);
     }
+    let clipFile: string | undefined;
     if (clip) {
       try {
-        if (error || job.signal.aborted || frames.length === 0) await clip.abort();
-        else {
-          await clip.close();
-          bytes += (await stat(path.join(job.dir, 'clip.mp4'))).size;
-        }
+        clipFile = await clip.finish(!error && !job.signal.aborted && frames.length > 0);
       } catch (caught) {
         error = error ?? PicamError.from(caught);
       }
     }
     const cancelled = job.signal.aborted && job.signal.reason === CANCELLED;
-    if (job.signal.aborted) {
-      const last = ring.firstAtOrAfter(job.endMono, 'monotonic') - 1;
-      missing.push({ first_id: nextId, last_id: Math.max(nextId, last), reason: cancelled ? 'cancelled' : 'cut by shutdown' });
+    if (job.signal.aborted) missing.push(reader.remaining(cancelled ? 'cancelled' : 'cut by shutdown'));
+    if (reader.rescuedCount > 0) {
+      this.deps.warn('export fell behind the ring: frames copied out before they were overwritten', {
+        event_id: job.eventId,
+        frames_copied: reader.rescuedCount,
+        peak_bytes: job.reservation.peak,
+        reserved_bytes: job.reservation.bytes,
+      });
     }
-    frames.sort((a, b) => a.id - b.id);
-    // Partial means frames of the window are missing: a window holding no frame at all (before=0 after=0) is complete with 0 frames.
-    const state: EventState = cancelled ? 'cancelled' : error ? (frames.length === 0 ? 'failed' : 'partial') : missing.length > 0 ? 'partial' : 'complete';
-    const manifest: Manifest = {
-      version: 1,
-      event_id: job.eventId,
-      state,
-      trigger: {
-        source: job.options.source,
-        reason: job.options.reason,
-        label: job.options.label,
-        time: new Date(job.triggerMs).toISOString(),
-        time_ms: job.triggerMs,
-        monotonic_ms: round(job.startMono + job.beforeS * 1000),
-      },
-      window: {
-        before_s: job.beforeS,
-        after_s: job.afterS,
-        start: new Date(job.triggerMs - job.beforeS * 1000).toISOString(),
-        end: new Date(job.triggerMs + job.afterS * 1000).toISOString(),
-        start_monotonic_ms: round(job.startMono),
-        end_monotonic_ms: round(job.endMono),
-      },
+    job.reservation.release();
+    const manifest = buildManifest({
+      eventId: job.eventId,
+      trigger: { source: job.options.source, reason: job.options.reason, label: job.options.label, timeMs: job.triggerMs, monotonicMs: job.startMono + job.beforeS * 1000 },
+      window: { beforeS: job.beforeS, afterS: job.afterS, startMonotonicMs: job.startMono, endMonotonicMs: job.endMono },
       formats: job.formats,
-      capture: { format: geometry.format, width: geometry.width, height: geometry.height, color_range: geometry.colorRange ?? 'limited' },
+      geometry,
       frames,
       missing,
-      stacks,
-      ...(clip && !error && !job.signal.aborted && frames.length > 0 ? { clip: 'clip.mp4' } : {}),
-      ...(error ? { error: error.message, error_code: error.code } : cancelled ? { error: CANCELLED.message, error_code: 'NOT_FOUND' as const } : {}),
-      finished: new Date().toISOString(),
-      bytes,
-    };
+      stacks: stack?.stacks ?? [],
+      clip: clipFile,
+      error: error ? { message: error.message, code: error.code } : undefined,
+      cancelled,
+      finishedMs: this.deps.clock.wallMs(),
+      bytes: sinks.reduce((sum, s) => sum + s.bytes, 0),
+    });
     if (cancelled) {
       // Its folder is about to be removed: no manifest, so nothing on disk claims the event is whole.
       this.report(job, manifest, frames.length);
@@ -407,6 +281,20 @@ export class Exporter {
     return manifest;
   }
 
+  /** The frame as sinks see it: pixels decoded once, on first use, and shared. */
+  private sinkFrame(item: WindowFrame): SinkFrame {
+    const { geometry, tier } = this.deps;
+    const format = item.fromTier ? 'mjpeg' : geometry.format;
+    let pixels: Promise<PixelImage> | undefined;
+    return {
+      meta: item.meta,
+      native: item.data,
+      format,
+      tier: item.fromTier && tier ? tier.label : 'raw',
+      pixels: () => (pixels ??= decodeFrame(item.data, { ...geometry, format })),
+    };
+  }
+
   private report(job: ExportJob, manifest: Manifest, framesWritten: number): void {
     this.deps.progress({
       eventId: job.eventId,
@@ -417,26 +305,6 @@ export class Exporter {
       trigger: { source: job.options.source, reason: job.options.reason, timeMs: job.triggerMs },
       manifest,
     });
-  }
-
-  /** Writes one stacked image in each per-frame format; returns the bytes written. */
-  private async writeStack(
-    job: ExportJob,
-    image: PixelImage,
-    ids: number[],
-    stacks: Manifest['stacks'],
-    formats: FrameFormat[],
-    encode: { jpegQuality: number; pngCompression: number },
-  ): Promise<number> {
-    let bytes = 0;
-    const files: string[] = [];
-    for (const format of formats) {
-      const name = `stack_${String(ids[0]).padStart(10, '0')}-${String(ids.at(-1)).padStart(10, '0')}.${format}`;
-      bytes += await writeFileAtomic(path.join(job.dir, name), await encodeImage(image, format, encode));
-      files.push(name);
-    }
-    stacks.push({ files, frame_ids: ids });
-    return bytes;
   }
 }
 
@@ -454,6 +322,7 @@ interface ExportJob {
   stack: boolean;
   settings: ExportSettings;
   signal: AbortSignal;
+  reservation: BufferReservation;
 }
 
 /** The frame rate of the frames in the before-window, for the clip's timing. */
@@ -466,31 +335,3 @@ function measuredRate(ring: RingBuffer, job: ExportJob): number | undefined {
   return ((last - first) * 1000) / (b - a);
 }
 
-/** File stem that sorts in capture order: zero-padded frame id, then the capture time. */
-function frameStem(id: number, timestampMs: number): string {
-  const time = new Date(timestampMs).toISOString().replace(/[-:]/g, '').replace('.', '');
-  return `${String(id).padStart(10, '0')}_${time}`;
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
-}
-
-/** True when a new frame arrived; false on abort or when `deadlineMono` passes first. */
-async function waitForFrame(ring: RingBuffer, signal: AbortSignal, deadlineMono: number): Promise<boolean> {
-  const remaining = deadlineMono - performance.now();
-  if (remaining <= 0 || signal.aborted) return false;
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const stop = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), remaining);
-    onAbort = () => resolve(false);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([ring.nextFrame().then(() => true), stop]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
-}

@@ -1,9 +1,9 @@
 import sharp from 'sharp';
 import type { PixelImage } from '../pixels/decode.js';
+import type { FrameFormat } from './export-format.js';
 import { npyHeader } from './npy.js';
 
-/** Formats written once per frame. */
-export type FrameFormat = 'jpg' | 'png' | 'npy';
+export type { FrameFormat } from './export-format.js';
 
 export interface EncodeOptions {
   jpegQuality: number;

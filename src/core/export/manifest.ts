@@ -1,14 +1,22 @@
 import type { ColorRange, PixelFormat } from '../frame.js';
 import type { ErrorCode } from '../errors.js';
-import type { ExportFormat } from './exporter.js';
+import type { ExportFormat } from './export-format.js';
 
 /** `cancelled` (deleted while being written) is reported, never written: its folder is removed. */
 export type EventState = 'pending' | 'complete' | 'partial' | 'failed' | 'cancelled';
 
+/**
+ * One saved frame. Names follow the proto (picam.v1 Frame / EventFrame:
+ * `frame_id`, `capture_time`, `exposure_us`, `gain`), so event.json, GetEvent
+ * and StreamFrames say the same thing the same way. Version 1 manifests
+ * called the first two `id` and `timestamp`; `readManifest` accepts both.
+ */
 export interface ManifestFrame {
-  id: number;
-  timestamp: string;
-  timestamp_ms: number;
+  frame_id: number;
+  /** Wall-clock capture time, ISO 8601. */
+  capture_time: string;
+  /** The same instant, milliseconds since the Unix epoch. */
+  capture_time_ms: number;
   /** Monotonic capture time (ms, this process's clock): immune to wall-clock steps. */
   monotonic_ms: number;
   dark_score: number;
@@ -39,9 +47,12 @@ export interface StackedImage {
   frame_ids: number[];
 }
 
+/** Version of the manifest written now: 2 renamed frames' `id`/`timestamp`/`timestamp_ms` to the proto's names. */
+export const MANIFEST_VERSION = 2;
+
 /** The `event.json` written last into every event folder. */
 export interface Manifest {
-  version: 1;
+  version: typeof MANIFEST_VERSION;
   event_id: string;
   state: EventState;
   trigger: { source: string; reason: string; label: string; time: string; time_ms: number; monotonic_ms: number };
@@ -67,3 +78,27 @@ export interface Manifest {
 }
 
 export const MANIFEST_FILE = 'event.json';
+
+/** A frame as version 1 wrote it. */
+interface ManifestFrameV1 extends Omit<ManifestFrame, 'frame_id' | 'capture_time' | 'capture_time_ms'> {
+  id: number;
+  timestamp: string;
+  timestamp_ms: number;
+}
+
+/**
+ * A manifest parsed from disk in today's shape. Users keep months of events
+ * written by older versions: a version 1 manifest's frames are renamed on
+ * read (the file itself is left as it is), anything else passes through.
+ */
+export function upgradeManifest(parsed: unknown): Manifest {
+  const manifest = parsed as Omit<Manifest, 'version' | 'frames'> & { version?: number; frames?: Array<ManifestFrame | ManifestFrameV1> };
+  const frames = Array.isArray(manifest.frames) ? manifest.frames.map(upgradeFrame) : [];
+  return { ...manifest, version: MANIFEST_VERSION, frames, missing: manifest.missing ?? [], stacks: manifest.stacks ?? [] };
+}
+
+function upgradeFrame(frame: ManifestFrame | ManifestFrameV1): ManifestFrame {
+  if (!('id' in frame) || 'frame_id' in frame) return frame as ManifestFrame;
+  const { id, timestamp, timestamp_ms, ...rest } = frame;
+  return { frame_id: id, capture_time: timestamp, capture_time_ms: timestamp_ms, ...rest, tier: rest.tier ?? 'raw' };
+}

@@ -2,7 +2,7 @@ import { readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { eventTimeMs, isEventId } from './event-id.js';
-import { MANIFEST_FILE, type Manifest } from './manifest.js';
+import { MANIFEST_FILE, MANIFEST_VERSION, upgradeManifest, type Manifest } from './manifest.js';
 
 const DATE_FOLDER = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -101,7 +101,7 @@ export async function repairEvents(baseDir: string): Promise<RepairResult> {
     }
     const timeMs = eventTimeMs(folder.id);
     const manifest: Manifest = {
-      version: 1,
+      version: MANIFEST_VERSION,
       event_id: folder.id,
       state: 'partial',
       trigger: { source: 'unknown', reason: '', label: '', time: new Date(timeMs).toISOString(), time_ms: timeMs, monotonic_ms: 0 },
@@ -109,7 +109,7 @@ export async function repairEvents(baseDir: string): Promise<RepairResult> {
       formats: [],
       frames: [...frames.entries()]
         .sort(([a], [b]) => a - b)
-        .map(([id, files]) => ({ id, timestamp: '', timestamp_ms: 0, monotonic_ms: 0, dark_score: 0, night: false, exposure_us: 0, gain: 0, tier: 'unknown', files })),
+        .map(([id, files]) => ({ frame_id: id, capture_time: '', capture_time_ms: 0, monotonic_ms: 0, dark_score: 0, night: false, exposure_us: 0, gain: 0, tier: 'unknown', files })),
       missing: [{ first_id: 0, last_id: 0, reason: 'the service stopped before the event was finished; recovered at the next start from the files on disk' }],
       stacks: [],
       error: 'recovered after an unclean stop',
@@ -126,7 +126,8 @@ export async function repairEvents(baseDir: string): Promise<RepairResult> {
 async function correctManifest(dir: string, present: Set<string>): Promise<boolean> {
   let manifest: Manifest;
   try {
-    manifest = JSON.parse(await readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+    // Old (version 1) manifests read in today's shape; one that has to be corrected is rewritten in it.
+    manifest = upgradeManifest(JSON.parse(await readFile(path.join(dir, MANIFEST_FILE), 'utf8')));
   } catch {
     return false; // unreadable manifests are left for a person to look at
   }
@@ -136,7 +137,7 @@ async function correctManifest(dir: string, present: Set<string>): Promise<boole
   manifest.state = 'partial';
   manifest.missing = [
     ...(manifest.missing ?? []),
-    ...lost.map((frame) => ({ first_id: frame.id, last_id: frame.id, reason: 'files missing from the folder at start-up' })),
+    ...lost.map((frame) => ({ first_id: frame.frame_id, last_id: frame.frame_id, reason: 'files missing from the folder at start-up' })),
   ];
   await writeFileAtomic(path.join(dir, MANIFEST_FILE), [Buffer.from(JSON.stringify(manifest, null, 2) + '\n')]);
   return true;

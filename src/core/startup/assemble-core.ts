@@ -103,6 +103,7 @@ export async function assembleCore(options: PicamOptions): Promise<CoreParts> {
     progress: announcer.announce,
     warn: (message, details) => logger.warn(details, message),
     clock,
+    maxBufferBytes: () => config.current.export.max_buffer_bytes,
   });
   const store = new EventStore(() => config.baseDir(), (id) => exporter.pendingTrigger(id));
   const [newest] = await store.listIds(1).catch(() => []);

@@ -1430,9 +1430,13 @@ type ExportConfig struct {
 	AllowRuntimeBaseDir *bool `protobuf:"varint,13,opt,name=allow_runtime_base_dir,json=allowRuntimeBaseDir,proto3,oneof" json:"allow_runtime_base_dir,omitempty"`
 	// Longest event window (before_s + after_s) a trigger may ask for, in
 	// seconds; a longer one gets INVALID_ARGUMENT naming the field and the limit.
-	MaxWindowS    *float64 `protobuf:"fixed64,14,opt,name=max_window_s,json=maxWindowS,proto3,oneof" json:"max_window_s,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MaxWindowS *float64 `protobuf:"fixed64,14,opt,name=max_window_s,json=maxWindowS,proto3,oneof" json:"max_window_s,omitempty"`
+	// Memory exports may hold outside the ring so that none of a window's frames
+	// is lost when an export is slower than capture; a trigger reserves its
+	// window's worst case here or is refused. Unset: twice the ring's payload.
+	MaxBufferBytes *uint64 `protobuf:"varint,15,opt,name=max_buffer_bytes,json=maxBufferBytes,proto3,oneof" json:"max_buffer_bytes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ExportConfig) Reset() {
@@ -1559,6 +1563,13 @@ func (x *ExportConfig) GetAllowRuntimeBaseDir() bool {
 func (x *ExportConfig) GetMaxWindowS() float64 {
 	if x != nil && x.MaxWindowS != nil {
 		return *x.MaxWindowS
+	}
+	return 0
+}
+
+func (x *ExportConfig) GetMaxBufferBytes() uint64 {
+	if x != nil && x.MaxBufferBytes != nil {
+		return *x.MaxBufferBytes
 	}
 	return 0
 }
@@ -3893,7 +3904,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x10_min_dark_framesB\a\n" +
 	"\x05_modeB\x0e\n" +
 	"\f_exposure_usB\a\n" +
-	"\x05_gain\"\xc3\x06\n" +
+	"\x05_gain\"\x87\a\n" +
 	"\fExportConfig\x12\x1e\n" +
 	"\bbase_dir\x18\x01 \x01(\tH\x00R\abaseDir\x88\x01\x01\x12\x18\n" +
 	"\aformats\x18\x02 \x03(\tR\aformats\x12'\n" +
@@ -3914,7 +3925,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"maxAgeDays\x88\x01\x01\x128\n" +
 	"\x16allow_runtime_base_dir\x18\r \x01(\bH\vR\x13allowRuntimeBaseDir\x88\x01\x01\x12%\n" +
 	"\fmax_window_s\x18\x0e \x01(\x01H\fR\n" +
-	"maxWindowS\x88\x01\x01B\v\n" +
+	"maxWindowS\x88\x01\x01\x12-\n" +
+	"\x10max_buffer_bytes\x18\x0f \x01(\x04H\rR\x0emaxBufferBytes\x88\x01\x01B\v\n" +
 	"\t_base_dirB\x10\n" +
 	"\x0e_save_before_sB\x0f\n" +
 	"\r_save_after_sB\x14\n" +
@@ -3928,7 +3940,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"_max_bytesB\x0f\n" +
 	"\r_max_age_daysB\x19\n" +
 	"\x17_allow_runtime_base_dirB\x0f\n" +
-	"\r_max_window_s\"\x87\x06\n" +
+	"\r_max_window_sB\x13\n" +
+	"\x11_max_buffer_bytes\"\x87\x06\n" +
 	"\rNetworkConfig\x12\x17\n" +
 	"\x04host\x18\x01 \x01(\tH\x00R\x04host\x88\x01\x01\x12\x17\n" +
 	"\x04port\x18\x02 \x01(\rH\x01R\x04port\x88\x01\x01\x12 \n" +

@@ -264,7 +264,7 @@ class NightConfig(_message.Message):
     def __init__(self, enable: bool = ..., dark_threshold: _Optional[float] = ..., bright_threshold: _Optional[float] = ..., min_dark_frames: _Optional[int] = ..., mode: _Optional[str] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ...) -> None: ...
 
 class ExportConfig(_message.Message):
-    __slots__ = ("base_dir", "formats", "save_before_s", "save_after_s", "stack_dark_frames", "stack_count", "jpeg_quality", "shutdown_grace_s", "png_compression", "max_pending_events", "max_bytes", "max_age_days", "allow_runtime_base_dir", "max_window_s")
+    __slots__ = ("base_dir", "formats", "save_before_s", "save_after_s", "stack_dark_frames", "stack_count", "jpeg_quality", "shutdown_grace_s", "png_compression", "max_pending_events", "max_bytes", "max_age_days", "allow_runtime_base_dir", "max_window_s", "max_buffer_bytes")
     BASE_DIR_FIELD_NUMBER: _ClassVar[int]
     FORMATS_FIELD_NUMBER: _ClassVar[int]
     SAVE_BEFORE_S_FIELD_NUMBER: _ClassVar[int]
@@ -279,6 +279,7 @@ class ExportConfig(_message.Message):
     MAX_AGE_DAYS_FIELD_NUMBER: _ClassVar[int]
     ALLOW_RUNTIME_BASE_DIR_FIELD_NUMBER: _ClassVar[int]
     MAX_WINDOW_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_BUFFER_BYTES_FIELD_NUMBER: _ClassVar[int]
     base_dir: str
     formats: _containers.RepeatedScalarFieldContainer[str]
     save_before_s: float
@@ -293,7 +294,8 @@ class ExportConfig(_message.Message):
     max_age_days: float
     allow_runtime_base_dir: bool
     max_window_s: float
-    def __init__(self, base_dir: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., save_before_s: _Optional[float] = ..., save_after_s: _Optional[float] = ..., stack_dark_frames: bool = ..., stack_count: _Optional[int] = ..., jpeg_quality: _Optional[int] = ..., shutdown_grace_s: _Optional[float] = ..., png_compression: _Optional[int] = ..., max_pending_events: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_age_days: _Optional[float] = ..., allow_runtime_base_dir: bool = ..., max_window_s: _Optional[float] = ...) -> None: ...
+    max_buffer_bytes: int
+    def __init__(self, base_dir: _Optional[str] = ..., formats: _Optional[_Iterable[str]] = ..., save_before_s: _Optional[float] = ..., save_after_s: _Optional[float] = ..., stack_dark_frames: bool = ..., stack_count: _Optional[int] = ..., jpeg_quality: _Optional[int] = ..., shutdown_grace_s: _Optional[float] = ..., png_compression: _Optional[int] = ..., max_pending_events: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_age_days: _Optional[float] = ..., allow_runtime_base_dir: bool = ..., max_window_s: _Optional[float] = ..., max_buffer_bytes: _Optional[int] = ...) -> None: ...
 
 class NetworkConfig(_message.Message):
     __slots__ = ("host", "port", "grpc_port", "idle_timeout_s", "reply_linger_s", "max_line_bytes", "max_connections", "max_triggers_per_s", "token", "tls_cert", "tls_key", "http_port", "auth_timeout_s", "allowed_hosts", "token_set")

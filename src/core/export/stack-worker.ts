@@ -1,0 +1,43 @@
+import { parentPort } from 'node:worker_threads';
+import { PackedStackSum } from '../pixels/stack-sum.js';
+
+/**
+ * The dark-frame stacker's sums, in a thread of their own: not on the event
+ * loop, where capture runs, and not queued behind the I420 conversions of the
+ * pixel worker that the same export keeps busy.
+ */
+export type StackRequest =
+  | {
+      op: 'add';
+      id: number;
+      /** PackedStackSum memory for frames of `length` bytes. */
+      sum: SharedArrayBuffer;
+      length: number;
+      reset: boolean;
+      /** The frame: shared memory read in place, or a transferred copy. */
+      src: SharedArrayBuffer | ArrayBuffer;
+      offset: number;
+    }
+  | { op: 'finish'; id: number; sum: SharedArrayBuffer; length: number; frames: number };
+
+export interface StackReply {
+  id: number;
+  out?: ArrayBuffer;
+  error?: string;
+}
+
+parentPort?.on('message', (request: StackRequest) => {
+  try {
+    const sum = new PackedStackSum(request.length, request.sum);
+    if (request.op === 'add') {
+      sum.add(new Uint8Array(request.src, request.offset, request.length), request.reset);
+      parentPort!.postMessage({ id: request.id } satisfies StackReply);
+      return;
+    }
+    const out = new ArrayBuffer(request.length);
+    sum.finish(request.frames, new Uint8Array(out));
+    parentPort!.postMessage({ id: request.id, out } satisfies StackReply, [out]);
+  } catch (error) {
+    parentPort!.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies StackReply);
+  }
+});
