@@ -9,6 +9,7 @@ import { parseProfile, UsageError, type Section } from './options.js';
 import { machine } from './proc.js';
 import { referenceLines } from './reference-lines.js';
 import { progress, Report } from './report.js';
+import { Scenes } from './scene.js';
 import { soak } from './soak.js';
 import { streamSlowLink } from './stream-slow-link.js';
 import { streamFrames } from './stream.js';
@@ -49,7 +50,8 @@ async function main(): Promise<number> {
   installSignalHandlers();
   const report = new Report();
   const clips = new Clips();
-  const context: BenchContext = { profile, report, clips };
+  const scenes = new Scenes();
+  const context: BenchContext = { profile, report, clips, scenes };
   const host = machine();
   const startedAt = new Date();
   const t0 = performance.now();
@@ -74,6 +76,7 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: FAILED: ${message}\n`);
   } finally {
     await clips.remove();
+    await scenes.remove();
     await cleanupAll();
   }
   const wallS = (performance.now() - t0) / 1000;

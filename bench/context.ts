@@ -1,12 +1,15 @@
 import type { Clips } from './clips.js';
 import type { Profile, Size } from './options.js';
 import type { Report } from './report.js';
+import type { Scenes } from './scene.js';
 
-/** What every section gets: what to measure, where figures go, shared clips. */
+/** What every section gets: what to measure, where figures go, shared clips and scenes. */
 export interface BenchContext {
   profile: Profile;
   report: Report;
   clips: Clips;
+  /** The camera-like scene's frames, one file per size. */
+  scenes: Scenes;
 }
 
 export function sizeLabel([width, height]: Size): string {

@@ -2,25 +2,34 @@ import { repeat, sizeLabel, type BenchContext } from './context.js';
 import { snapWithCapture, warmUpExport } from './event-watch.js';
 import type { Size } from './options.js';
 import { cpuPercent, sleep } from './proc.js';
+import { REFERENCE_SETS, runPythonReference } from './python-reference.js';
+import { encoderCeiling } from './reference-ceilings.js';
 import { progress } from './report.js';
+import { sceneCamera, SCENE_FILTER } from './scene.js';
 import { recordCapture } from './trigger-latency.js';
 import { benchService, type BenchService } from './service.js';
-import { requireFfmpeg } from './tools.js';
+import { ensureReferenceVenv, requireFfmpeg } from './tools.js';
 
 const EXPORT_SETS = ['jpg', 'png', 'npy', 'jpg,png,npy', 'mp4'] as const;
 /** Figure ids of the table's rows, for the targets. */
-export const EXPORT_ROWS = [...EXPORT_SETS.map((set) => set.replaceAll(',', '+')), 'dark-jpg', 'dark-jpg-stack'];
+export const EXPORT_ROWS = [...EXPORT_SETS.map((set) => set.replaceAll(',', '+')), 'flat-jpg', 'dark-jpg', 'dark-jpg-stack'];
 
 /**
- * Export throughput: SNAP with an after-window of 0, so every frame is
- * already in the ring and the export runs as fast as it can while capture
- * goes on at 30 frames/s. Frames/s is frames written over SNAP → event.json;
- * service CPU (200% = both cores) shows how much of the machine it used.
+ * Export throughput on the camera-like scene (scene.ts: testsrc2 + sensor
+ * noise, full-range I420 from the fake rpicam-vid at 30 fps, the Pi's default
+ * path): SNAP with an after-window of 0, so every frame is already in the ring
+ * and the export runs as fast as it can while capture goes on. Beside each row
+ * the seed's own export loop (bench/reference, cv2.imwrite / np.save, one
+ * thread) on the very same frames, and sharp's encoder ceiling on them, all in
+ * this run. The flat synthetic scene stays as one labelled extra row, and the
+ * dark rows (stacking) run on the synthetic source, whose exposure is settable.
  */
-export async function exportThroughput({ profile, report }: BenchContext): Promise<void> {
-  requireFfmpeg(); // mp4
+export async function exportThroughput({ profile, report, scenes }: BenchContext): Promise<void> {
+  requireFfmpeg(); // mp4, the scene
+  ensureReferenceVenv();
   const beforeS = profile.exportBeforeS;
   const rows: string[][] = [];
+  const ceilings: string[] = [];
   const measure = async (bench: BenchService, size: Size, id: string, label: string, command: string): Promise<void> => {
     const s = sizeLabel(size);
     progress(`export ${s} ${label}`);
@@ -37,13 +46,28 @@ export async function exportThroughput({ profile, report }: BenchContext): Promi
     report.figure(`${key}.complete_ms`, 'ms', runs.map((r) => r.event.completeMs));
     report.figure(`${key}.cpu_percent`, '% of one core', runs.map((r) => r.cpu));
     recordCapture(report, key, runs.map((r) => r.capture));
-    rows.push([s, label, report.cell(`${key}.frames`, 0), report.cell(`${key}.stacks`, 0), report.cell(`${key}.complete_ms`, 0), report.cell(`${key}.fps`), report.cell(`${key}.cpu_percent`, 0), report.cell(`${key}.capture_fps`, 1)]);
+    const seedKey = `export.seed.${id}.${s}.fps`;
+    const seed = report.get(seedKey);
+    const ratio = seed ? (report.get(`${key}.fps`)!.median / seed.median).toFixed(2) + 'x' : '-';
+    rows.push([s, label, report.cell(`${key}.frames`, 0), report.cell(`${key}.stacks`, 0), report.cell(`${key}.complete_ms`, 0), report.cell(`${key}.fps`), seed ? report.cell(seedKey) : '-', ratio, report.cell(`${key}.cpu_percent`, 0), report.cell(`${key}.capture_fps`, 1)]);
   };
-  const camera = (size: Size): Record<string, unknown> => ({ source: 'synthetic', width: size[0], height: size[1], framerate: 30 });
+  const synthetic = (size: Size): Record<string, unknown> => ({ source: 'synthetic', width: size[0], height: size[1], framerate: 30 });
   // Slower formats write below the capture rate: 4 s of headroom keeps the window's oldest frames from being overwritten mid-export.
   const ring = { seconds: beforeS + 4 };
   for (const size of profile.sizes) {
-    const day = await benchService({ camera: camera(size), ring });
+    const [w, h] = size;
+    const s = sizeLabel(size);
+    const scene = await scenes.get(size);
+    // The yardsticks first, on the same frames, with nothing else of the bench running.
+    progress(`export ${s}: seed reference and encoder ceilings on the scene`);
+    const seed = await runPythonReference(w, h, { ingestFrames: 30, exportFrames: profile.referenceExportFrames, runs: profile.runs, framesFile: scene.rgbFile });
+    for (const set of REFERENCE_SETS) report.figure(`export.seed.${set}.${s}.fps`, 'frames/s', seed.export[set]!.fps);
+    for (const format of ['jpeg', 'png'] as const) {
+      report.figure(`export.ceiling.${format}.${s}.fps`, 'frames/s', await repeat(profile.runs, () => encoderCeiling(w, h, format, profile.encoderSeconds, 2, scene.rgbFile)));
+    }
+    ceilings.push(`${s}: sharp JPEG q90 ${report.cell(`export.ceiling.jpeg.${s}.fps`)}, PNG level 1 ${report.cell(`export.ceiling.png.${s}.fps`)} frames/s`);
+    const { camera, options } = sceneCamera(scene);
+    const day = await benchService({ camera, ring }, options);
     try {
       await sleep((beforeS + profile.settleS) * 1000);
       await warmUpExport(day.service.linePort);
@@ -51,19 +75,28 @@ export async function exportThroughput({ profile, report }: BenchContext): Promi
     } finally {
       await day.stop();
     }
+    const flat = await benchService({ camera: synthetic(size), ring });
+    try {
+      await sleep((beforeS + profile.settleS) * 1000);
+      await warmUpExport(flat.service.linePort);
+      await measure(flat, size, 'flat-jpg', 'jpg, flat synthetic scene (extra row)', `SNAP before=${beforeS} after=0 formats=jpg`);
+    } finally {
+      await flat.stop();
+    }
     // A dark scene (short day exposure, night mode off so it stays dark): every frame is a stacking candidate.
-    const dark = await benchService({ camera: { ...camera(size), exposure_us: 1500 }, night: { enable: false }, ring, export: { stack_count: 4 } });
+    const dark = await benchService({ camera: { ...synthetic(size), exposure_us: 1500 }, night: { enable: false }, ring, export: { stack_count: 4 } });
     try {
       await sleep((beforeS + profile.settleS) * 1000);
       await warmUpExport(dark.service.linePort);
-      await measure(dark, size, 'dark-jpg', 'jpg, dark scene, stacking off', `SNAP before=${beforeS} after=0 formats=jpg stack=off`);
-      await measure(dark, size, 'dark-jpg-stack', 'jpg, dark scene, stacking on (4 frames a stack)', `SNAP before=${beforeS} after=0 formats=jpg stack=on`);
+      await measure(dark, size, 'dark-jpg', 'jpg, dark synthetic scene, stacking off', `SNAP before=${beforeS} after=0 formats=jpg stack=off`);
+      await measure(dark, size, 'dark-jpg-stack', 'jpg, dark synthetic scene, stacking on (4 frames a stack)', `SNAP before=${beforeS} after=0 formats=jpg stack=on`);
     } finally {
       await dark.stop();
     }
   }
-  report.heading(`Export throughput (SNAP before=${beforeS} after=0: the window already in the ring; synthetic at 30 frames/s)`);
-  report.line(`Medians of ${profile.runs} SNAP(s) per row after one unmeasured warm-up export, (min–max). frames/s = frames written / (SNAP → event.json). Service CPU: 100% = one core, 200% = both. Capture fps during: what the source took in while the export ran (asked 30); a row with fewer frames than its window had its window captured while the previous export held the event loop.`);
+  report.heading(`Export throughput (SNAP before=${beforeS} after=0: the window already in the ring; camera-like scene, fake rpicam-vid yuv420 at 30 frames/s)`);
+  report.line(`Scene: ffmpeg testsrc2 + \`${SCENE_FILTER}\`, full-range yuv420p, ${'30'} frames replayed in a loop. Medians of ${profile.runs} SNAP(s) per row after one unmeasured warm-up export, (min–max). frames/s = frames written / (SNAP → event.json). seed = bench/reference (cv2.imwrite jpg q90 / png level 1, np.save; one thread, sequential, no fsync) on the same frames as RGB, same run. Service CPU: 100% = one core. Capture fps during: what the source took in while the export ran (asked 30).`);
+  report.line(`Encoder ceilings on the same frames (sharp alone, frames in memory, 2 processes): ${ceilings.join('; ')}.`);
   report.line();
-  report.table(['size', 'formats', 'frames', 'stacks', 'SNAP → event.json ms', 'frames/s', 'service CPU %', 'capture fps during'], rows);
+  report.table(['size', 'formats', 'frames', 'stacks', 'SNAP → event.json ms', 'picam frames/s', 'seed frames/s', 'picam / seed', 'service CPU %', 'capture fps during'], rows);
 }

@@ -50,7 +50,8 @@ const USAGE = `usage: node dist/bench/bench.js [--quick] [--soak] [--soak-second
   --quick      every section once at 320x240 with short windows (under a minute): proves the bench works
   --soak       RSS over a 5-minute soak with a trigger every 10 s and one stream subscriber
   --json PATH  where the JSON goes (default bench/results/latest.json)
-  BENCH_ONLY=reference|ingest|memory|export|trigger|stream|slowlink|preroll|soak (comma list) picks sections.`;
+  BENCH_ONLY=reference|ingest|memory|export|trigger|stream|slowlink|preroll|soak (comma list) picks sections.
+  BENCH_SIZES=1920x1080[,1280x720] picks the sizes of the default run.`;
 
 export class UsageError extends Error {}
 
@@ -96,7 +97,7 @@ export function parseProfile(argv: readonly string[], env: NodeJS.ProcessEnv): P
   }
   return {
     mode, sections, jsonFile, soak,
-    sizes: [[1280, 720], hd], runs: 3, everyCase: true, windowS: 1.5, settleS: 1,
+    sizes: pickSizes(env.BENCH_SIZES) ?? [[1280, 720], hd], runs: 3, everyCase: true, windowS: 1.5, settleS: 1,
     loopFrames: 200, encoderSeconds: 1.5, pipeFrames: 150, referenceExportFrames: 20,
     rssSeconds: 60,
     trigger: { beforeS: 2, afterS: 2 },
@@ -104,6 +105,16 @@ export function parseProfile(argv: readonly string[], env: NodeJS.ProcessEnv): P
     longExport: { size: hd, beforeS: 5, afterS: 5 },
     stream: { size: hd, warmupS: 1.5, windowS: 2 },
   };
+}
+
+/** BENCH_SIZES=1920x1080[,1280x720]: only those sizes (default mode). */
+function pickSizes(only: string | undefined): Size[] | undefined {
+  if (only === undefined || only.trim() === '') return undefined;
+  return only.split(',').map((item) => {
+    const match = /^\s*(\d+)x(\d+)\s*$/.exec(item);
+    if (!match) throw new UsageError(`BENCH_SIZES: expected WIDTHxHEIGHT[,WIDTHxHEIGHT], received ${only}\n${USAGE}`);
+    return [Number(match[1]), Number(match[2])] as const;
+  });
 }
 
 function pickSections(mode: Mode, only: string | undefined): Section[] {

@@ -23,25 +23,19 @@ export const REFERENCE_SETS = ['jpg', 'png', 'npy', 'jpg+png+npy'] as const;
 const FRAMES = 8;
 
 /**
- * Runs the seed's approach on the frames picam's synthetic source renders,
- * written once to a raw file, so both sides compress and copy the same pixels.
+ * Runs the seed's approach on `framesFile` (the camera-like scene's frames as
+ * RGB, see scene.ts) or on the frames picam's flat synthetic source renders,
+ * so both sides compress and copy the same pixels.
  */
-export async function runPythonReference(width: number, height: number, options: { ingestFrames: number; exportFrames: number; runs: number }): Promise<PythonReferenceResult> {
+export async function runPythonReference(
+  width: number,
+  height: number,
+  options: { ingestFrames: number; exportFrames: number; runs: number; /** Frames to use (rgb24, whole frames) instead of the flat synthetic scene. */ framesFile?: string },
+): Promise<PythonReferenceResult> {
   const dir = trackFolder(await mkdtemp(path.join(os.tmpdir(), 'picam-bench-ref-')));
   try {
-    const framesFile = path.join(dir, 'frames.rgb');
-    const source = new SyntheticSource({ width, height, framerate: 30, cycleFrames: 0 });
-    const frame = Buffer.alloc(width * height * 3);
-    const handle = await open(framesFile, 'w');
-    try {
-      for (let i = 0; i < FRAMES; i++) {
-        // Every 4th frame kept: the box moves visibly between the frames handed over.
-        for (let skip = 0; skip < 4; skip++) source.renderInto(frame, 0);
-        await handle.write(frame);
-      }
-    } finally {
-      await handle.close();
-    }
+    const framesFile = options.framesFile ?? path.join(dir, 'frames.rgb');
+    if (options.framesFile === undefined) await renderSynthetic(framesFile, width, height);
     const out = path.join(dir, 'out');
     const args = [
       path.join(ROOT, 'bench/reference/picam_reference.py'),
@@ -55,6 +49,22 @@ export async function runPythonReference(width: number, height: number, options:
   } finally {
     await rm(dir, { recursive: true, force: true });
     releaseFolder(dir);
+  }
+}
+
+/** The flat synthetic scene's frames, written once to a raw file. */
+async function renderSynthetic(framesFile: string, width: number, height: number): Promise<void> {
+  const source = new SyntheticSource({ width, height, framerate: 30, cycleFrames: 0 });
+  const frame = Buffer.alloc(width * height * 3);
+  const handle = await open(framesFile, 'w');
+  try {
+    for (let i = 0; i < FRAMES; i++) {
+      // Every 4th frame kept: the box moves visibly between the frames handed over.
+      for (let skip = 0; skip < 4; skip++) source.renderInto(frame, 0);
+      await handle.write(frame);
+    }
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { darkScore } from '../src/core/night/dark-score.js';
@@ -64,11 +65,15 @@ export async function pipeCeiling(clip: string, width: number, height: number, f
   return JSON.parse(out) as { fps: number; cpuMs: number };
 }
 
-/** Encodes per second of one frame by sharp, in `processes` processes at once (all cores). */
-export async function encoderCeiling(width: number, height: number, format: 'jpeg' | 'png', seconds: number, processes = 2): Promise<number> {
+/**
+ * Encodes per second by sharp, in `processes` processes at once (all cores):
+ * of one flat synthetic frame, or cycling through the RGB frames of `framesFile`
+ * (the camera-like scene, so the ceiling is on the content the export writes).
+ */
+export async function encoderCeiling(width: number, height: number, format: 'jpeg' | 'png', seconds: number, processes = 2, framesFile = ''): Promise<number> {
   const self = fileURLToPath(import.meta.url);
   const runs = await Promise.all(
-    Array.from({ length: processes }, () => runChild(process.execPath, [self, 'encode', String(width), String(height), format, String(seconds)]).then(Number)),
+    Array.from({ length: processes }, () => runChild(process.execPath, [self, 'encode', String(width), String(height), format, String(seconds), framesFile]).then(Number)),
   );
   return runs.reduce((a, b) => a + b, 0);
 }
@@ -84,10 +89,19 @@ function runChild(command: string, args: string[]): Promise<string> {
 }
 
 /** Child mode: encode one synthetic frame repeatedly, one encode in flight, print encodes/s. */
-async function encodeLoop(width: number, height: number, format: 'jpeg' | 'png', seconds: number): Promise<void> {
-  const frame = Buffer.alloc(width * height * 3);
-  new SyntheticSource({ width, height, framerate: 30, cycleFrames: 0 }).renderInto(frame, 0);
-  const image = () => sharp(frame, { raw: { width, height, channels: 3 } });
+async function encodeLoop(width: number, height: number, format: 'jpeg' | 'png', seconds: number, framesFile: string): Promise<void> {
+  const bytes = width * height * 3;
+  const frames: Buffer[] = [];
+  if (framesFile !== '') {
+    const all = readFileSync(framesFile);
+    for (let at = 0; at + bytes <= all.length; at += bytes) frames.push(all.subarray(at, at + bytes));
+  } else {
+    const frame = Buffer.alloc(bytes);
+    new SyntheticSource({ width, height, framerate: 30, cycleFrames: 0 }).renderInto(frame, 0);
+    frames.push(frame);
+  }
+  let next = 0;
+  const image = () => sharp(frames[next++ % frames.length], { raw: { width, height, channels: 3 } });
   const t0 = performance.now();
   let n = 0;
   while (performance.now() - t0 < seconds * 1000) {
@@ -100,5 +114,5 @@ async function encodeLoop(width: number, height: number, format: 'jpeg' | 'png',
 
 if (process.argv[2] === 'encode') {
   sharp.concurrency(1);
-  await encodeLoop(Number(process.argv[3]), Number(process.argv[4]), process.argv[5] as 'jpeg' | 'png', Number(process.argv[6]));
+  await encodeLoop(Number(process.argv[3]), Number(process.argv[4]), process.argv[5] as 'jpeg' | 'png', Number(process.argv[6]), process.argv[7] ?? '');
 }

@@ -12,7 +12,8 @@ export const FAST_CLIP_RATE = 1000;
  * encoder ceilings, and the seed's Python approach, all on this machine in
  * this run. Later sections' targets are ratios against these rows.
  */
-export async function referenceLines({ profile, report, clips }: BenchContext): Promise<void> {
+export async function referenceLines(context: BenchContext): Promise<void> {
+  const { profile, report, clips } = context;
   requireFfmpeg();
   ensureReferenceVenv();
   const { runs } = profile;
@@ -42,7 +43,7 @@ export async function referenceLines({ profile, report, clips }: BenchContext): 
     }
     report.info.pythonReference = py.versions;
   }
-  printReferenceTable({ profile, report, clips });
+  printReferenceTable(context);
 }
 
 function printReferenceTable({ profile, report }: BenchContext): void {

