@@ -94,20 +94,25 @@ export class Exporter {
     const reservation = this.reserve(ringFirst, beforeS, afterS, settings.framerate);
     const eventId = newEventId(triggerMs);
     const dir = path.join(settings.baseDir, eventDateFolder(eventId), eventId);
+    const abort = new AbortController();
+    const endMono = triggerMono + afterS * 1000;
+    // Reading (and rescuing frames about to be evicted) starts now, before anything is awaited: a small ring
+    // laps within one mkdir on a loaded machine, and the window's first frames would be gone.
+    const reader = new WindowReader(ring, this.deps.tier, { firstId, startMono, endMono, stallMs: SOURCE_STALL_MS, monotonicNow: () => this.deps.clock.monotonicMs() }, this.pool, reservation, abort.signal);
     try {
       await mkdir(dir, { recursive: true });
     } catch (error) {
+      reader.close();
       reservation.release();
       throw PicamError.from(error);
     }
-    const abort = new AbortController();
     const job: ExportJob = {
       eventId,
       dir,
       options,
       triggerMs,
       startMono,
-      endMono: triggerMono + afterS * 1000,
+      endMono,
       beforeS,
       afterS,
       firstId,
@@ -116,6 +121,7 @@ export class Exporter {
       settings,
       signal: abort.signal,
       reservation,
+      reader,
     };
     this.total++;
     const done = this.run(job).finally(() => this.pending.delete(eventId));
@@ -186,7 +192,7 @@ export class Exporter {
 
   /** Reads the window into the sinks, then writes the manifest built from what they report. */
   private async run(job: ExportJob): Promise<Manifest> {
-    const { ring, geometry, tier } = this.deps;
+    const { ring, geometry } = this.deps;
     const frames: ManifestFrame[] = [];
     const missing: MissingFrames[] = [];
     const frameFormats = job.formats.filter((f): f is FrameFormat => f !== 'mp4');
@@ -195,7 +201,7 @@ export class Exporter {
     const stack = job.stack ? new StackSink(job.dir, job.settings.stackCount, job.settings.darkThreshold, frameFormats, encode) : undefined;
     const clip = job.formats.includes('mp4') ? new ClipSink(job.dir, measuredRate(ring, job) ?? job.settings.framerate) : undefined;
     const sinks: FrameSink[] = [files, ...(clip ? [clip] : []), ...(stack ? [stack] : [])];
-    const reader = new WindowReader(ring, tier, { firstId: job.firstId, startMono: job.startMono, endMono: job.endMono, stallMs: SOURCE_STALL_MS, monotonicNow: () => this.deps.clock.monotonicMs() }, this.pool, job.reservation, job.signal);
+    const { reader } = job;
     let error: PicamError | undefined;
     const inFlight: Array<Promise<void>> = [];
     // Ordered sinks (clip, stack) take frames one at a time in capture order, on one chain.
@@ -323,6 +329,8 @@ interface ExportJob {
   settings: ExportSettings;
   signal: AbortSignal;
   reservation: BufferReservation;
+  /** Started at trigger time, so the window's frames are guarded from the first instant. */
+  reader: WindowReader;
 }
 
 /** The frame rate of the frames in the before-window, for the clip's timing. */

@@ -235,6 +235,11 @@ export class WindowReader {
     }
   }
 
+  /** Stops reading and gives back what was copied (an event that never started). */
+  close(): void {
+    this.stop();
+  }
+
   private stop(): void {
     if (this.stopped) return;
     this.stopped = true;
