@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SyntheticSource } from '../../src/core/capture/synthetic-source.js';
-import { darkScore } from '../../src/core/night/dark-score.js';
-import { NightController, type NightSettings } from '../../src/core/night/night-controller.js';
+import { SyntheticSource } from '../../../src/core/capture/synthetic-source.js';
+import { darkScore } from '../../../src/core/night/dark-score.js';
+import { NightController, type NightSettings } from '../../../src/core/night/night-controller.js';
 
 const DAY = { exposureUs: 10_000, gain: 1 };
 const settings: NightSettings = {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { frameBytes } from '../../src/core/frame.js';
-import { loadConfig } from '../../src/core/config/load-config.js';
-import { checkRingFits, ringSize } from '../../src/core/ring/ring-size.js';
-import { ROOT } from '../helpers/service.js';
+import { frameBytes } from '../../../src/core/frame.js';
+import { loadConfig } from '../../../src/core/config/load-config.js';
+import { checkRingFits, ringSize } from '../../../src/core/ring/ring-size.js';
+import { ROOT } from '../../helpers/service.js';
 
 /** A Zero 2 W on Raspberry Pi OS Lite (assumed, not measured here): ~420 MB for Linux, ~300 MB of it free once booted. */
 const ZERO_2_W = { available: 300e6, rss: 50e6 };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
-import { reconnectDelayMs } from '../../src/mqtt/broker-connection.js';
-import { redactUrl, topicsFor } from '../../src/mqtt/topics.js';
+import { reconnectDelayMs } from '../../../src/mqtt/broker-connection.js';
+import { redactUrl, topicsFor } from '../../../src/mqtt/topics.js';
 
 describe('MQTT topics, URL redaction and reconnect backoff', () => {
   it('builds every topic from the prefix and camera id', () => {

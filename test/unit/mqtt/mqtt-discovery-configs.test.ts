@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { discoveryConfigs, discoveryNodeId } from '../../src/mqtt/discovery-configs.js';
-import { topicsFor } from '../../src/mqtt/topics.js';
+import { discoveryConfigs, discoveryNodeId } from '../../../src/mqtt/discovery-configs.js';
+import { topicsFor } from '../../../src/mqtt/topics.js';
 
 /** Home Assistant's discovery topic pattern (homeassistant/components/mqtt/discovery.py). */
 const DISCOVERY_TOPIC = /^(?<component>\w+)\/(?:(?<node>[a-zA-Z0-9_-]+)\/)?(?<object>[a-zA-Z0-9_-]+)\/config$/;

@@ -3,11 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, parseConfig } from '../../src/core/config/load-config.js';
-import { applyConfigUpdate } from '../../src/core/config/config-update.js';
-import { persistConfig } from '../../src/core/config/persist-config.js';
-import { configReference } from '../../scripts/config-doc.js';
-import { ROOT } from '../helpers/service.js';
+import { ConfigError, loadConfig, parseConfig } from '../../../src/core/config/load-config.js';
+import { applyConfigUpdate } from '../../../src/core/config/config-update.js';
+import { persistConfig } from '../../../src/core/config/persist-config.js';
+import { configReference } from '../../../scripts/config-doc.js';
+import { ROOT } from '../../helpers/service.js';
 
 function messages(raw: unknown): string[] {
   try {

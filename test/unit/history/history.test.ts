@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { History, type HistorySample } from '../../src/core/history/history.js';
+import { History, type HistorySample } from '../../../src/core/history/history.js';
 
 const sample = (timeMs: number, darkScore = 100): HistorySample => ({
   timeMs,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { i420Layout, unpadI420 } from '../../src/core/capture/frame-layout.js';
-import { rowAlignment } from '../../src/core/capture/pi-model.js';
-import { RawFrameSplitter } from '../../src/core/capture/raw-frame-splitter.js';
-import { RingBuffer } from '../../src/core/ring/ring-buffer.js';
-import { i420ToRgb } from '../../src/core/pixels/i420-to-rgb.js';
+import { i420Layout, unpadI420 } from '../../../src/core/capture/frame-layout.js';
+import { rowAlignment } from '../../../src/core/capture/pi-model.js';
+import { RawFrameSplitter } from '../../../src/core/capture/raw-frame-splitter.js';
+import { RingBuffer } from '../../../src/core/ring/ring-buffer.js';
+import { i420ToRgb } from '../../../src/core/pixels/i420-to-rgb.js';
 
 const PAD = 0xaa;
 
@@ -101,7 +101,7 @@ describe('V4L2 capture device search', () => {
     const { mkdtemp, mkdir, writeFile, symlink, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const path = await import('node:path');
-    const { findCaptureDevice } = await import('../../src/core/capture/capture-devices.js');
+    const { findCaptureDevice } = await import('../../../src/core/capture/capture-devices.js');
     const root = await mkdtemp(path.join(tmpdir(), 'picam-devs-'));
     try {
       await mkdir(path.join(root, 'dev'));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eventDateFolder, eventTimeMs, isEventId, newEventId } from '../../src/core/export/event-id.js';
-import { npyHeader } from '../../src/core/export/npy.js';
-import { FrameStacker } from '../../src/core/export/stacker.js';
+import { eventDateFolder, eventTimeMs, isEventId, newEventId } from '../../../src/core/export/event-id.js';
+import { npyHeader } from '../../../src/core/export/npy.js';
+import { FrameStacker } from '../../../src/core/export/stacker.js';
 
 describe('npy header', () => {
   it('is a version 1.0 header padded to 64 bytes', () => {

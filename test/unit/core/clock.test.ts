@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameClock, type Clock } from '../../src/core/clock.js';
+import { FrameClock, type Clock } from '../../../src/core/clock.js';
 
 /** A machine clock that reads whatever the test sets. */
 function machine(at: { wall: number; mono: number }): Clock {

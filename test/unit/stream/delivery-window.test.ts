@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DeliveryWindow, MAX_FRAMES_IN_FLIGHT, type DeliveryProbe } from '../../src/core/stream/delivery-window.js';
+import { DeliveryWindow, MAX_FRAMES_IN_FLIGHT, type DeliveryProbe } from '../../../src/core/stream/delivery-window.js';
 
 /** A probe whose confirmations the test hands out one by one, in order. */
 class ManualProbe implements DeliveryProbe {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RingBuffer } from '../../src/core/ring/ring-buffer.js';
+import { RingBuffer } from '../../../src/core/ring/ring-buffer.js';
 
 const meta = (t: number) => ({ timestampMs: t, monotonicMs: t, darkScore: 10, night: false, exposureUs: 1000, gain: 1 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_PAYLOAD_BYTES, parseTriggerPayload, type ParsedTrigger } from '../../src/mqtt/trigger-payload.js';
+import { MAX_PAYLOAD_BYTES, parseTriggerPayload, type ParsedTrigger } from '../../../src/mqtt/trigger-payload.js';
 
 const parse = (text: string): ParsedTrigger => parseTriggerPayload(Buffer.from(text));
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import type { FrameSink } from '../../src/core/capture/frame-source.js';
-import { JpegFrameSplitter } from '../../src/core/capture/jpeg-frame-splitter.js';
-import { RawFrameSplitter } from '../../src/core/capture/raw-frame-splitter.js';
-import { RingBuffer } from '../../src/core/ring/ring-buffer.js';
+import type { FrameSink } from '../../../src/core/capture/frame-source.js';
+import { JpegFrameSplitter } from '../../../src/core/capture/jpeg-frame-splitter.js';
+import { RawFrameSplitter } from '../../../src/core/capture/raw-frame-splitter.js';
+import { RingBuffer } from '../../../src/core/ring/ring-buffer.js';
 
 function ringSink(ring: RingBuffer, dropped: string[]): FrameSink {
   return { acquire: () => ring.acquire(), commit: () => undefined, dropped: (why) => dropped.push(why), error: () => undefined, log: () => undefined };

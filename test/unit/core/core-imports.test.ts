@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ESLint } from 'eslint';
-import { ROOT } from '../helpers/service.js';
+import { ROOT } from '../../helpers/service.js';
 
 /**
  * The core knows no transport: adapters depend on it, never the reverse. The one guard is

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ffmpegFileArgs, ffmpegV4l2Args } from '../../src/core/capture/ffmpeg-args.js';
-import { parseCameraList, rpicamArgs } from '../../src/core/capture/rpicam-args.js';
+import { ffmpegFileArgs, ffmpegV4l2Args } from '../../../src/core/capture/ffmpeg-args.js';
+import { parseCameraList, rpicamArgs } from '../../../src/core/capture/rpicam-args.js';
 
 const rpicam = { width: 1280, height: 720, fps: 30, codec: 'yuv420' as const, index: 0, hflip: false, vflip: false, rotation: 0 as const, exposureUs: 0, gain: 0 };
 
@@ -61,7 +61,7 @@ describe('ffmpeg arguments', () => {
 
 describe('exposure limits', () => {
   it('clamp the shutter to the frame duration and the sensor maximum, and say which', async () => {
-    const { exposureInForce, floorFps, SENSOR_MAX_EXPOSURE_US } = await import('../../src/core/capture/exposure-limits.js');
+    const { exposureInForce, floorFps, SENSOR_MAX_EXPOSURE_US } = await import('../../../src/core/capture/exposure-limits.js');
     const day = exposureInForce({ exposure: { exposureUs: 50_000, gain: 1 }, fps: 30 }, SENSOR_MAX_EXPOSURE_US.imx708);
     assert.deepEqual(day, { exposureUs: 33_333, gain: 1, clamped: 'the frame duration at 30 fps, 33333 µs' });
     const v1 = exposureInForce({ exposure: { exposureUs: 10_000_000, gain: 8 }, fps: 0.1 }, SENSOR_MAX_EXPOSURE_US.ov5647);
@@ -74,7 +74,7 @@ describe('exposure limits', () => {
   });
 
   it('read the sensor of a camera from the listing', async () => {
-    const { parseCameraSensor } = await import('../../src/core/capture/rpicam-args.js');
+    const { parseCameraSensor } = await import('../../../src/core/capture/rpicam-args.js');
     const output = 'Available cameras\n-----------------\n0 : imx708_wide [4608x2592 10-bit RGGB] (/base/x)\n1 : ov5647 [2592x1944] (/base/y)\n';
     assert.equal(parseCameraSensor(output, 0), 'imx708');
     assert.equal(parseCameraSensor(output, 1), 'ov5647');
@@ -84,7 +84,7 @@ describe('exposure limits', () => {
 
 describe('V4L2 listings', () => {
   it('find MJPEG in the format listing and map exposure/gain into the device ranges', async () => {
-    const { offersMjpeg, parseControls, manualExposureControls } = await import('../../src/core/capture/v4l2-controls.js');
+    const { offersMjpeg, parseControls, manualExposureControls } = await import('../../../src/core/capture/v4l2-controls.js');
     const formats = '[video4linux2,v4l2 @ 0x1] Raw       :     yuyv422 :           YUYV 4:2:2 : 640x480 1280x720\n[video4linux2,v4l2 @ 0x1] Compressed:       mjpeg :          Motion-JPEG : 640x480 1280x720\n';
     assert.equal(offersMjpeg(formats, 1280, 720), true);
     assert.equal(offersMjpeg(formats, 1920, 1080), false);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FramePool } from '../../src/core/export/frame-pool.js';
+import { FramePool } from '../../../src/core/export/frame-pool.js';
 
 describe('FramePool', () => {
   it('makes at most `size` buffers, shared memory, and hands a released one to the next waiter', async () => {
