@@ -1,68 +1,24 @@
-import { Worker } from 'node:worker_threads';
-import type { StackReply, StackRequest } from './stack-worker.js';
+import { RequestWorker, shareOrCopy } from '../workers/request-worker.js';
+import type { StackRequest } from './stack-worker.js';
 
 type Request = StackRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /**
- * The one stack worker of the process, started on first use. It is
- * referenced only while a request is pending, so an idle worker never keeps
- * the process alive.
+ * The one stack worker of the process, apart from the pixel worker so sums
+ * do not queue behind I420 conversions.
  */
 class StackThread {
-  private worker: Worker | undefined;
-  private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (out: ArrayBuffer | undefined) => void; reject: (error: Error) => void }>();
+  private readonly thread = new RequestWorker<Request>(new URL('./stack-worker.js', import.meta.url), 'stack worker');
 
   /** Adds a frame into the shared sums (zeroed first when `reset`). */
   async add(sum: SharedArrayBuffer, length: number, data: Uint8Array, reset: boolean): Promise<void> {
-    if (data.buffer instanceof SharedArrayBuffer) {
-      await this.send({ op: 'add', sum, length, reset, src: data.buffer, offset: data.byteOffset });
-      return;
-    }
-    // Other readers (the encoders) still use the frame: the worker gets a copy it may own.
-    const copy = new Uint8Array(data.length);
-    copy.set(data);
-    await this.send({ op: 'add', sum, length, reset, src: copy.buffer, offset: 0 }, [copy.buffer]);
+    // Other readers (the encoders) may still use an unshared frame: the worker then gets a copy it may own.
+    const { buffer, offset, transfer } = shareOrCopy(data);
+    await this.thread.send({ op: 'add', sum, length, reset, src: buffer, offset }, transfer);
   }
 
   async finish(sum: SharedArrayBuffer, length: number, frames: number): Promise<Buffer> {
-    return Buffer.from((await this.send({ op: 'finish', sum, length, frames }))!);
-  }
-
-  private send(request: Request, transfer: ArrayBuffer[] = []): Promise<ArrayBuffer | undefined> {
-    const worker = this.ensure();
-    const id = this.nextId++;
-    if (this.pending.size === 0) worker.ref();
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id }, transfer);
-    });
-  }
-
-  private ensure(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./stack-worker.js', import.meta.url));
-    worker.on('message', (reply: StackReply) => {
-      const waiter = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
-      if (reply.error !== undefined) waiter?.reject(new Error(`stack worker: ${reply.error}`));
-      else waiter?.resolve(reply.out);
-    });
-    worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', () => {
-      this.worker = undefined;
-      this.failAll(new Error('stack worker exited'));
-    });
-    // After the listeners: adding a 'message' listener refs the worker's port again (Node 20).
-    worker.unref();
-    this.worker = worker;
-    return worker;
-  }
-
-  private failAll(error: Error): void {
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
+    return Buffer.from((await this.thread.send({ op: 'finish', sum, length, frames }))!);
   }
 }
 

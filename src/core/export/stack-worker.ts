@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { PackedStackSum } from '../pixels/stack-sum.js';
+import type { WorkerReply } from '../workers/request-worker.js';
 
 /**
  * The dark-frame stacker's sums, in a thread of their own: not on the event
@@ -20,24 +21,19 @@ export type StackRequest =
     }
   | { op: 'finish'; id: number; sum: SharedArrayBuffer; length: number; frames: number };
 
-export interface StackReply {
-  id: number;
-  out?: ArrayBuffer;
-  error?: string;
-}
 
 parentPort?.on('message', (request: StackRequest) => {
   try {
     const sum = new PackedStackSum(request.length, request.sum);
     if (request.op === 'add') {
       sum.add(new Uint8Array(request.src, request.offset, request.length), request.reset);
-      parentPort!.postMessage({ id: request.id } satisfies StackReply);
+      parentPort!.postMessage({ id: request.id } satisfies WorkerReply);
       return;
     }
     const out = new ArrayBuffer(request.length);
     sum.finish(request.frames, new Uint8Array(out));
-    parentPort!.postMessage({ id: request.id, out } satisfies StackReply, [out]);
+    parentPort!.postMessage({ id: request.id, out } satisfies WorkerReply, [out]);
   } catch (error) {
-    parentPort!.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies StackReply);
+    parentPort!.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply);
   }
 });
