@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import threading
 import time
 
 from picam_client import PicamClient, pb
+
+from frame_windows import print_windows
 
 
 def main() -> int:
@@ -83,22 +84,7 @@ def main() -> int:
             print("the stream ended before a start time came", file=sys.stderr)
             return 3
 
-    frames = [0] * a.windows
-    sizes = [0] * a.windows
-    dropped = [0] * a.windows
-    ages: list[list[float]] = [[] for _ in range(a.windows)]
-    every_age: list[float] = []
-    for at, size, skipped, age in received:
-        k = int((at - start[0]) // a.window_s)
-        if 0 <= k < a.windows:
-            frames[k] += 1
-            sizes[k] += size
-            dropped[k] += skipped
-            ages[k].append(age)
-            every_age.append(age * 1000)
-    # Capture to receipt, median per window: how stale what the subscriber sees is.
-    age_ms = [statistics.median(x) * 1000 if x else None for x in ages]
-    print(json.dumps({"frames": frames, "bytes": sizes, "dropped": dropped, "age_ms": age_ms, "ages_all_ms": every_age, "window_s": a.window_s}), flush=True)
+    print_windows(received, start[0], a.windows, a.window_s)
     return 0
 
 
