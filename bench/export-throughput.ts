@@ -6,6 +6,7 @@ import { REFERENCE_SETS, runPythonReference } from './python-reference.js';
 import { encoderCeiling } from './reference-ceilings.js';
 import { progress } from './report.js';
 import { sceneCamera, SCENE_FILTER } from './scene.js';
+import { measureStacking } from './stacking.js';
 import { recordCapture } from './trigger-latency.js';
 import { benchService, type BenchService } from './service.js';
 import { ensureReferenceVenv, requireFfmpeg } from './tools.js';
@@ -30,6 +31,7 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
   const beforeS = profile.exportBeforeS;
   const rows: string[][] = [];
   const ceilings: string[] = [];
+  const stacking: string[] = [];
   const measure = async (bench: BenchService, size: Size, id: string, label: string, command: string): Promise<void> => {
     const s = sizeLabel(size);
     progress(`export ${s} ${label}`);
@@ -65,6 +67,7 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     for (const format of ['jpeg', 'png'] as const) {
       report.figure(`export.ceiling.${format}.${s}.fps`, 'frames/s', await repeat(profile.runs, () => encoderCeiling(w, h, format, profile.encoderSeconds, 2, scene.rgbFile)));
     }
+    stacking.push(await measureStacking(report, scene.rgbFile, size, profile.runs, profile.referenceExportFrames * 4));
     ceilings.push(`${s}: sharp JPEG q90 ${report.cell(`export.ceiling.jpeg.${s}.fps`)}, PNG level 1 ${report.cell(`export.ceiling.png.${s}.fps`)} frames/s`);
     const { camera, options } = sceneCamera(scene);
     const day = await benchService({ camera, ring }, options);
@@ -97,6 +100,7 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
   report.heading(`Export throughput (SNAP before=${beforeS} after=0: the window already in the ring; camera-like scene, fake rpicam-vid yuv420 at 30 frames/s)`);
   report.line(`Scene: ffmpeg testsrc2 + \`${SCENE_FILTER}\`, full-range yuv420p, ${'30'} frames replayed in a loop. Medians of ${profile.runs} SNAP(s) per row after one unmeasured warm-up export, (min–max). frames/s = frames written / (SNAP → event.json). seed = bench/reference (cv2.imwrite jpg q90 / png level 1, np.save; one thread, sequential, no fsync) on the same frames as RGB, same run. Service CPU: 100% = one core. Capture fps during: what the source took in while the export ran (asked 30).`);
   report.line(`Encoder ceilings on the same frames (sharp alone, frames in memory, 2 processes): ${ceilings.join('; ')}.`);
+  report.line(`Stacking alone on the same frames (4 a stack; picam: FrameStacker and its worker, seed: bench/reference/stack_reference.py, np.mean to uint8, one thread): ${stacking.join('; ')}.`);
   report.line();
   report.table(['size', 'formats', 'frames', 'stacks', 'SNAP → event.json ms', 'picam frames/s', 'seed frames/s', 'picam / seed', 'service CPU %', 'capture fps during'], rows);
 }

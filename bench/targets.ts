@@ -68,6 +68,11 @@ const TARGETS: Array<{ id: string; target: string; judge: Judge }> = [
     judge: (r: Report, s: string) => ratioTarget(r, `export.${set}.${s}.fps`, `export.seed.${set}.${s}.fps`, bound, (x) => `${f(x, 2)}x the seed (needs >= ${bound}x)`, 'higher'),
   })),
   {
+    id: 'stacking-vs-seed',
+    target: 'dark-frame stacking >= the seed\'s frames stacked per second, same frames',
+    judge: (r, s) => ratioTarget(r, `export.stacking.${s}.fps`, `export.seed.stacking.${s}.fps`, 1, (x) => `${f(x, 2)}x the seed (needs >= 1x)`, 'higher'),
+  },
+  {
     id: 'trigger-first-file',
     target: 'trigger -> first file <= 50 ms',
     judge: (r, s) => {

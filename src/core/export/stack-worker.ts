@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { PackedStackSum } from '../pixels/stack-sum.js';
+import { StackSum } from '../pixels/stack-sum.js';
+import type { WasmMemory } from '../pixels/wasm-assembler.js';
 import type { WorkerReply } from '../workers/request-worker.js';
 
 /**
@@ -11,20 +12,20 @@ export type StackRequest =
   | {
       op: 'add';
       id: number;
-      /** PackedStackSum memory for frames of `length` bytes. */
-      sum: SharedArrayBuffer;
+      /** The stack's memory (stack-sum.ts, stackMemory) for frames of `length` bytes. */
+      memory: WasmMemory | SharedArrayBuffer;
       length: number;
       reset: boolean;
       /** The frame: shared memory read in place, or a transferred copy. */
       src: SharedArrayBuffer | ArrayBuffer;
       offset: number;
     }
-  | { op: 'finish'; id: number; sum: SharedArrayBuffer; length: number; frames: number };
+  | { op: 'finish'; id: number; memory: WasmMemory | SharedArrayBuffer; length: number; frames: number };
 
 
 parentPort?.on('message', (request: StackRequest) => {
   try {
-    const sum = new PackedStackSum(request.length, request.sum);
+    const sum = new StackSum(request.length, request.memory);
     if (request.op === 'add') {
       sum.add(new Uint8Array(request.src, request.offset, request.length), request.reset);
       parentPort!.postMessage({ id: request.id } satisfies WorkerReply);

@@ -1,3 +1,5 @@
+import { I32, name, op, section, SIMD, simd, sleb, uleb } from './wasm-assembler.js';
+
 /**
  * I420 to RGB24 in WebAssembly SIMD (128-bit, 16 pixels of two rows a step),
  * assembled here from its opcodes so no compiler or binary has to ship.
@@ -49,51 +51,6 @@ export const SIMD_COEFFICIENTS: Record<'full' | 'limited', SimdCoefficients> = {
   // BT.601 studio swing: 255/219 = 1.164383, 1.596027, 0.391762, 0.812968, 2.017232
   limited: { y0: 16, ky: 596, rv: 817, gu: 201, gv: 416, bu: 1033 },
 };
-
-// Opcodes (WebAssembly core + SIMD proposals, as in V8 since Node 16).
-const SIMD = 0xfd;
-const op = {
-  block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b,
-  localGet: 0x20, localSet: 0x21, localTee: 0x22,
-  i32Const: 0x41, i32Eqz: 0x45, i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c,
-};
-const simd = {
-  load: 0x00, load8x8U: 0x02, store: 0x0b, shuffle: 0x0d, i16Splat: 0x10,
-  narrowU: 0x66, q15mulr: 0x82, extendLowU: 0x89, extendHighU: 0x8a, shl: 0x8b,
-  add: 0x8e, addSat: 0x8f, sub: 0x91, subSat: 0x92,
-};
-
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
-
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(text: string): number[] {
-  return [...uleb(text.length), ...Buffer.from(text, 'utf8')];
-}
 
 /** Shuffle lanes that interleave planar R, G, B (16 bytes each) into the 16 output bytes `chunk` (0-2) of RGB. */
 function interleaveLanes(chunk: number): { rg: number[]; b: number[] } {
@@ -158,21 +115,21 @@ export function simdModuleBytes(): Uint8Array {
     get(py);
     s(simd.load, ...mem(0));
     set(V.t);
-    for (const [extend, target] of [[simd.extendLowU, V.ylo], [simd.extendHighU, V.yhi]] as const) {
+    for (const [extend, target] of [[simd.i16ExtendLowI8U, V.ylo], [simd.i16ExtendHighI8U, V.yhi]] as const) {
       get(V.t);
       s(extend);
       get(V.vy0);
-      s(simd.sub);
+      s(simd.i16Sub);
       i32(6);
-      s(simd.shl);
+      s(simd.i16Shl);
       get(V.vky);
-      s(simd.q15mulr);
+      s(simd.i16Q15mulr);
       set(target);
     }
     for (const [combine, lo, hi, target] of [
-      [simd.addSat, V.drl, V.drh, V.r],
-      [simd.subSat, V.dgl, V.dgh, V.g],
-      [simd.addSat, V.dbl, V.dbh, V.bb],
+      [simd.i16AddSat, V.drl, V.drh, V.r],
+      [simd.i16SubSat, V.dgl, V.dgh, V.g],
+      [simd.i16AddSat, V.dbl, V.dbh, V.bb],
     ] as const) {
       get(V.ylo);
       get(lo);
@@ -180,7 +137,7 @@ export function simdModuleBytes(): Uint8Array {
       get(V.yhi);
       get(hi);
       s(combine);
-      s(simd.narrowU);
+      s(simd.i8NarrowI16U);
       set(target);
     }
     for (let chunk = 0; chunk < 3; chunk++) {
@@ -200,9 +157,9 @@ export function simdModuleBytes(): Uint8Array {
     get(p);
     s(simd.load8x8U, ...mem(0));
     get(V.c128);
-    s(simd.sub);
+    s(simd.i16Sub);
     i32(6);
-    s(simd.shl);
+    s(simd.i16Shl);
     set(target);
   };
   const duplicate = (source: number, lo: number, hi: number): void => {
@@ -246,21 +203,21 @@ export function simdModuleBytes(): Uint8Array {
   // dr = q(v, rv); dg = q(u, gu) + q(v, gv); db = q(u, bu); each doubled across the two pixels sharing it.
   get(V.v);
   get(V.vrv);
-  s(simd.q15mulr);
+  s(simd.i16Q15mulr);
   set(V.d);
   duplicate(V.d, V.drl, V.drh);
   get(V.u);
   get(V.vgu);
-  s(simd.q15mulr);
+  s(simd.i16Q15mulr);
   get(V.v);
   get(V.vgv);
-  s(simd.q15mulr);
-  s(simd.add);
+  s(simd.i16Q15mulr);
+  s(simd.i16Add);
   set(V.d);
   duplicate(V.d, V.dgl, V.dgh);
   get(V.u);
   get(V.vbu);
-  s(simd.q15mulr);
+  s(simd.i16Q15mulr);
   set(V.d);
   duplicate(V.d, V.dbl, V.dbh);
   row(L.py0, L.po0);
@@ -297,7 +254,6 @@ export function simdModuleBytes(): Uint8Array {
 
   const locals = [2, ...uleb(7), 0x7f, ...uleb(22), 0x7b];
   const body = [...locals, ...c];
-  const I32 = 0x7f;
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [1, 0x60, 14, ...Array<number>(14).fill(I32), 0]),

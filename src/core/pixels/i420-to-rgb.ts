@@ -1,5 +1,6 @@
 import type { ColorRange } from '../frame.js';
 import { SIMD_COEFFICIENTS, simdModuleBytes } from './i420-simd.js';
+import { wasm, type WasmMemory } from './wasm-assembler.js';
 
 /**
  * Planar I420 (BT.601 matrix) to packed RGB24, for either range: `full`
@@ -32,23 +33,12 @@ type Converter = (src: Uint8Array, width: number, height: number, out: Uint8Arra
 
 let converter: Converter | null | undefined;
 
-/** The little of the WebAssembly JS API used here (not in the ES2023 lib or Node 20's types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: { memory: WasmMemory; convert: (...args: number[]) => void } };
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
 /** One instance per thread (the main thread and each pixel worker), its memory grown to the largest frame seen. */
 function simdConverter(): Converter | undefined {
   if (converter !== undefined) return converter ?? undefined;
   try {
     if (wasm === undefined) throw new Error('no WebAssembly');
-    const { memory, convert } = new wasm.Instance(new wasm.Module(simdModuleBytes())).exports;
+    const { memory, convert } = new wasm.Instance(new wasm.Module(simdModuleBytes())).exports as unknown as { memory: WasmMemory; convert: (...args: number[]) => void };
     converter = (src, width, height, out, range) => {
       const chromaWidth = Math.ceil(width / 2);
       const chromaBytes = chromaWidth * Math.ceil(height / 2);

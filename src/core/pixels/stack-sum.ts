@@ -1,105 +1,134 @@
+import { stackModuleBytes } from './stack-simd.js';
+import { PAGE_BYTES, wasm, type WasmMemory } from './wasm-assembler.js';
+
 /** Mean luma the stacked image is brightened towards. */
 export const TARGET_MEAN = 110;
 
-/** Most frames one packed accumulator sums: 257 x 255 is the largest sum a 16-bit lane holds. */
-export const MAX_PACKED_FRAMES = 257;
+/** Most frames one accumulator sums: 257 x 255 is the largest sum a 16-bit lane holds. */
+export const MAX_STACK_FRAMES = 257;
+
+/** Header: the kernel's four u32 lane sums (16 bytes), then the stack's running byte total (f64). */
+const LANES = 0;
+const TOTAL = 16;
+const ACC = 64;
+
+/** Where a stack's parts live in its memory, for frames of `length` bytes. */
+function layout(length: number): { acc: number; src: number; out: number; bytes: number } {
+  const align = (n: number): number => Math.ceil(n / 64) * 64;
+  const src = align(ACC + length * 2);
+  const out = align(src + length);
+  return { acc: ACC, src, out, bytes: out + length };
+}
 
 /**
- * Integer accumulation for the dark-frame stacker, four bytes a step: each
- * frame is read as 32-bit words and split into two words of two 16-bit lanes
- * (bytes 0 and 2, bytes 1 and 3), added into a Uint32 accumulator of two
- * words per four frame bytes. Per 1080p RGB frame that is 1.6 M iterations
- * instead of 6.2 M, and no lane can carry into its neighbour for up to
- * MAX_PACKED_FRAMES frames. The tail (length % 4 bytes) is summed byte by byte.
+ * A stack's memory: shared, so the stack worker adds into it while the
+ * export's stacker owns it, and a WebAssembly memory when SIMD is there (the
+ * kernels run on it in place). Freed with the stacker (no handle to close).
  */
-export class PackedStackSum {
-  readonly words: Uint32Array;
-  readonly tail: Uint32Array;
-  /** `buffer`: `packedStackBytes(length)` bytes (shared, so a worker can fill it). */
+export function stackMemory(length: number): WasmMemory | SharedArrayBuffer {
+  const { bytes } = layout(length);
+  const pages = Math.ceil(bytes / PAGE_BYTES);
+  if (kernels() !== undefined) return new wasm!.Memory({ initial: pages, maximum: pages, shared: true });
+  return new SharedArrayBuffer(pages * PAGE_BYTES);
+}
+
+interface Kernels {
+  add: (src: number, acc: number, blocks: number, lanes: number) => void;
+  first: (src: number, acc: number, blocks: number, lanes: number) => void;
+  finish: (acc: number, out: number, blocks: number, k: number) => void;
+}
+
+let module: object | null | undefined;
+
+/** The compiled kernels' module (once a thread), or undefined where WebAssembly SIMD is missing. */
+function kernels(): object | undefined {
+  if (module !== undefined) return module ?? undefined;
+  try {
+    if (wasm === undefined) throw new Error('no WebAssembly');
+    module = new wasm.Module(stackModuleBytes());
+  } catch {
+    module = null;
+  }
+  return module ?? undefined;
+}
+
+/**
+ * Integer accumulation for the dark-frame stacker: one u16 sum per frame
+ * byte, added 16 bytes a step in WebAssembly SIMD (~1 ms a 1080p frame,
+ * against ~9 ms for the four-bytes-a-step JavaScript it replaces and ~8 ms
+ * for the seed's np.mean; BENCHMARKS.md), in the stack's shared memory. Each
+ * call works on that memory as it is, so the worker can make one of these
+ * per request. Without WebAssembly SIMD the same sums run in JavaScript.
+ */
+export class StackSum {
+  private readonly heap: Uint8Array;
+  private readonly acc: Uint16Array;
+  private readonly header: Float64Array;
+  private readonly lanes: Uint32Array;
+  private readonly at: ReturnType<typeof layout>;
+  private readonly run: Kernels | undefined;
+
   constructor(
     readonly length: number,
-    buffer: ArrayBufferLike = new ArrayBuffer(packedStackBytes(length)),
+    memory: WasmMemory | SharedArrayBuffer = stackMemory(length),
   ) {
-    const quads = length >>> 2;
-    this.words = new Uint32Array(buffer, 0, quads * 2);
-    this.tail = new Uint32Array(buffer, quads * 8, length & 3);
+    this.at = layout(length);
+    const buffer = memory instanceof SharedArrayBuffer ? memory : memory.buffer;
+    if (buffer.byteLength < this.at.bytes) throw new RangeError(`stack memory of ${buffer.byteLength} bytes, frames of ${length} need ${this.at.bytes}`);
+    this.heap = new Uint8Array(buffer);
+    this.acc = new Uint16Array(buffer, this.at.acc, length);
+    this.header = new Float64Array(buffer, TOTAL, 1);
+    this.lanes = new Uint32Array(buffer, LANES, 4);
+    const compiled = memory instanceof SharedArrayBuffer ? undefined : kernels();
+    this.run = compiled === undefined ? undefined : (new wasm!.Instance(compiled, { env: { memory } }).exports as unknown as Kernels);
   }
 
-  /** Adds one frame's bytes (zeroing the sums first for the first frame of a stack). */
+  /** Whether the sums run in WebAssembly SIMD here (false: the JavaScript loop). */
+  get simd(): boolean {
+    return this.run !== undefined;
+  }
+
+  /** Adds one frame's bytes (starting the sums afresh for the first frame of a stack). */
   add(data: Uint8Array, reset: boolean): void {
     if (data.length !== this.length) throw new RangeError(`stack frame of ${data.length} bytes, expected ${this.length}`);
-    const { words, tail } = this;
-    if (reset) {
-      words.fill(0);
-      tail.fill(0);
+    const { acc, length } = this;
+    const simdBytes = this.run ? length & ~15 : 0;
+    let total = reset ? 0 : this.header[0]!;
+    if (this.run && simdBytes > 0) {
+      this.heap.set(data.subarray(0, simdBytes), this.at.src);
+      (reset ? this.run.first : this.run.add)(this.at.src, this.at.acc, simdBytes >>> 4, LANES);
+      total += this.lanes[0]! + this.lanes[1]! + this.lanes[2]! + this.lanes[3]!;
     }
-    const quads = this.length >>> 2;
-    if (data.byteOffset % 4 === 0) {
-      const src = new Uint32Array(data.buffer, data.byteOffset, quads);
-      for (let i = 0, j = 0; i < quads; i++, j += 2) {
-        const w = src[i]!;
-        words[j] = words[j]! + (w & 0x00ff00ff);
-        words[j + 1] = words[j + 1]! + ((w >>> 8) & 0x00ff00ff);
-      }
-    } else {
-      // Unaligned views (rare: a slice of a larger buffer) take the byte path, same lanes.
-      for (let i = 0, j = 0; i < quads; i++, j += 2) {
-        const b = i * 4;
-        words[j] = words[j]! + (data[b]! | (data[b + 2]! << 16));
-        words[j + 1] = words[j + 1]! + (data[b + 1]! | (data[b + 3]! << 16));
-      }
+    for (let i = simdBytes; i < length; i++) {
+      const v = data[i]!;
+      acc[i] = reset ? v : acc[i]! + v;
+      total += v;
     }
-    for (let k = 0; k < tail.length; k++) tail[k] = tail[k]! + data[quads * 4 + k]!;
+    this.header[0] = total;
   }
 
-  /** Sum of every byte of every frame added. */
+  /** Sum of every byte of every frame added since the stack started. */
   total(): number {
-    const { words, tail } = this;
-    let total = 0;
-    // Partial sums stay well inside 2^53 (1.6 M words x 2 lanes x 65535).
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i]!;
-      total += (w & 0xffff) + (w >>> 16);
-    }
-    for (let k = 0; k < tail.length; k++) total += tail[k]!;
-    return total;
+    return this.header[0]!;
   }
 
   /**
    * The stacked image of `frames` summed frames into `out`: summing N frames
    * cuts the noise by sqrt(N), then one gain (at most N, so never more than the
-   * plain sum) lifts the mean towards TARGET_MEAN. Each output byte is a table
-   * lookup of its lane's sum, so no rounding or clamping runs per byte.
+   * plain sum) lifts the mean towards TARGET_MEAN; each byte is
+   * min(255, round(sum x scale)) with the scale in 1/65536.
    */
   finish(frames: number, out: Uint8Array): void {
-    if (out.length !== this.length) throw new RangeError(`stack output of ${out.length} bytes, expected ${this.length}`);
-    const scale = stackScale(this.total(), this.length, frames);
-    const table = scaleTable(scale, frames);
-    const { words, tail } = this;
-    const quads = this.length >>> 2;
-    if (out.byteOffset % 4 === 0) {
-      const dst = new Uint32Array(out.buffer, out.byteOffset, quads);
-      for (let i = 0, j = 0; i < quads; i++, j += 2) {
-        const lo = words[j]!;
-        const hi = words[j + 1]!;
-        dst[i] = (table[lo & 0xffff]! | (table[hi & 0xffff]! << 8) | (table[lo >>> 16]! << 16) | (table[hi >>> 16]! << 24)) >>> 0;
-      }
-    } else {
-      for (let i = 0, j = 0; i < quads; i++, j += 2) {
-        const b = i * 4;
-        out[b] = table[words[j]! & 0xffff]!;
-        out[b + 1] = table[words[j + 1]! & 0xffff]!;
-        out[b + 2] = table[words[j]! >>> 16]!;
-        out[b + 3] = table[words[j + 1]! >>> 16]!;
-      }
+    const { acc, length } = this;
+    if (out.length !== length) throw new RangeError(`stack output of ${out.length} bytes, expected ${length}`);
+    const k = Math.min(65536, Math.round(stackScale(this.total(), length, frames) * 65536));
+    const simdBytes = this.run ? length & ~15 : 0;
+    if (this.run && simdBytes > 0) {
+      this.run.finish(this.at.acc, this.at.out, simdBytes >>> 4, k);
+      out.set(this.heap.subarray(this.at.out, this.at.out + simdBytes));
     }
-    for (let k = 0; k < tail.length; k++) out[quads * 4 + k] = table[tail[k]!]!;
+    for (let i = simdBytes; i < length; i++) out[i] = Math.min(255, Math.floor((acc[i]! * k + 32768) / 65536));
   }
-}
-
-/** Bytes of a PackedStackSum for frames of `length` bytes. */
-export function packedStackBytes(length: number): number {
-  return (length >>> 2) * 8 + (length & 3) * 4;
 }
 
 /** Output per sum = sum x scale: the gain (1..frames, towards TARGET_MEAN) over the frame count. */
@@ -109,23 +138,16 @@ export function stackScale(total: number, length: number, frames: number): numbe
   return gain / frames;
 }
 
-/** min(255, round(sum x scale)) for every sum `frames` bytes can reach. */
-function scaleTable(scale: number, frames: number): Uint8Array {
-  const table = new Uint8Array(Math.min(65536, frames * 255 + 1));
-  for (let v = 0; v < table.length; v++) table[v] = Math.min(255, Math.round(v * scale));
-  return table;
-}
-
-/** Adds one frame's bytes into a one-per-byte accumulator (zeroing it first for the first frame of a stack). */
-export function stackAdd(sum: Uint32Array, data: Uint8Array, reset: boolean): void {
-  if (reset) sum.fill(0);
-  for (let i = 0; i < data.length; i++) sum[i]! += data[i]!;
-}
-
-/** The stacked image of a one-per-byte accumulator (see PackedStackSum.finish for the arithmetic). */
-export function stackFinish(sum: Uint32Array, frames: number, out: Uint8Array): void {
+/** The formula itself, one sum per byte in plain JavaScript: what the tests hold StackSum to. */
+export function stackReference(frames: Uint8Array[], out: Uint8Array): void {
+  const sum = new Float64Array(out.length);
   let total = 0;
-  for (let i = 0; i < sum.length; i++) total += sum[i]!;
-  const scale = stackScale(total, sum.length, frames);
-  for (let i = 0; i < sum.length; i++) out[i] = Math.min(255, Math.round(sum[i]! * scale));
+  for (const frame of frames) {
+    for (let i = 0; i < frame.length; i++) {
+      sum[i] = sum[i]! + frame[i]!;
+      total += frame[i]!;
+    }
+  }
+  const scale = stackScale(total, out.length, frames.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.min(255, Math.round(sum[i]! * scale));
 }
