@@ -39,6 +39,7 @@ const CASES: Case[] = [
   { name: '1080p mjpeg rpicam q50', width: 1920, height: 1080, source: 'rpicam', kind: 'mjpeg', bytes: 400e6 },
   { name: '1080p mjpeg file q50', width: 1920, height: 1080, source: 'file', kind: 'mjpeg', bytes: 400e6 },
   { name: '1080p yuv420 rpicam 2 s + tier q80', width: 1920, height: 1080, source: 'rpicam', kind: 'raw+tier', bytes: 450e6 },
+  { name: '1080p yuv420 rpicam 2 s, no tier', width: 1920, height: 1080, source: 'rpicam', kind: 'raw', bytes: 0 },
 ];
 
 /**
@@ -96,7 +97,8 @@ export async function preroll({ report, scenes }: BenchContext): Promise<void> {
         let exportCell = 'n/a';
         if (c.kind !== 'raw') {
           const t0 = performance.now();
-          const response = await bench.camera.trigger({ beforeS, afterS: 0, reason: 'preroll bench', wait: true, formats: ['jpg'] });
+          // wait: the reply comes when the last file is written; a minute of frames can take longer than the default deadline.
+          const response = await bench.camera.trigger({ beforeS, afterS: 0, reason: 'preroll bench', wait: true, formats: ['jpg'] }, { deadlineMs: 600_000 });
           const manifest = await waitForManifest(response.dir, 300000);
           const s = ((performance.now() - t0) / 1000).toFixed(1);
           const lost = manifest.missing.reduce((n, g) => n + g.last_id - g.first_id + 1, 0);
@@ -107,7 +109,7 @@ export async function preroll({ report, scenes }: BenchContext): Promise<void> {
         report.figure(`${id}.rss_mb`, 'MB', [b.rssMb]);
         report.figure(`${id}.cpu_ms_per_frame`, 'ms', [cpuPerFrame]);
         report.figure(`${id}.fps`, 'fps', [fps]);
-        rows.push([
+        const row = [
           c.name,
           (Number(tier ? tier.payloadBytes : r.payloadBytes) / 1e6).toFixed(0),
           span.toFixed(1),
@@ -118,7 +120,9 @@ export async function preroll({ report, scenes }: BenchContext): Promise<void> {
           `${fps.toFixed(1)} (${fb.dropped - fa.dropped} dropped)`,
           exportCell,
           load,
-        ]);
+        ];
+        rows.push(row);
+        progress(`preroll ${row.join(' | ')}`);
       } finally {
         await bench.stop();
       }
