@@ -23,6 +23,9 @@ interface Case {
   kind: 'mjpeg' | 'raw+tier' | 'raw';
   /** Bytes for the byte ring (mjpeg) or the compressed tier. */
   bytes: number;
+  /** raw+tier: seconds of the raw ring (default 2) and the tier's JPEG quality (default 80). */
+  rawSeconds?: number;
+  quality?: number;
 }
 
 /**
@@ -40,6 +43,8 @@ const CASES: Case[] = [
   { name: '1080p mjpeg file q50', width: 1920, height: 1080, source: 'file', kind: 'mjpeg', bytes: 400e6 },
   { name: '1080p yuv420 rpicam 2 s + tier q80', width: 1920, height: 1080, source: 'rpicam', kind: 'raw+tier', bytes: 450e6 },
   { name: '1080p yuv420 rpicam 2 s, no tier', width: 1920, height: 1080, source: 'rpicam', kind: 'raw', bytes: 0 },
+  // What fits a minute of 1080p in 600 MB with the tier: 1 s raw (93 MB) + ~150 KB q60 JPEGs.
+  { name: '1080p yuv420 rpicam 1 s + tier q60', width: 1920, height: 1080, source: 'rpicam', kind: 'raw+tier', bytes: 290e6, rawSeconds: 1, quality: 60 },
 ];
 
 /**
@@ -75,7 +80,13 @@ export async function preroll({ report, scenes }: BenchContext): Promise<void> {
         camera = { source: 'file', file: clip, codec, width: c.width, height: c.height, framerate: 30 };
       }
       progress(`preroll ${c.name}, ${fillS} s`);
-      const ring = c.kind === 'mjpeg' ? { max_bytes: c.bytes } : c.kind === 'raw' ? { seconds: 2 } : { seconds: 2, compressed_seconds: 60, compressed_quality: 80, compressed_max_bytes: c.bytes };
+      const rawSeconds = c.rawSeconds ?? 2;
+      const ring =
+        c.kind === 'mjpeg'
+          ? { max_bytes: c.bytes }
+          : c.kind === 'raw'
+            ? { seconds: rawSeconds }
+            : { seconds: rawSeconds, compressed_seconds: 60, compressed_quality: c.quality ?? 80, compressed_max_bytes: c.bytes };
       const bench = await benchService({ camera, ring, export: { formats: ['jpg'], save_before_s: 1, save_after_s: 0, shutdown_grace_s: 120 } }, options);
       try {
         await sleep(3000);
