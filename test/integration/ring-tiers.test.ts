@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import type { GetStatusResponse } from '../../src/gen/picam/v1/camera_pb.js';
 import { numpyLoad, waitForManifest } from '../helpers/files.js';
 import { cameraClient, type CameraClient } from '../helpers/grpc-client.js';
-import { startService } from '../helpers/service.js';
+import { FIXTURES, startService } from '../helpers/service.js';
 
 const run = promisify(execFile);
 
@@ -73,6 +73,36 @@ describe('ring tiers', () => {
         sizes.push(jpeg.length);
       }
       assert.ok(Math.max(...sizes) >= 10 * Math.min(...sizes), `frame sizes ${Math.min(...sizes)}..${Math.max(...sizes)} vary 10x`);
+    } finally {
+      camera.close();
+      assert.equal(await service.stop(), 0);
+    }
+  });
+
+  it('mjpeg from rpicam-vid: a before_s window spanning most of the byte ring exports every frame it holds', async () => {
+    // The Pi path: the fake rpicam-vid's JPEGs (quality 50, ~8.5 KB at 320x240), a ring of ~75 of them.
+    const service = await startService(
+      { camera: { source: 'rpicam', codec: 'mjpeg', width: 320, height: 240, framerate: 15 }, ring: { max_bytes: 640_000 }, export: { formats: ['jpg'] } },
+      { pathPrepend: [path.join(FIXTURES, 'bin')], env: { FAKE_RPICAM_STARTUP_S: '0' } },
+    );
+    const camera = cameraClient(service.grpcAddress);
+    try {
+      // Lapped twice over, so the window's oldest frames are the next the ring evicts.
+      const status = await until(camera, (s) => Number(s.ring?.oldestFrameId ?? 0) > 2 * (s.ring?.filledFrames ?? Infinity) && (s.ring?.spanS ?? 0) > 3);
+      const held = status.ring!.filledFrames;
+      const beforeS = 0.85 * status.ring!.spanS;
+      const response = await camera.trigger({ beforeS, afterS: 0, reason: 'most of the ring', wait: true });
+      const manifest = await waitForManifest(response.dir);
+      assert.deepEqual(manifest.missing, [], 'no frame of the window lost, none before the oldest held');
+      assert.equal(manifest.state, 'complete');
+      assert.ok(manifest.frames.every((f, i) => i === 0 || f.frame_id === manifest.frames[i - 1]!.frame_id + 1), 'consecutive frame ids');
+      assert.ok(manifest.frames.length >= Math.floor(0.8 * held), `${manifest.frames.length} frames exported of the ${held} the ring held`);
+      assert.ok(manifest.frames[0]!.monotonic_ms >= manifest.window.start_monotonic_ms);
+      for (const frame of manifest.frames) {
+        const jpeg = await readFile(path.join(response.dir, frame.files[0]!));
+        assert.equal(jpeg.readUInt16BE(0), 0xffd8, 'starts with SOI');
+        assert.equal(jpeg.readUInt16BE(jpeg.length - 2), 0xffd9, 'ends with EOI: no torn frame');
+      }
     } finally {
       camera.close();
       assert.equal(await service.stop(), 0);

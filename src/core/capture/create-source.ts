@@ -121,6 +121,7 @@ async function rpicam(camera: Config['camera'], tool: string, context: SourceCon
     height: camera.height,
     fps: camera.framerate,
     format: codec,
+    mjpegQuality: camera.mjpeg_quality,
     index: camera.index,
     rowAlign: alignment.align,
     hflip: camera.hflip,

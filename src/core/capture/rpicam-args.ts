@@ -6,6 +6,8 @@ export interface RpicamArgsOptions {
   height: number;
   fps: number;
   codec: 'yuv420' | 'mjpeg';
+  /** libjpeg quality of `mjpeg` frames (rpicam-vid `--quality`). */
+  mjpegQuality: number;
   index: number;
   hflip: boolean;
   vflip: boolean;
@@ -19,7 +21,8 @@ export interface RpicamArgsOptions {
 /**
  * The rpicam-vid (libcamera-vid) command line: endless (`-t 0`), no preview
  * window, raw I420 or MJPEG frames to stdout, flushed after every frame so
- * the pipe never holds a frame back. `--verbose=0` silences the dozen
+ * the pipe never holds a frame back; MJPEG at the quality asked (the tool
+ * encodes in software with libjpeg, 50 unless told). `--verbose=0` silences the dozen
  * libcamera INFO lines of every start (the log's stderr budget would go on
  * them); the tool's own errors ("ERROR: *** ... ***", "Device timeout
  * detected") are printed at any verbosity. The `=` form because the option
@@ -28,7 +31,9 @@ export interface RpicamArgsOptions {
 export function rpicamArgs(o: RpicamArgsOptions): string[] {
   const args = ['-t', '0', '--nopreview', '--verbose=0', '--camera', String(o.index)];
   args.push('--width', String(o.width), '--height', String(o.height), '--framerate', formatNumber(floorFps(o.fps)));
-  args.push('--codec', o.codec, '--flush');
+  args.push('--codec', o.codec);
+  if (o.codec === 'mjpeg') args.push('--quality', String(o.mjpegQuality));
+  args.push('--flush');
   if (o.hflip) args.push('--hflip');
   if (o.vflip) args.push('--vflip');
   if (o.rotation !== 0) args.push('--rotation', String(o.rotation));

@@ -10,6 +10,8 @@ export interface RpicamSourceOptions {
   height: number;
   fps: number;
   format: 'yuv420' | 'mjpeg';
+  /** libjpeg quality rpicam-vid encodes `mjpeg` frames at. */
+  mjpegQuality: number;
   index: number;
   hflip: boolean;
   vflip: boolean;

@@ -27,6 +27,11 @@ const camera = z
       .describe(
         'Pixel format kept in the ring: `rgb` (RGB24, 3 bytes/pixel), `yuv420` (I420, 1.5 bytes/pixel), `mjpeg` (the camera\'s JPEGs), or `auto`: yuv420 for rpicam, rgb for the others. Frames stay exact and independent (no H.264: its buffer could only start at a keyframe).',
       ),
+    mjpeg_quality: integer(1, 100)
+      .default(50)
+      .describe(
+        'JPEG quality rpicam-vid encodes `codec` mjpeg frames at (its `--quality`; 50 is the tool\'s own default). The ring holds these JPEGs, so this sets how many seconds `ring.max_bytes` keeps: on camera-like 1080p, ~190 KB a frame at 50, ~470 KB at 80, ~860 KB at 90. Other sources keep the JPEGs the device or file delivers.',
+      ),
     video_mode: z
       .enum(['stream', 'still'])
       .default('stream')

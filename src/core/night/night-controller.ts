@@ -115,15 +115,18 @@ export class NightController {
     return this.night;
   }
 
-  /** Feeds one frame's score, taken at `exposure`. Returns a transition when the mode changes. */
-  update(score: number, exposure: ExposureSettings, timestampMs: number, frameId = 0): NightTransition | undefined {
+  /**
+   * Feeds one frame's score, taken at `exposure`; `frames` > 1 when the score stands for that many frames
+   * (JPEG sources score one frame of several). Returns a transition when the mode changes.
+   */
+  update(score: number, exposure: ExposureSettings, timestampMs: number, frameId = 0, frames = 1): NightTransition | undefined {
     const factor = (exposure.exposureUs * exposure.gain) / (this.day.exposureUs * this.day.gain);
     this.lastScore = score;
     this.lastNormalized = score / factor;
     if (!this.settings.enable) return undefined;
     const { dark_threshold, bright_threshold, min_dark_frames } = this.settings;
     if (!this.night) {
-      this.darkFrames = this.lastNormalized < dark_threshold ? this.darkFrames + 1 : 0;
+      this.darkFrames = this.lastNormalized < dark_threshold ? this.darkFrames + frames : 0;
       if (this.darkFrames >= min_dark_frames) {
         return this.switchTo(true, timestampMs, `${this.darkFrames} frames darker than ${dark_threshold}`, frameId);
       }
@@ -133,12 +136,12 @@ export class NightController {
       const current = this.exposure;
       const atCurrent = Math.abs(exposure.exposureUs * exposure.gain - current.exposureUs * current.gain) < 1e-6 * current.exposureUs * current.gain;
       const saturated = score >= OVEREXPOSED && atCurrent;
-      this.brightFrames = score < SATURATED && this.lastNormalized > bright_threshold ? this.brightFrames + 1 : 0;
+      this.brightFrames = score < SATURATED && this.lastNormalized > bright_threshold ? this.brightFrames + frames : 0;
       if (this.brightFrames >= min_dark_frames) {
         return this.switchTo(false, timestampMs, `${this.brightFrames} frames brighter than ${bright_threshold} (normalised)`, frameId);
       }
-      this.saturatedFrames = saturated ? this.saturatedFrames + 1 : 0;
-      this.underexposedFrames = atCurrent && score < UNDEREXPOSED && this.step > 0 ? this.underexposedFrames + 1 : 0;
+      this.saturatedFrames = saturated ? this.saturatedFrames + frames : 0;
+      this.underexposedFrames = atCurrent && score < UNDEREXPOSED && this.step > 0 ? this.underexposedFrames + frames : 0;
       if (this.saturatedFrames >= min_dark_frames) {
         if (this.atDaySettings) {
           return this.switchTo(false, timestampMs, `${this.saturatedFrames} frames overexposed (score >= ${OVEREXPOSED}) even at day settings`, frameId);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ffmpegFileArgs, ffmpegV4l2Args } from '../../../src/core/capture/ffmpeg-args.js';
 import { parseCameraList, rpicamArgs } from '../../../src/core/capture/rpicam-args.js';
 
-const rpicam = { width: 1280, height: 720, fps: 30, codec: 'yuv420' as const, index: 0, hflip: false, vflip: false, rotation: 0 as const, exposureUs: 0, gain: 0 };
+const rpicam = { width: 1280, height: 720, fps: 30, codec: 'yuv420' as const, mjpegQuality: 50, index: 0, hflip: false, vflip: false, rotation: 0 as const, exposureUs: 0, gain: 0 };
 
 describe('rpicam-vid arguments', () => {
   it('run endlessly, quiet, without preview, raw frames to stdout', () => {
@@ -13,9 +13,9 @@ describe('rpicam-vid arguments', () => {
   });
 
   it('carry camera index, flips, rotation, shutter and gain', () => {
-    const args = rpicamArgs({ ...rpicam, codec: 'mjpeg', index: 1, hflip: true, vflip: true, rotation: 180, exposureUs: 200000, gain: 8, fps: 2.5 });
+    const args = rpicamArgs({ ...rpicam, codec: 'mjpeg', mjpegQuality: 70, index: 1, hflip: true, vflip: true, rotation: 180, exposureUs: 200000, gain: 8, fps: 2.5 });
     assert.deepEqual(args.slice(args.indexOf('--codec')), [
-      '--codec', 'mjpeg', '--flush', '--hflip', '--vflip', '--rotation', '180', '--shutter', '200000', '--gain', '8', '-o', '-',
+      '--codec', 'mjpeg', '--quality', '70', '--flush', '--hflip', '--vflip', '--rotation', '180', '--shutter', '200000', '--gain', '8', '-o', '-',
     ]);
     assert.equal(args[args.indexOf('--framerate') + 1], '2.5');
     assert.equal(args[args.indexOf('--camera') + 1], '1');

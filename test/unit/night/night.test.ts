@@ -47,6 +47,16 @@ describe('NightController', () => {
     assert.equal(night.snapshot().transitions, 1);
   });
 
+  it('counts a score that stands for several frames (a JPEG source scores one of every few) as that many', () => {
+    const night = new NightController(settings, DAY);
+    assert.equal(night.update(10, DAY, 0, 4, 4), undefined); // 4 of the 5 frames needed
+    assert.equal(night.update(10, DAY, 4, 8, 4)?.night, true);
+    const other = new NightController(settings, DAY);
+    other.update(10, DAY, 0, 4, 4);
+    other.update(100, DAY, 4, 5, 1); // a bright frame still resets the run
+    assert.equal(other.update(10, DAY, 5, 9, 4), undefined);
+  });
+
   it('judges the exit on the score normalised to day exposure, so night gain does not flap it', () => {
     const night = new NightController(settings, DAY);
     for (let i = 0; i < 5; i++) night.update(10, DAY, i);

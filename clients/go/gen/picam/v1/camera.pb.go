@@ -1061,8 +1061,10 @@ type CameraConfig struct {
 	Gain *float64 `protobuf:"fixed64,15,opt,name=gain,proto3,oneof" json:"gain,omitempty"`
 	// Longest wait before restarting a camera tool that exited or stalled.
 	RestartBackoffMaxS *float64 `protobuf:"fixed64,16,opt,name=restart_backoff_max_s,json=restartBackoffMaxS,proto3,oneof" json:"restart_backoff_max_s,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// JPEG quality 1-100 rpicam-vid encodes codec "mjpeg" at (its --quality; default 50).
+	MjpegQuality  *uint32 `protobuf:"varint,17,opt,name=mjpeg_quality,json=mjpegQuality,proto3,oneof" json:"mjpeg_quality,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CameraConfig) Reset() {
@@ -1203,6 +1205,13 @@ func (x *CameraConfig) GetGain() float64 {
 func (x *CameraConfig) GetRestartBackoffMaxS() float64 {
 	if x != nil && x.RestartBackoffMaxS != nil {
 		return *x.RestartBackoffMaxS
+	}
+	return 0
+}
+
+func (x *CameraConfig) GetMjpegQuality() uint32 {
+	if x != nil && x.MjpegQuality != nil {
+		return *x.MjpegQuality
 	}
 	return 0
 }
@@ -3834,7 +3843,7 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\x06export\x18\x04 \x01(\v2\x16.picam.v1.ExportConfigR\x06export\x121\n" +
 	"\anetwork\x18\x05 \x01(\v2\x17.picam.v1.NetworkConfigR\anetwork\x121\n" +
 	"\alogging\x18\x06 \x01(\v2\x17.picam.v1.LoggingConfigR\alogging\x12(\n" +
-	"\x04mqtt\x18\a \x01(\v2\x14.picam.v1.MqttConfigR\x04mqtt\"\xf3\x05\n" +
+	"\x04mqtt\x18\a \x01(\v2\x14.picam.v1.MqttConfigR\x04mqtt\"\xaf\x06\n" +
 	"\fCameraConfig\x12\x1b\n" +
 	"\x06source\x18\x01 \x01(\tH\x00R\x06source\x88\x01\x01\x12\x19\n" +
 	"\x05width\x18\x02 \x01(\rH\x01R\x05width\x88\x01\x01\x12\x1b\n" +
@@ -3855,7 +3864,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\vexposure_us\x18\x0e \x01(\rH\rR\n" +
 	"exposureUs\x88\x01\x01\x12\x17\n" +
 	"\x04gain\x18\x0f \x01(\x01H\x0eR\x04gain\x88\x01\x01\x126\n" +
-	"\x15restart_backoff_max_s\x18\x10 \x01(\x01H\x0fR\x12restartBackoffMaxS\x88\x01\x01B\t\n" +
+	"\x15restart_backoff_max_s\x18\x10 \x01(\x01H\x0fR\x12restartBackoffMaxS\x88\x01\x01\x12(\n" +
+	"\rmjpeg_quality\x18\x11 \x01(\rH\x10R\fmjpegQuality\x88\x01\x01B\t\n" +
 	"\a_sourceB\b\n" +
 	"\x06_widthB\t\n" +
 	"\a_heightB\f\n" +
@@ -3872,7 +3882,8 @@ const file_picam_v1_camera_proto_rawDesc = "" +
 	"\t_rotationB\x0e\n" +
 	"\f_exposure_usB\a\n" +
 	"\x05_gainB\x18\n" +
-	"\x16_restart_backoff_max_s\"\xf5\x02\n" +
+	"\x16_restart_backoff_max_sB\x10\n" +
+	"\x0e_mjpeg_quality\"\xf5\x02\n" +
 	"\n" +
 	"RingConfig\x12\x1b\n" +
 	"\x06frames\x18\x01 \x01(\rH\x00R\x06frames\x88\x01\x01\x12\x1d\n" +

@@ -194,7 +194,7 @@ class Config(_message.Message):
     def __init__(self, camera: _Optional[_Union[CameraConfig, _Mapping]] = ..., ring: _Optional[_Union[RingConfig, _Mapping]] = ..., night: _Optional[_Union[NightConfig, _Mapping]] = ..., export: _Optional[_Union[ExportConfig, _Mapping]] = ..., network: _Optional[_Union[NetworkConfig, _Mapping]] = ..., logging: _Optional[_Union[LoggingConfig, _Mapping]] = ..., mqtt: _Optional[_Union[MqttConfig, _Mapping]] = ...) -> None: ...
 
 class CameraConfig(_message.Message):
-    __slots__ = ("source", "width", "height", "framerate", "codec", "video_mode", "synthetic_cycle_frames", "device", "file", "index", "hflip", "vflip", "rotation", "exposure_us", "gain", "restart_backoff_max_s")
+    __slots__ = ("source", "width", "height", "framerate", "codec", "video_mode", "synthetic_cycle_frames", "device", "file", "index", "hflip", "vflip", "rotation", "exposure_us", "gain", "restart_backoff_max_s", "mjpeg_quality")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     WIDTH_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -211,6 +211,7 @@ class CameraConfig(_message.Message):
     EXPOSURE_US_FIELD_NUMBER: _ClassVar[int]
     GAIN_FIELD_NUMBER: _ClassVar[int]
     RESTART_BACKOFF_MAX_S_FIELD_NUMBER: _ClassVar[int]
+    MJPEG_QUALITY_FIELD_NUMBER: _ClassVar[int]
     source: str
     width: int
     height: int
@@ -227,7 +228,8 @@ class CameraConfig(_message.Message):
     exposure_us: int
     gain: float
     restart_backoff_max_s: float
-    def __init__(self, source: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., framerate: _Optional[float] = ..., codec: _Optional[str] = ..., video_mode: _Optional[str] = ..., synthetic_cycle_frames: _Optional[int] = ..., device: _Optional[str] = ..., file: _Optional[str] = ..., index: _Optional[int] = ..., hflip: bool = ..., vflip: bool = ..., rotation: _Optional[int] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ..., restart_backoff_max_s: _Optional[float] = ...) -> None: ...
+    mjpeg_quality: int
+    def __init__(self, source: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., framerate: _Optional[float] = ..., codec: _Optional[str] = ..., video_mode: _Optional[str] = ..., synthetic_cycle_frames: _Optional[int] = ..., device: _Optional[str] = ..., file: _Optional[str] = ..., index: _Optional[int] = ..., hflip: bool = ..., vflip: bool = ..., rotation: _Optional[int] = ..., exposure_us: _Optional[int] = ..., gain: _Optional[float] = ..., restart_backoff_max_s: _Optional[float] = ..., mjpeg_quality: _Optional[int] = ...) -> None: ...
 
 class RingConfig(_message.Message):
     __slots__ = ("frames", "seconds", "max_bytes", "compressed_seconds", "compressed_quality", "compressed_max_bytes")
