@@ -61,7 +61,7 @@ const ring = z.preprocess(
   z
     .strictObject({
       frames: integer(2, 100000).optional().describe('Frames kept in memory. A bare number (`"ring": 90`) means this too.'),
-      seconds: z.number().gt(0).max(3600).optional().describe('Seconds of video kept: frames = seconds x camera.framerate.'),
+      seconds: z.number().gt(0).max(3600).optional().describe('Seconds of video kept: frames = seconds x camera.framerate. For JPEG frames (`camera.codec` mjpeg) the byte ring is sized for that many seconds of frames of the size libjpeg makes of a camera-like scene at `camera.mjpeg_quality` with a margin (~180 KB a 1080p frame at 50; rpicam only, other JPEG sources are assumed 0.25 bytes a pixel); the start-up log and GetStatus report the span actually held.'),
       max_bytes: integer(1, Number.MAX_SAFE_INTEGER)
         .optional()
         .describe('Bytes the ring may take: frames = max_bytes / frame size. For JPEG frames (`camera.codec` mjpeg) the frames are packed back to back and the oldest evicted by bytes, so this is the way to size an MJPEG ring exactly.'),

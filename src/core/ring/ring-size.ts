@@ -83,12 +83,40 @@ function mb(bytes: number): string {
 }
 
 /**
- * Bytes a camera JPEG is assumed to take per pixel when a packed ring is sized
- * by `seconds` or `frames` (its real size is only known once frames arrive):
- * about what a Pi's hardware encoder makes of a detailed scene at its default
- * quality. `max_bytes` sizes the ring exactly; the status reports the span held.
+ * Bytes a JPEG is assumed to take per pixel when a packed ring is sized by
+ * `seconds` or `frames` (its real size is only known once frames arrive), for
+ * a source whose JPEG quality is not ours to know (a webcam, a clip).
  */
 export const JPEG_BYTES_PER_PIXEL = 0.25;
+
+/**
+ * libjpeg's bytes per pixel by quality (4:2:0, standard tables: what
+ * rpicam-vid's `--quality` and the compressed tier's sharp both run) on the
+ * bench's camera-like 1080p scene (testsrc2 + temporal noise), cv2.imencode,
+ * 2026-12-02, times 1.75: the margin by which the fake rpicam-vid's q50 frames
+ * (176 KB) and its q80/q90 ones came out larger, so a ring sized by seconds
+ * holds at least those seconds of such content. A real scene is usually
+ * smaller (the ring then holds more); the status reports the span held.
+ */
+const JPEG_BPP_BY_QUALITY: ReadonlyArray<readonly [number, number]> = [
+  [1, 0.03], [10, 0.035], [20, 0.04], [30, 0.052], [40, 0.07], [50, 0.093], [60, 0.121], [70, 0.168],
+  [80, 0.245], [85, 0.32], [90, 0.483], [95, 0.837], [100, 1.72],
+];
+
+/** Bytes per pixel assumed for JPEGs of `quality` (1-100), or JPEG_BYTES_PER_PIXEL when the quality is unknown. */
+export function jpegBytesPerPixel(quality?: number): number {
+  if (quality === undefined) return JPEG_BYTES_PER_PIXEL;
+  const q = Math.min(100, Math.max(1, quality));
+  for (let i = 1; i < JPEG_BPP_BY_QUALITY.length; i++) {
+    const [q1, b1] = JPEG_BPP_BY_QUALITY[i]!;
+    if (q <= q1) {
+      const [q0, b0] = JPEG_BPP_BY_QUALITY[i - 1]!;
+      return b0 + ((b1 - b0) * (q - q0)) / (q1 - q0);
+    }
+  }
+  return JPEG_BPP_BY_QUALITY.at(-1)![1];
+}
+
 /** Smallest mean frame a packed ring keeps metadata for (a black 320x240 JPEG is ~2 KB; a lit one far more). */
 const MIN_PACKED_FRAME = 4096;
 
@@ -103,14 +131,14 @@ export interface PackedRingSize {
 
 /**
  * Sizes a byte ring for frames of varying size up to `slotBytes`: `max_bytes`
- * as given, else seconds (or frames) at JPEG_BYTES_PER_PIXEL, plus one largest
- * frame (the span a writer is handed).
+ * as given, else seconds (or frames) at `bytesPerPixel` (jpegBytesPerPixel),
+ * plus two largest frames (the span a writer is handed).
  */
-export function packedRingSize(ring: Config['ring'], framerate: number, slotBytes: number, pixels: number, field = 'ring'): PackedRingSize {
+export function packedRingSize(ring: Config['ring'], framerate: number, slotBytes: number, pixels: number, field = 'ring', bytesPerPixel = JPEG_BYTES_PER_PIXEL): PackedRingSize {
   let bytes: number;
   let sizedBy: string;
   let arithmetic: string;
-  const estimate = Math.ceil(pixels * JPEG_BYTES_PER_PIXEL);
+  const estimate = Math.ceil(pixels * bytesPerPixel);
   if (ring.max_bytes !== undefined) {
     bytes = ring.max_bytes;
     sizedBy = `${field}.max_bytes`;
@@ -119,7 +147,7 @@ export function packedRingSize(ring: Config['ring'], framerate: number, slotByte
     const frames = ring.frames ?? Math.max(2, Math.ceil((ring.seconds ?? 3) * framerate));
     sizedBy = ring.frames !== undefined ? `${field}.frames` : `${field}.seconds`;
     bytes = frames * estimate + 2 * slotBytes;
-    arithmetic = `${frames} frames x ~${estimate} bytes (a JPEG at ${JPEG_BYTES_PER_PIXEL} bytes/pixel) + 2 largest frames = ${bytes} bytes packed`;
+    arithmetic = `${frames} frames x ~${estimate} bytes (a JPEG at ~${bytesPerPixel.toFixed(3)} bytes/pixel) + 2 largest frames = ${bytes} bytes packed`;
   }
   if (bytes < 2 * slotBytes) {
     throw new PicamError('FAILED_PRECONDITION', `${sizedBy}: ${bytes} bytes cannot hold two frames of up to ${slotBytes} bytes; give at least ${2 * slotBytes}`, {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { frameBytes } from '../../../src/core/frame.js';
 import { loadConfig } from '../../../src/core/config/load-config.js';
-import { checkRingFits, ringSize } from '../../../src/core/ring/ring-size.js';
+import { checkRingFits, JPEG_BYTES_PER_PIXEL, jpegBytesPerPixel, packedRingSize, ringSize } from '../../../src/core/ring/ring-size.js';
 import { ROOT } from '../../helpers/service.js';
 
 /** A Zero 2 W on Raspberry Pi OS Lite (assumed, not measured here): ~420 MB for Linux, ~300 MB of it free once booted. */
@@ -30,5 +30,30 @@ describe('ring memory check', () => {
     const size = ringSize(config.ring, config.camera.framerate, slot);
     await checkRingFits(size, slot, ZERO_2_W);
     assert.ok(size.frames / config.camera.framerate >= config.export.save_before_s, 'the ring holds the pre-trigger window');
+  });
+});
+
+describe('byte ring sized by seconds', () => {
+  const PIXELS_1080P = 1920 * 1080;
+  const SLOT_1080P = frameBytes({ width: 1920, height: 1080, format: 'mjpeg' });
+
+  it('assumes bigger JPEGs for higher qualities, and the unknown-quality figure for sources we do not encode', () => {
+    let last = 0;
+    for (let q = 1; q <= 100; q++) {
+      const bpp = jpegBytesPerPixel(q);
+      assert.ok(bpp > last, `quality ${q}: ${bpp} bytes/pixel, not above quality ${q - 1}'s ${last}`);
+      last = bpp;
+    }
+    assert.equal(jpegBytesPerPixel(undefined), JPEG_BYTES_PER_PIXEL);
+    // The fake rpicam-vid's camera-like 1080p frames at its default quality 50 average 176 KB (BENCHMARKS.md, pre-roll).
+    assert.ok(jpegBytesPerPixel(50) * PIXELS_1080P >= 176_000);
+  });
+
+  it('a minute of 1080p30 at rpicam-vid\'s default quality fits the 600 MB pre-roll budget with the service beside it', () => {
+    const size = packedRingSize({ seconds: 60, compressed_seconds: 0, compressed_quality: 80 }, 30, SLOT_1080P, PIXELS_1080P, 'ring', jpegBytesPerPixel(50));
+    // ~90 MB of service besides the ring was measured (BENCHMARKS.md, pre-roll: RSS = ring + ~90 MB).
+    assert.ok(size.bytes + 90e6 <= 600e6, `${size.arithmetic}`);
+    assert.ok(size.bytes >= 60 * 30 * 176_000, `${size.arithmetic}: less than a minute of 176 KB frames`);
+    assert.match(size.arithmetic, /^1800 frames x ~\d+ bytes \(a JPEG at ~0\.093 bytes\/pixel\)/);
   });
 });
