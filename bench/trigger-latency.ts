@@ -81,7 +81,7 @@ export async function triggerLatency({ profile, report, scenes }: BenchContext):
   };
   report.heading(`Trigger (SNAP over TCP, ${beforeS} s before + ${afterS} s after; camera-like scene, fake rpicam-vid yuv420 at ${ASKED_FPS} frames/s; seed on the same frames)`);
   report.line(`Scene: ffmpeg testsrc2 + \`${SCENE_FILTER}\`, full-range yuv420p, ${SCENE_FRAMES} frames replayed in a loop. Medians of ${profile.runs} SNAP(s) per row after one unmeasured warm-up export, (min–max). Times are from SNAP sent: \`reply\` the OK line, \`first file\` the first frame file renamed into place (inotify), \`event.json\` the manifest, written last. Capture while the export ran: frames/s captured and frames lost against ${ASKED_FPS} frames/s; \`dropped\` the source's own counter.`);
-  report.line(`seed = bench/reference/seed_service.py, the seed manual's service loop on the same frames as RGB (its \`codec: 'rgb'\`), same window, this run: a capture thread at ${ASKED_FPS} frames/s (fresh array, grey-mean dark score, FrameMetadata into a deque of ring frames), a trigger port taking SNAP with no reply; its manual says only that the window is saved, so it waits out the after-window, then writes the window's frames one after another (cv2.imwrite jpg q90 / png level 1, np.save; no temp names, no fsync, no manifest: its "complete" is the last file written). picam / seed < 1x: picam's event is complete sooner. The seed's capture thread reads each frame from the scene file (page cache) into a fresh array; picam's frames come through the fake rpicam-vid (an ffmpeg process on the same 2 cores).`);
+  report.line(`seed = bench/reference/seed_service.py, the seed manual's service loop on the same frames as RGB (its \`codec: 'rgb'\`), same window, this run: a capture thread at ${ASKED_FPS} frames/s (fresh array, grey-mean dark score, FrameMetadata into a deque holding the whole window and a second more, since it takes the window from it only after the after-window), a trigger port taking SNAP with no reply; its manual says only that the window is saved, so it waits out the after-window, then writes the window's frames one after another (cv2.imwrite jpg q90 / png level 1, np.save; no temp names, no fsync, no manifest: its "complete" is the last file written). picam / seed < 1x: picam's event is complete sooner. The seed's capture thread reads each frame from the scene file (page cache) into a fresh array; picam's frames come through the fake rpicam-vid (an ffmpeg process on the same 2 cores).`);
   report.line();
   report.table(['size', 'formats', 'reply ms', 'first file ms', 'seed first file ms', 'event.json ms', 'seed last file ms', 'picam / seed, complete', 'frames picam / seed', 'capture fps during picam / seed', 'frames lost picam / seed', 'dropped'], rows.map(cells));
   const key = `longexport.${sizeLabel(long.size)}`;
@@ -127,7 +127,9 @@ async function measureSeed({ profile, report }: Pick<BenchContext, 'profile' | '
   const s = sizeLabel(scene.size);
   const { beforeS, afterS } = profile.trigger;
   progress(`trigger ${s} ${setId(set)}: the seed's service`);
-  const seed = await startSeedService(scene, { fps: ASKED_FPS, ringFrames: Math.round(ringS * ASKED_FPS), formats: set, beforeS, afterS });
+  // The seed takes its frames from the ring only after the after-window, so its ring must hold the whole window (and a second more).
+  const ringFrames = Math.round(Math.max(ringS, beforeS + afterS + 1) * ASKED_FPS);
+  const seed = await startSeedService(scene, { fps: ASKED_FPS, ringFrames, formats: set, beforeS, afterS });
   try {
     await sleep((beforeS + profile.settleS) * 1000);
     const runs = await repeat(profile.runs, () => seed.snap());
