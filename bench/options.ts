@@ -12,7 +12,7 @@ export type Size = readonly [width: number, height: number];
 /**
  * How much of everything one mode measures. The default is sized to finish
  * in under 10 minutes on 2 cores; quick only proves every section still
- * works (one small size, one run each, short windows), in under a minute.
+ * works (one small size, one run each, short windows), in about 1.5 minutes.
  */
 export interface Profile {
   mode: Mode;
@@ -22,7 +22,7 @@ export interface Profile {
   runs: number;
   /**
    * Every case of every table; quick runs one case per code path instead
-   * (each source kind once, each stream shape once) to stay under a minute.
+   * (each source kind once, each stream shape once) to stay short.
    */
   everyCase: boolean;
   /** Seconds per measuring window where a rate is counted over time. */
@@ -47,8 +47,8 @@ export interface Profile {
 
 const USAGE = `usage: node dist/bench/bench.js [--quick] [--soak] [--soak-seconds N] [--json PATH]
   (none)       every table at 1280x720 and 1920x1080, medians of 3 (under 10 minutes on 2 cores)
-  --quick      every section once at 320x240 with short windows (under a minute): proves the bench works
-  --soak       RSS over a 5-minute soak with a trigger every 10 s and one stream subscriber
+  --quick      every section once at 320x240 with short windows (~1.5 minutes): proves the bench works
+  --soak       RSS over a 5-minute soak with a trigger every 10 s and one stream subscriber, then the seed's service for as long
   --json PATH  where the JSON goes (default bench/results/latest.json)
   BENCH_ONLY=reference|ingest|memory|export|trigger|stream|slowlink|preroll|soak (comma list) picks sections.
   BENCH_SIZES=1920x1080[,1280x720] picks the sizes of the default run.`;

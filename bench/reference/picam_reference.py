@@ -4,8 +4,11 @@ The original Python service (see the seed manual) keeps frames in a
 thread-safe ring buffer (a ``collections.deque``) with a ``FrameMetadata``
 dataclass per frame, scores darkness as the mean of the frame converted to
 grey with OpenCV, and saves with ``cv2.imwrite`` and ``np.save``. This script
-does exactly that on frames picam's own synthetic source rendered (passed in
-as one raw rgb24 file), and prints JSON for ``npm run bench``:
+does exactly that on the frames the bench passes in as one raw rgb24 file (the
+camera-like scene, bench/scene.ts, or picam's flat synthetic source), and
+prints JSON for ``npm run bench``. seed_service.py runs the same steps as a
+service (capture thread, trigger port) for the trigger, memory and soak
+sections:
 
 * ingest: CPU ms per frame (``time.process_time``, all threads) of taking a
   frame in (a fresh array, as a camera hands over), scoring it and appending
