@@ -59,7 +59,16 @@ ff.on('exit', (code) => {
   console.log(JSON.stringify({ fps: frames / ((performance.now() - t0) / 1000), cpuMs: (c.user + c.system) / 1000 / frames }));
 });`;
 
-/** Frames/s and Node CPU ms per frame for raw frames piped from ffmpeg into a Node process that discards them. */
+/**
+ * Frames/s and Node CPU ms per frame for raw frames piped from ffmpeg into a
+ * Node process that discards them. Like for like with the file source: the
+ * same ffmpeg arguments (less `-re`), the same frame size, a Unix socket pair
+ * on both sides (Node's child stdio here, src/core/capture/frame-pipe.ts
+ * there). Left out is what ingest must do: keep each frame (the kernel writes
+ * into ring slots that are cold by the time they come round, not into memory
+ * the allocator has just freed), score it and commit it; done here and not
+ * there: a fresh 64 KB Buffer for every read ('data' events).
+ */
 export async function pipeCeiling(clip: string, width: number, height: number, frames: number): Promise<{ fps: number; cpuMs: number }> {
   const out = await runChild(process.execPath, ['-e', PIPE_SCRIPT, String(width * height * 3), ...ceilingFfmpegArgs(clip, width, height, frames)]);
   return JSON.parse(out) as { fps: number; cpuMs: number };

@@ -1,12 +1,7 @@
-import { execFile } from 'node:child_process';
-import { constants, openSync, closeSync, unlinkSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-let counter = 0;
 
 export interface FramePipeReader {
   /** Where the next read may write (a ring slot's free part). */
@@ -16,55 +11,56 @@ export interface FramePipeReader {
 }
 
 export interface FramePipe {
-  /** Give this to the child as its stdout. */
-  writeFd: number;
-  /** Starts reading; call after the child has its copy of writeFd. */
-  start(reader: FramePipeReader): net.Socket;
+  /** Give this to the child as its stdout (it inherits the socket), then call `handedOver`. */
+  childEnd: net.Socket;
+  /** Our end: reads land in the reader's buffers; ends when the child's copy closes. */
+  socket: net.Socket;
+  /** The child holds its copy now: closes ours, so EOF comes when the child exits. */
+  handedOver(): void;
 }
 
 /**
- * A pipe whose reads land where the reader says: Node's `onread` option reads
- * into a buffer we choose, so each read(2) writes frame bytes straight into
- * the ring slot. With the usual 'data' events every 64 KB chunk is a fresh
- * allocation, which at 1080p RGB costs more CPU in page faults than the
- * frames themselves. Node cannot make an anonymous pipe, so this is a FIFO,
- * unlinked as soon as both ends are open.
+ * A connected pair of Unix stream sockets whose reads land where the reader
+ * says: Node's `onread` option reads into a buffer we choose, so each
+ * read(2) writes frame bytes straight into the ring slot (with 'data'
+ * events every chunk would be a fresh allocation: at 1080p RGB more CPU in
+ * page faults than the frames themselves).
+ *
+ * A socket pair rather than a FIFO: a pipe moves data in 4 KB pages that the
+ * reader frees one by one, and at 1080p that bookkeeping cost the reader
+ * ~0.6 ms of kernel time a frame more than a socket does (BENCHMARKS.md,
+ * "Pipe ingest"); it is also what Node's own child stdio and the bench's
+ * pipe ceiling use. Node cannot make an unnamed pair, so the pair is made by
+ * connecting to a listener in a fresh 0700 folder, closed and removed as
+ * soon as the one connection is in.
  */
-export async function openFramePipe(): Promise<FramePipe> {
-  const fifo = path.join(tmpdir(), `picam-${process.pid}-${counter++}.fifo`);
-  await run('mkfifo', ['-m', '600', fifo]);
-  let readFd: number;
-  let writeFd: number;
+export async function openFramePipe(reader: FramePipeReader): Promise<FramePipe> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'picam-pipe-'));
+  const server = net.createServer({ pauseOnConnect: true });
   try {
-    // Open the read end first without blocking, then the write end finds a reader.
-    readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    writeFd = openSync(fifo, constants.O_WRONLY);
-  } finally {
-    unlinkSync(fifo);
-  }
-  return {
-    writeFd,
-    start(reader) {
-      closeSync(writeFd); // the child holds the only write end now: EOF when it exits
-      // `onread` works for a socket made from an fd, though @types/node only declares it for connect().
-      const options: net.SocketConstructorOpts & { onread: OnRead } = {
-        fd: readFd,
-        readable: true,
-        writable: false,
-        onread: {
-          buffer: () => reader.target(),
-          callback: (n: number) => {
-            reader.written(n);
-            return true;
-          },
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path.join(dir, 's'), () => resolve());
+    });
+    const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+    const socket = net.connect({
+      path: path.join(dir, 's'),
+      onread: {
+        buffer: () => reader.target(),
+        callback: (n: number) => {
+          reader.written(n);
+          return true;
         },
-      };
-      return new net.Socket(options);
-    },
-  };
-}
-
-interface OnRead {
-  buffer: () => Uint8Array;
-  callback: (bytesWritten: number, buffer: Uint8Array) => boolean;
+      },
+    });
+    const connected = new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const [childEnd] = await Promise.all([accepted, connected]);
+    return { childEnd, socket, handedOver: () => childEnd.destroy() };
+  } finally {
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -129,15 +129,19 @@ export class ProcessSupervisor {
     this.lastFrameAt = 0;
     let pipe;
     try {
-      pipe = await openFramePipe();
+      pipe = await openFramePipe(this.hooks.reader);
     } catch (error) {
       this.fail(`cannot make a pipe for ${this.name}: ${(error as Error).message}`);
       return;
     }
-    if (this.stopping) return;
+    if (this.stopping) {
+      pipe.handedOver();
+      pipe.socket.destroy();
+      return;
+    }
     const child = execa(file, args, {
-      // execa's types list only fds 3-9, but any open fd works (child_process passes it through).
-      stdio: ['ignore', pipe.writeFd as 3, 'pipe'],
+      // A socket is passed through to child_process, which gives the child a copy of it as fd 1.
+      stdio: ['ignore', pipe.childEnd, 'pipe'],
       buffer: false,
       reject: false,
       // A tool that ignores SIGTERM (a hung camera stack) is killed for good.
@@ -148,7 +152,8 @@ export class ProcessSupervisor {
     this.lastChild = child;
     // The process itself is gone on 'exit' (a grandchild may still hold its pipes; that does not hold the camera).
     this.lastExit = Promise.race([new Promise((resolve) => child.once('exit', resolve).once('error', resolve)), child.catch(() => undefined)]);
-    const stdout: net.Socket = pipe.start(this.hooks.reader);
+    pipe.handedOver();
+    const stdout: net.Socket = pipe.socket;
     stdout.on('error', () => undefined); // the process exit reports the failure
     void child.finally(() => stdout.destroy());
     let pending = '';
