@@ -23,6 +23,8 @@ interface Case {
   kind: 'mjpeg' | 'raw+tier' | 'raw';
   /** Bytes for the byte ring (mjpeg) or the compressed tier. */
   bytes: number;
+  /** mjpeg: size the byte ring by `ring.seconds` (picam's estimate at the camera's quality) instead of `bytes`. */
+  seconds?: number;
   /** raw+tier: seconds of the raw ring (default 2) and the tier's JPEG quality (default 80). */
   rawSeconds?: number;
   quality?: number;
@@ -40,6 +42,8 @@ const CASES: Case[] = [
   { name: '720p yuv420 rpicam 2 s + tier q80', width: 1280, height: 720, source: 'rpicam', kind: 'raw+tier', bytes: 250e6 },
   { name: '720p yuv420 rpicam 2 s, no tier', width: 1280, height: 720, source: 'rpicam', kind: 'raw', bytes: 0 },
   { name: '1080p mjpeg rpicam q50', width: 1920, height: 1080, source: 'rpicam', kind: 'mjpeg', bytes: 400e6 },
+  // What a user writes: the ring sized by seconds, from rpicam-vid's quality (ring-size.ts, jpegBytesPerPixel).
+  { name: '1080p mjpeg rpicam q50 ring.seconds 60', width: 1920, height: 1080, source: 'rpicam', kind: 'mjpeg', bytes: 0, seconds: 60 },
   { name: '1080p mjpeg file q50', width: 1920, height: 1080, source: 'file', kind: 'mjpeg', bytes: 400e6 },
   { name: '1080p yuv420 rpicam 2 s + tier q80', width: 1920, height: 1080, source: 'rpicam', kind: 'raw+tier', bytes: 450e6 },
   { name: '1080p yuv420 rpicam 2 s, no tier', width: 1920, height: 1080, source: 'rpicam', kind: 'raw', bytes: 0 },
@@ -83,7 +87,9 @@ export async function preroll({ report, scenes }: BenchContext): Promise<void> {
       const rawSeconds = c.rawSeconds ?? 2;
       const ring =
         c.kind === 'mjpeg'
-          ? { max_bytes: c.bytes }
+          ? c.seconds !== undefined
+            ? { seconds: c.seconds }
+            : { max_bytes: c.bytes }
           : c.kind === 'raw'
             ? { seconds: rawSeconds }
             : { seconds: rawSeconds, compressed_seconds: 60, compressed_quality: c.quality ?? 80, compressed_max_bytes: c.bytes };
