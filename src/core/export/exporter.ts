@@ -51,10 +51,19 @@ export class Exporter {
   private readonly pool: FramePool;
   /** export.max_buffer_bytes: what events may hold outside the ring, reserved at trigger time. */
   private readonly buffer = new ExportBuffer();
+  /**
+   * RGB of I420 frames, decoded into reused shared buffers: a fresh 6.2 MB
+   * buffer per 1080p frame cost ~2 ms of page faults, and the external
+   * memory it added set off a major GC every few frames (perf: GC took more
+   * of an export's samples than the encoder's colour conversion).
+   */
+  private readonly rgbPool: FramePool | undefined;
 
   constructor(private readonly deps: ExporterDeps) {
     // IN_FLIGHT frames encoding, plus two a clip or stack may still be reading.
     this.pool = new FramePool(deps.ring.slotBytes, IN_FLIGHT + 2);
+    const { width, height, format } = deps.geometry;
+    this.rgbPool = format === 'yuv420' ? new FramePool(width * height * 3, IN_FLIGHT + 2) : undefined;
   }
 
   get pendingCount(): number {
@@ -212,7 +221,7 @@ export class Exporter {
           missing.push(item.range);
           continue;
         }
-        const frame = this.sinkFrame(item);
+        const { frame, releasePixels } = this.sinkFrame(item);
         const concurrent = Promise.all(sinks.filter((s) => !s.ordered).map((s) => s.write(frame)));
         const inOrder = (ordered = ordered.then(async () => {
           for (const sink of sinks) if (sink.ordered) await sink.write(frame);
@@ -221,7 +230,10 @@ export class Exporter {
         const task = concurrent.then(() => undefined);
         task.catch(() => undefined); // handled below, when awaited in order
         // Every sink reads the copied-out buffer: it goes back once all are done with it.
-        void Promise.allSettled([concurrent, inOrder]).then(item.release);
+        void Promise.allSettled([concurrent, inOrder]).then(() => {
+          item.release();
+          releasePixels();
+        });
         inFlight.push(task);
         if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
       }
@@ -287,18 +299,36 @@ export class Exporter {
     return manifest;
   }
 
-  /** The frame as sinks see it: pixels decoded once, on first use, and shared. */
-  private sinkFrame(item: WindowFrame): SinkFrame {
+  /**
+   * The frame as sinks see it: pixels decoded once, on first use, and shared;
+   * I420 into a pooled RGB buffer (a fresh one when all are taken) that
+   * `releasePixels` gives back once every sink is done with the frame.
+   */
+  private sinkFrame(item: WindowFrame): { frame: SinkFrame; releasePixels: () => void } {
     const { geometry, tier } = this.deps;
     const format = item.fromTier ? 'mjpeg' : geometry.format;
     let pixels: Promise<PixelImage> | undefined;
-    return {
+    let rgb: Buffer | undefined;
+    const frame: SinkFrame = {
       meta: item.meta,
       native: item.data,
       format,
       tier: item.fromTier && tier ? tier.label : 'raw',
-      pixels: () => (pixels ??= decodeFrame(item.data, { ...geometry, format })),
+      pixels: () => {
+        if (pixels === undefined) {
+          rgb = format === 'yuv420' ? this.rgbPool?.tryAcquire() : undefined;
+          pixels = decodeFrame(item.data, { ...geometry, format }, rgb);
+        }
+        return pixels;
+      },
     };
+    const releasePixels = (): void => {
+      const taken = rgb;
+      rgb = undefined;
+      // A decode no sink waited for (one failed first) may still be writing into the buffer.
+      if (taken) void Promise.allSettled([pixels]).then(() => this.rgbPool?.release(taken));
+    };
+    return { frame, releasePixels };
   }
 
   private report(job: ExportJob, manifest: Manifest, framesWritten: number): void {

@@ -28,7 +28,9 @@ export class FilesSink implements FrameSink {
 
   async write(frame: SinkFrame): Promise<void> {
     const stem = frameStem(frame.meta.id, frame.meta.timestampMs);
-    const files = await Promise.all(
+    // Settled, not Promise.all: the frame's buffers go back to the pools when this resolves, so no
+    // encode or write of another format may still be reading them when one fails.
+    const results = await Promise.allSettled(
       this.formats.map(async (format) => {
         const name = `${stem}.${format}`;
         // A camera JPEG, or a compressed-tier frame, is saved as it is: no second lossy encode.
@@ -37,7 +39,9 @@ export class FilesSink implements FrameSink {
         return name;
       }),
     );
-    this.onFrame(frame, files);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    this.onFrame(frame, results.map((r) => (r as PromiseFulfilledResult<string>).value));
   }
 }
 
