@@ -239,9 +239,12 @@ export class Exporter {
       }
       await Promise.all(inFlight);
       await ordered;
+      await files.finish();
     } catch (caught) {
       error = PicamError.from(caught);
       await Promise.allSettled([...inFlight, ordered]);
+      // Nothing may still write into the folder once run() returns (cancel removes it).
+      await files.finish().catch(() => undefined);
     }
     let clipFile: string | undefined;
     if (clip) {
