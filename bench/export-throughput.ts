@@ -3,6 +3,7 @@ import { snapWithCapture, warmUpExport } from './event-watch.js';
 import type { Size } from './options.js';
 import { cpuPercent, sleep } from './proc.js';
 import { REFERENCE_SETS, runPythonReference } from './python-reference.js';
+import { diskRate, type DiskMode } from './disk-bytes.js';
 import { encoderCeiling } from './reference-ceilings.js';
 import { progress } from './report.js';
 import { sceneCamera, SCENE_FILTER } from './scene.js';
@@ -32,6 +33,7 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
   const rows: string[][] = [];
   const ceilings: string[] = [];
   const stacking: string[] = [];
+  const disks: string[] = [];
   const measure = async (bench: BenchService, size: Size, id: string, label: string, command: string): Promise<void> => {
     const s = sizeLabel(size);
     progress(`export ${s} ${label}`);
@@ -69,6 +71,24 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     }
     stacking.push(await measureStacking(report, scene.rgbFile, size, profile.runs, profile.referenceExportFrames * 4));
     ceilings.push(`${s}: sharp JPEG q90 ${report.cell(`export.ceiling.jpeg.${s}.fps`)}, PNG level 1 ${report.cell(`export.ceiling.png.${s}.fps`)} frames/s`);
+    // The npy export's yardstick: the same bytes per frame, written by each scheme, one window's worth.
+    const npyBytes = w * h * 3 + 128;
+    const cases: Array<[DiskMode, number, string]> = [
+      ['page-cache', 1, 'no sync (np.save), 1 at a time'],
+      ['buffered-fdatasync', 1, 'buffered + fdatasync, 1 at a time'],
+      ['buffered-fdatasync', 4, 'buffered + fdatasync, 4 at a time'],
+      ['picam', 1, 'picam (O_DIRECT + fdatasync), 1 at a time'],
+      ['picam', 4, 'picam, 4 at a time'],
+    ];
+    const cells: string[] = [];
+    for (const [mode, parallel, label] of cases) {
+      const key = `export.disk.${mode}.p${parallel}.${s}`;
+      const runs = await repeat(profile.runs, () => diskRate(mode, npyBytes, 30, parallel));
+      report.figure(`${key}.files_per_s`, 'files/s', runs.map((r) => r.filesPerS));
+      report.figure(`${key}.cpu_ms`, 'CPU ms/file', runs.map((r) => r.cpuMs));
+      cells.push(`${label} ${report.cell(`${key}.files_per_s`)} files/s at ${report.cell(`${key}.cpu_ms`, 1)} CPU ms`);
+    }
+    disks.push(`${s} (${(npyBytes / 1e6).toFixed(1)} MB a file, 30 new files): ${cells.join('; ')}`);
     const { camera, options } = sceneCamera(scene);
     const day = await benchService({ camera, ring }, options);
     try {
@@ -101,6 +121,7 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
   report.line(`Scene: ffmpeg testsrc2 + \`${SCENE_FILTER}\`, full-range yuv420p, ${'30'} frames replayed in a loop. Medians of ${profile.runs} SNAP(s) per row after one unmeasured warm-up export, (min–max). frames/s = frames written / (SNAP → event.json). seed = bench/reference (cv2.imwrite jpg q90 / png level 1, np.save; one thread, sequential, no fsync) on the same frames as RGB, same run. Service CPU: 100% = one core. Capture fps during: what the source took in while the export ran (asked 30).`);
   report.line(`Encoder ceilings on the same frames (sharp alone, frames in memory, 2 processes): ${ceilings.join('; ')}.`);
   report.line(`Stacking alone on the same frames (4 a stack; picam: FrameStacker and its worker, seed: bench/reference/stack_reference.py, np.mean to uint8, one thread): ${stacking.join('; ')}.`);
+  report.line(`The disk on the npy bytes (bench/disk-bytes.ts, frames in memory, nothing else of picam): ${disks.join('; ')}.`);
   report.line();
   report.table(['size', 'formats', 'frames', 'stacks', 'SNAP → event.json ms', 'picam frames/s', 'seed frames/s', 'picam / seed', 'service CPU %', 'capture fps during'], rows);
 }

@@ -35,7 +35,16 @@ export class FramePool {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Gives a buffer from `acquire` back; the caller must not touch it afterwards. */
+  /** A buffer when one is free or may still be made, else undefined (no waiting). */
+  tryAcquire(): Buffer | undefined {
+    const ready = this.free.pop();
+    if (ready) return ready;
+    if (this.created >= this.size) return undefined;
+    this.created++;
+    return Buffer.from(new SharedArrayBuffer(this.bytes));
+  }
+
+  /** Gives a buffer from `acquire` or `tryAcquire` back; the caller must not touch it afterwards. */
   release(buffer: Buffer): void {
     const next = this.waiters.shift();
     if (next) next(buffer);

@@ -61,6 +61,8 @@ export class WindowReader {
   private lastWindowId = Infinity;
   private unpin: (() => void) | undefined;
   private copies = 0;
+  /** Frames the ring had dropped before the trigger, when the window reaches back past its oldest frame. */
+  private readonly early: MissingFrames | undefined;
 
   constructor(
     private readonly ring: RingBuffer,
@@ -71,6 +73,9 @@ export class WindowReader {
     private readonly signal: AbortSignal,
   ) {
     this.nextId = window.firstId;
+    // Judged on the ring as the trigger found it: by the time items() runs a small ring may have lapped, and its
+    // oldest frame then postdates the window's start without any frame of the window being lost (they were rescued).
+    this.early = this.lostBeforeStart();
     // The reading point in the tier is pinned: the tier skips encodes rather than evict what we have yet to save.
     this.unpin = tier?.pin(this.nextId);
     this.rescue();
@@ -91,8 +96,7 @@ export class WindowReader {
   async *items(): AsyncGenerator<WindowItem> {
     const { ring, tier, window } = this;
     try {
-      const early = this.lostBeforeStart();
-      if (early) yield { kind: 'missing', range: early };
+      if (this.early) yield { kind: 'missing', range: this.early };
       while (!this.signal.aborted && this.nextId <= this.lastWindowId) {
         const rescued = this.rescued.get(this.nextId);
         if (rescued) {

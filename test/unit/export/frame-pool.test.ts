@@ -20,4 +20,14 @@ describe('FramePool', () => {
     pool.release(b);
     assert.equal(await pool.acquire(), b);
   });
+
+  it('tryAcquire hands out a free or new buffer, and undefined (no waiting) once all are taken', () => {
+    const pool = new FramePool(8, 1);
+    const a = pool.tryAcquire();
+    assert.ok(a?.buffer instanceof SharedArrayBuffer);
+    assert.equal(pool.tryAcquire(), undefined);
+    pool.release(a);
+    assert.equal(pool.tryAcquire(), a);
+    assert.equal(pool.allocated, 1);
+  });
 });

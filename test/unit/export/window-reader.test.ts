@@ -61,6 +61,36 @@ describe('WindowReader', () => {
     assert.ok(held.peak <= 40 * SLOT);
   });
 
+  it('a ring that laps before the reader starts (trigger, then a slow mkdir) still hands out the window from its first frame, nothing missing', async () => {
+    const { ring, push, now } = ringOf(3);
+    for (let i = 0; i < 3; i++) push();
+    const held = reservation(20 * SLOT);
+    // Trigger at 35 ms with no before-window: the window is frames 4..13 (40..130 ms), none captured yet.
+    const reader = new WindowReader(ring, undefined, { firstId: 4, startMono: 35, endMono: 130, stallMs: 1000, monotonicNow: now }, new FramePool(SLOT, 2), held, new AbortController().signal);
+    // Six frames arrive before the export starts reading: the 3-frame ring drops frames 4..6, which were copied out.
+    for (let i = 0; i < 6; i++) {
+      push();
+      await tick();
+    }
+    const producer = (async () => {
+      for (let i = 0; i < 10; i++) {
+        push();
+        await tick();
+      }
+    })();
+    const got: WindowItem[] = [];
+    for await (const item of reader.items()) {
+      got.push(item);
+      if (item.kind === 'frame') item.release();
+    }
+    await producer;
+    assert.deepEqual(got.filter((i) => i.kind === 'missing'), []);
+    assert.deepEqual(
+      got.map((i) => (i.kind === 'frame' ? i.meta.id : -1)),
+      Array.from({ length: 10 }, (_, k) => k + 4),
+    );
+  });
+
   it('packed JPEG ring: frames 10x apart in size, evicted by bytes, all reach a slow reader intact', async () => {
     // Up to 4 KB a frame in a 16 KB region: 4 large frames or ~40 small ones; one acquire may evict several small ones.
     const ring = new RingBuffer(64, 4096, 16384);

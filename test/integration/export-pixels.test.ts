@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { numpyLoad, waitForManifest } from '../helpers/files.js';
+import { cameraClient } from '../helpers/grpc-client.js';
+import { FIXTURES, startService } from '../helpers/service.js';
+
+const WIDTH = 640;
+const HEIGHT = 480;
+/** Grey level of each replayed frame: far enough apart that a JPEG's rounding cannot make one look like another. */
+const LEVELS = [30, 55, 80, 105, 130, 155, 180, 205];
+
+/** Full-range I420 frames, one flat grey level each (U = V = 128: RGB = Y exactly). */
+function framesFile(): Buffer {
+  const frame = WIDTH * HEIGHT * 1.5;
+  const out = Buffer.alloc(frame * LEVELS.length, 128);
+  LEVELS.forEach((level, i) => out.fill(level, i * frame, i * frame + WIDTH * HEIGHT));
+  return out;
+}
+
+async function meanOfImage(file: string): Promise<number> {
+  const { data } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += data[i]!;
+  return sum / data.length;
+}
+
+describe('exported pixels belong to their own frame (pooled buffers, files synced in the background)', () => {
+  it('I420 frames of distinct grey levels: each frame\'s jpg, png and npy show its level, and consecutive frames consecutive levels', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'picam-pixels-'));
+    const frames = path.join(dir, 'frames.yuv');
+    await writeFile(frames, framesFile());
+    const service = await startService(
+      {
+        camera: { source: 'rpicam', codec: 'yuv420', width: WIDTH, height: HEIGHT, framerate: 30 },
+        export: { formats: ['jpg', 'png', 'npy'] },
+      },
+      { pathPrepend: [path.join(FIXTURES, 'bin')], env: { FAKE_RPICAM_FRAMES: frames, FAKE_RPICAM_STARTUP_S: '0' } },
+    );
+    const camera = cameraClient(service.grpcAddress);
+    try {
+      for (let tries = 0; Number((await camera.getStatus({})).ring?.newestFrameId ?? 0) < 5; tries++) {
+        assert.ok(tries < 300, 'no frames from the fake rpicam-vid');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const reply = await camera.trigger({ beforeS: 0.5, afterS: 0.5, reason: 'pixels', wait: true });
+      const manifest = await waitForManifest(reply.dir, 60_000);
+      assert.equal(manifest.state, 'complete');
+      assert.deepEqual(manifest.missing, []);
+      assert.ok(manifest.frames.length >= 20, `${manifest.frames.length} frames in a 1 s window at 30 fps`);
+      const npys = await numpyLoad(manifest.frames.map((f) => path.join(reply.dir, f.files.find((n) => n.endsWith('.npy'))!)));
+      const levels: number[] = [];
+      for (const [i, frame] of manifest.frames.entries()) {
+        const npy = npys[i]!;
+        assert.deepEqual(npy.shape, [HEIGHT, WIDTH, 3]);
+        const level = npy.sum / (WIDTH * HEIGHT * 3);
+        assert.ok(LEVELS.includes(level), `frame ${frame.frame_id}: npy is one whole frame (mean ${level})`);
+        for (const ext of ['.jpg', '.png']) {
+          const mean = await meanOfImage(path.join(reply.dir, frame.files.find((n) => n.endsWith(ext))!));
+          assert.ok(Math.abs(mean - level) < 2, `frame ${frame.frame_id}: ${ext} mean ${mean} is its npy's level ${level}`);
+        }
+        levels.push(LEVELS.indexOf(level));
+      }
+      for (let i = 1; i < levels.length; i++) {
+        assert.equal(manifest.frames[i]!.frame_id, manifest.frames[i - 1]!.frame_id + 1, 'consecutive frame ids');
+        assert.equal(levels[i], (levels[i - 1]! + 1) % LEVELS.length, `frame ${manifest.frames[i]!.frame_id} holds the next replayed frame, not a neighbour's pixels`);
+      }
+    } finally {
+      camera.close();
+      assert.equal(await service.stop(), 0);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
