@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { execa } from 'execa';
 import sharp from 'sharp';
 import { numpyLoad, waitForManifest } from '../helpers/files.js';
 import { cameraClient } from '../helpers/grpc-client.js';
@@ -68,6 +69,50 @@ describe('exported pixels belong to their own frame (pooled buffers, files synce
         assert.equal(manifest.frames[i]!.frame_id, manifest.frames[i - 1]!.frame_id + 1, 'consecutive frame ids');
         assert.equal(levels[i], (levels[i - 1]! + 1) % LEVELS.length, `frame ${manifest.frames[i]!.frame_id} holds the next replayed frame, not a neighbour's pixels`);
       }
+    } finally {
+      camera.close();
+      assert.equal(await service.stop(), 0);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an mp4 of full-range I420 frames shows each frame\'s own level, in capture order (I420 piped to ffmpeg as captured)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'picam-pixels-'));
+    const frames = path.join(dir, 'frames.yuv');
+    await writeFile(frames, framesFile());
+    const service = await startService(
+      {
+        camera: { source: 'rpicam', codec: 'yuv420', width: WIDTH, height: HEIGHT, framerate: 30 },
+        export: { formats: ['mp4'] },
+      },
+      { pathPrepend: [path.join(FIXTURES, 'bin')], env: { FAKE_RPICAM_FRAMES: frames, FAKE_RPICAM_STARTUP_S: '0' } },
+    );
+    const camera = cameraClient(service.grpcAddress);
+    try {
+      for (let tries = 0; Number((await camera.getStatus({})).ring?.newestFrameId ?? 0) < 5; tries++) {
+        assert.ok(tries < 300, 'no frames from the fake rpicam-vid');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const reply = await camera.trigger({ beforeS: 0.5, afterS: 0.5, reason: 'clip pixels', wait: true });
+      const manifest = await waitForManifest(reply.dir, 60_000);
+      assert.equal(manifest.state, 'complete');
+      assert.deepEqual(manifest.missing, []);
+      const { stdout } = await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', path.join(reply.dir, 'clip.mp4'), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { encoding: 'buffer' });
+      const bytes = WIDTH * HEIGHT * 3;
+      assert.equal(stdout.length % bytes, 0);
+      const count = stdout.length / bytes;
+      assert.ok(count >= 20, `${count} frames in the clip of a 1 s window at 30 fps`);
+      const levels: number[] = [];
+      for (let f = 0; f < count; f++) {
+        let sum = 0;
+        for (let i = f * bytes; i < (f + 1) * bytes; i++) sum += stdout[i]!;
+        const mean = sum / bytes;
+        // Limited-range H.264 rounds a flat level by a step or two; a range mix-up would move it by 14 or more.
+        const nearest = LEVELS.reduce((best, level, i) => (Math.abs(level - mean) < Math.abs(LEVELS[best]! - mean) ? i : best), 0);
+        assert.ok(Math.abs(LEVELS[nearest]! - mean) < 3, `clip frame ${f}: mean ${mean.toFixed(1)} is no replayed level`);
+        levels.push(nearest);
+      }
+      for (let i = 1; i < levels.length; i++) assert.equal(levels[i], (levels[i - 1]! + 1) % LEVELS.length, `clip frame ${i} follows frame ${i - 1}`);
     } finally {
       camera.close();
       assert.equal(await service.stop(), 0);

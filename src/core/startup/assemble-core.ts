@@ -1,4 +1,5 @@
 import path from 'node:path';
+import sharp from 'sharp';
 import type { HostRoots } from '../capture/capture-devices.js';
 import { createSource } from '../capture/create-source.js';
 import type { FrameSource } from '../capture/frame-source.js';
@@ -74,6 +75,8 @@ export interface CoreParts {
  */
 export async function assembleCore(options: PicamOptions): Promise<CoreParts> {
   const { logger } = options;
+  // libvips caches operations by their inputs (up to 50 MB): every frame picam encodes is new pixels, so it never hits, only holds memory.
+  sharp.cache(false);
   const config = new LiveConfig(options.config, options.configFile);
   const frameClock = options.clock === 'frames' ? new FrameClock() : undefined;
   const { source, reason } = await createSource(config.current.camera, {
