@@ -76,7 +76,7 @@ describe('exported pixels belong to their own frame (pooled buffers, files synce
     }
   });
 
-  it('an mp4 of full-range I420 frames shows each frame\'s own level, in capture order (I420 piped to ffmpeg as captured)', async () => {
+  it('an mp4 of full-range I420 frames shows each frame\'s own level, in capture order, full range kept', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'picam-pixels-'));
     const frames = path.join(dir, 'frames.yuv');
     await writeFile(frames, framesFile());

@@ -214,8 +214,7 @@ export class Exporter {
     const encode = { jpegQuality: job.settings.jpegQuality, pngCompression: job.settings.pngCompression };
     const files = new FilesSink(job.dir, frameFormats, encode, (frame, names) => frames.push(frameRecord(frame.meta, frame.tier, names)));
     const stack = job.stack ? new StackSink(job.dir, job.settings.stackCount, job.settings.darkThreshold, frameFormats, encode) : undefined;
-    // I420 straight to ffmpeg only when no frame can come from the JPEG tier: a clip's frames share one layout.
-    const clip = job.formats.includes('mp4') ? new ClipSink(job.dir, measuredRate(ring, job) ?? job.settings.framerate, this.deps.tier ? undefined : geometry) : undefined;
+    const clip = job.formats.includes('mp4') ? new ClipSink(job.dir, measuredRate(ring, job) ?? job.settings.framerate) : undefined;
     const sinks: FrameSink[] = [files, ...(clip ? [clip] : []), ...(stack ? [stack] : [])];
     const { reader } = job;
     let error: PicamError | undefined;

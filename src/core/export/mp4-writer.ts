@@ -2,26 +2,15 @@ import { rename, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import type { ColorRange } from '../frame.js';
-
-/** One frame for the clip: packed RGB or grey (decoded pixels), or the camera's own I420. */
-export interface ClipFrame {
-  data: Uint8Array;
-  width: number;
-  height: number;
-  layout: 'rgb24' | 'gray' | 'yuv420';
-  /** I420 only: full range (sYCC, rpicam-vid) or limited. */
-  colorRange?: ColorRange;
-}
+import type { PixelImage } from '../pixels/decode.js';
 
 /** Nice level of the clip's ffmpeg (0 normal, 19 lowest). */
 const FFMPEG_NICE = 10;
 
 /**
  * One H.264 clip of an event's window, for people who want to watch it:
- * ffmpeg reads the frames raw on stdin (I420 as captured when the source
- * gives it: half the bytes of RGB, and no conversion either side), at the
- * frames' measured rate, and writes a temp file that is renamed when ffmpeg succeeds.
+ * ffmpeg reads the frames as raw RGB on stdin, at the frames' measured rate,
+ * and writes a temp file that is renamed when ffmpeg succeeds.
  */
 export class Mp4Writer {
   private child: ResultPromise | undefined;
@@ -38,9 +27,8 @@ export class Mp4Writer {
   /**
    * Adds the next frame (in capture order); resolves once the pipe has taken
    * all of it (the caller reuses `image.data`) or ffmpeg ended (a failure close() reports).
-   * Every frame of a clip has the first one's layout and size.
    */
-  async write(image: ClipFrame): Promise<void> {
+  async write(image: PixelImage): Promise<void> {
     if (this.failure) return;
     if (!this.child) this.child = this.spawn(image);
     const stdin = this.child.stdin!;
@@ -67,15 +55,13 @@ export class Mp4Writer {
     await unlink(this.temp).catch(() => undefined);
   }
 
-  private spawn(first: ClipFrame): ResultPromise {
+  private spawn(first: PixelImage): ResultPromise {
     // H.264 in yuv420p wants even sizes: crop a stray odd row or column.
     const evenW = first.width - (first.width % 2);
     const evenH = first.height - (first.height % 2);
     const args = [
       '-hide_banner', '-loglevel', 'error', '-nostdin',
-      '-f', 'rawvideo', '-pix_fmt', first.layout === 'yuv420' ? 'yuv420p' : first.layout, '-s', `${first.width}x${first.height}`,
-      // rpicam-vid's I420 is full range: said so, ffmpeg scales it to the clip's limited range instead of clipping it.
-      ...(first.layout === 'yuv420' ? ['-color_range', first.colorRange === 'full' ? 'pc' : 'tv'] : []),
+      '-f', 'rawvideo', '-pix_fmt', first.channels === 1 ? 'gray' : 'rgb24', '-s', `${first.width}x${first.height}`,
       '-framerate', this.fps.toFixed(3), '-i', 'pipe:0',
       '-vf', `crop=${evenW}:${evenH}:0:0`,
       '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
