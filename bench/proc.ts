@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -65,4 +65,31 @@ export function machine(): Machine {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A child's stdout as lines, one awaited at a time (blank lines skipped);
+ * rejects with `name` and the exit status when the child ends before the line.
+ */
+export function childLines(child: ChildProcess, name: string): (what: string) => Promise<string> {
+  const lines: string[] = [];
+  let pending = '';
+  let wake: (() => void) | undefined;
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    const parts = pending.split('\n');
+    pending = parts.pop() ?? '';
+    lines.push(...parts.filter((l) => l.trim() !== ''));
+    wake?.();
+  });
+  child.on('exit', () => wake?.());
+  return async (what) => {
+    while (lines.length === 0) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited ${child.exitCode ?? child.signalCode} before ${what}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    return lines.shift()!;
+  };
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../test/helpers/service.js';
 import { releaseFolder, trackChild, trackFolder } from './cleanup.js';
-import { sample, type ProcSample } from './proc.js';
+import { childLines, sample, type ProcSample } from './proc.js';
 import type { Scene } from './scene.js';
 import { REFERENCE_PYTHON } from './tools.js';
 
@@ -50,28 +50,10 @@ interface SeedRecord {
 
 const SCRIPT = path.join(ROOT, 'bench/reference/seed_service.py');
 
-/** Reads a child's stdout as JSON lines, one awaited at a time. */
+/** The seed's stdout as JSON records, one awaited at a time. */
 function jsonLines(child: ChildProcess): (what: string) => Promise<SeedRecord> {
-  const lines: string[] = [];
-  let pending = '';
-  let wake: (() => void) | undefined;
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    pending += chunk;
-    const parts = pending.split('\n');
-    pending = parts.pop() ?? '';
-    lines.push(...parts.filter((l) => l.trim() !== ''));
-    wake?.();
-  });
-  child.on('exit', () => wake?.());
-  return async (what) => {
-    while (lines.length === 0) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`bench/reference/seed_service.py exited ${child.exitCode ?? child.signalCode} before ${what}`);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-    return JSON.parse(lines.shift()!) as SeedRecord;
-  };
+  const next = childLines(child, 'bench/reference/seed_service.py');
+  return async (what) => JSON.parse(await next(what)) as SeedRecord;
 }
 
 /**

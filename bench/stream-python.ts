@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../test/helpers/service.js';
 import { trackChild } from './cleanup.js';
+import { childLines } from './proc.js';
 import { CLIENT_PYTHON } from './tools.js';
 
 export interface SubscriberSpec {
@@ -42,29 +43,8 @@ function startSubscriber(address: string, spec: SubscriberSpec, windows: number,
     : [SCRIPT, '--width', String(spec.width ?? 0), '--address', address, '--encoding', spec.encoding, ...timing, '--sleep-per-message', String(spec.sleepPerMessage ?? 0)];
   const argv = [...prefix, CLIENT_PYTHON, ...args];
   const child = trackChild(spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] }));
-  const lines: string[] = [];
-  let pending = '';
-  let wake: (() => void) | undefined;
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    pending += chunk;
-    const parts = pending.split('\n');
-    pending = parts.pop() ?? '';
-    lines.push(...parts.filter((l) => l.trim() !== ''));
-    wake?.();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    wake?.();
-    resolve(code);
-  }));
-  const nextLine = async (what: string): Promise<string> => {
-    while (lines.length === 0) {
-      if (child.exitCode !== null) throw new Error(`bench/stream_client.py exited ${child.exitCode} before ${what}`);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-    return lines.shift()!;
-  };
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const nextLine = childLines(child, 'bench/stream_client.py');
   const ready = nextLine('its first frame').then(() => undefined);
   const result = ready.then(async () => {
     const line = await nextLine('its result');

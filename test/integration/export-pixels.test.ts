@@ -29,30 +29,44 @@ async function meanOfImage(file: string): Promise<number> {
   return sum / data.length;
 }
 
+/**
+ * The fake rpicam-vid replaying the grey-level frames, a service exporting `formats`, and one 1 s window
+ * (0.5 s + 0.5 s) triggered once it has frames: `check` gets the event's folder and manifest.
+ */
+async function exportLevels(formats: string[], check: (dir: string, manifest: Awaited<ReturnType<typeof waitForManifest>>) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'picam-pixels-'));
+  const frames = path.join(dir, 'frames.yuv');
+  await writeFile(frames, framesFile());
+  const service = await startService(
+    {
+      camera: { source: 'rpicam', codec: 'yuv420', width: WIDTH, height: HEIGHT, framerate: 30 },
+      export: { formats },
+    },
+    { pathPrepend: [path.join(FIXTURES, 'bin')], env: { FAKE_RPICAM_FRAMES: frames, FAKE_RPICAM_STARTUP_S: '0' } },
+  );
+  const camera = cameraClient(service.grpcAddress);
+  try {
+    for (let tries = 0; Number((await camera.getStatus({})).ring?.newestFrameId ?? 0) < 5; tries++) {
+      assert.ok(tries < 300, 'no frames from the fake rpicam-vid');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const reply = await camera.trigger({ beforeS: 0.5, afterS: 0.5, reason: 'pixels', wait: true });
+    const manifest = await waitForManifest(reply.dir, 60_000);
+    assert.equal(manifest.state, 'complete');
+    assert.deepEqual(manifest.missing, []);
+    await check(reply.dir, manifest);
+  } finally {
+    camera.close();
+    assert.equal(await service.stop(), 0);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('exported pixels belong to their own frame (pooled buffers, files synced in the background)', () => {
   it('I420 frames of distinct grey levels: each frame\'s jpg, png and npy show its level, and consecutive frames consecutive levels', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'picam-pixels-'));
-    const frames = path.join(dir, 'frames.yuv');
-    await writeFile(frames, framesFile());
-    const service = await startService(
-      {
-        camera: { source: 'rpicam', codec: 'yuv420', width: WIDTH, height: HEIGHT, framerate: 30 },
-        export: { formats: ['jpg', 'png', 'npy'] },
-      },
-      { pathPrepend: [path.join(FIXTURES, 'bin')], env: { FAKE_RPICAM_FRAMES: frames, FAKE_RPICAM_STARTUP_S: '0' } },
-    );
-    const camera = cameraClient(service.grpcAddress);
-    try {
-      for (let tries = 0; Number((await camera.getStatus({})).ring?.newestFrameId ?? 0) < 5; tries++) {
-        assert.ok(tries < 300, 'no frames from the fake rpicam-vid');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      const reply = await camera.trigger({ beforeS: 0.5, afterS: 0.5, reason: 'pixels', wait: true });
-      const manifest = await waitForManifest(reply.dir, 60_000);
-      assert.equal(manifest.state, 'complete');
-      assert.deepEqual(manifest.missing, []);
+    await exportLevels(['jpg', 'png', 'npy'], async (dir, manifest) => {
       assert.ok(manifest.frames.length >= 20, `${manifest.frames.length} frames in a 1 s window at 30 fps`);
-      const npys = await numpyLoad(manifest.frames.map((f) => path.join(reply.dir, f.files.find((n) => n.endsWith('.npy'))!)));
+      const npys = await numpyLoad(manifest.frames.map((f) => path.join(dir, f.files.find((n) => n.endsWith('.npy'))!)));
       const levels: number[] = [];
       for (const [i, frame] of manifest.frames.entries()) {
         const npy = npys[i]!;
@@ -60,7 +74,7 @@ describe('exported pixels belong to their own frame (pooled buffers, files synce
         const level = npy.sum / (WIDTH * HEIGHT * 3);
         assert.ok(LEVELS.includes(level), `frame ${frame.frame_id}: npy is one whole frame (mean ${level})`);
         for (const ext of ['.jpg', '.png']) {
-          const mean = await meanOfImage(path.join(reply.dir, frame.files.find((n) => n.endsWith(ext))!));
+          const mean = await meanOfImage(path.join(dir, frame.files.find((n) => n.endsWith(ext))!));
           assert.ok(Math.abs(mean - level) < 2, `frame ${frame.frame_id}: ${ext} mean ${mean} is its npy's level ${level}`);
         }
         levels.push(LEVELS.indexOf(level));
@@ -69,35 +83,12 @@ describe('exported pixels belong to their own frame (pooled buffers, files synce
         assert.equal(manifest.frames[i]!.frame_id, manifest.frames[i - 1]!.frame_id + 1, 'consecutive frame ids');
         assert.equal(levels[i], (levels[i - 1]! + 1) % LEVELS.length, `frame ${manifest.frames[i]!.frame_id} holds the next replayed frame, not a neighbour's pixels`);
       }
-    } finally {
-      camera.close();
-      assert.equal(await service.stop(), 0);
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('an mp4 of full-range I420 frames shows each frame\'s own level, in capture order, full range kept', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'picam-pixels-'));
-    const frames = path.join(dir, 'frames.yuv');
-    await writeFile(frames, framesFile());
-    const service = await startService(
-      {
-        camera: { source: 'rpicam', codec: 'yuv420', width: WIDTH, height: HEIGHT, framerate: 30 },
-        export: { formats: ['mp4'] },
-      },
-      { pathPrepend: [path.join(FIXTURES, 'bin')], env: { FAKE_RPICAM_FRAMES: frames, FAKE_RPICAM_STARTUP_S: '0' } },
-    );
-    const camera = cameraClient(service.grpcAddress);
-    try {
-      for (let tries = 0; Number((await camera.getStatus({})).ring?.newestFrameId ?? 0) < 5; tries++) {
-        assert.ok(tries < 300, 'no frames from the fake rpicam-vid');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      const reply = await camera.trigger({ beforeS: 0.5, afterS: 0.5, reason: 'clip pixels', wait: true });
-      const manifest = await waitForManifest(reply.dir, 60_000);
-      assert.equal(manifest.state, 'complete');
-      assert.deepEqual(manifest.missing, []);
-      const { stdout } = await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', path.join(reply.dir, 'clip.mp4'), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { encoding: 'buffer' });
+    await exportLevels(['mp4'], async (dir) => {
+      const { stdout } = await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', path.join(dir, 'clip.mp4'), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { encoding: 'buffer' });
       const bytes = WIDTH * HEIGHT * 3;
       assert.equal(stdout.length % bytes, 0);
       const count = stdout.length / bytes;
@@ -113,10 +104,6 @@ describe('exported pixels belong to their own frame (pooled buffers, files synce
         levels.push(nearest);
       }
       for (let i = 1; i < levels.length; i++) assert.equal(levels[i], (levels[i - 1]! + 1) % LEVELS.length, `clip frame ${i} follows frame ${i - 1}`);
-    } finally {
-      camera.close();
-      assert.equal(await service.stop(), 0);
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
