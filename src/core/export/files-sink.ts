@@ -88,6 +88,7 @@ export class FilesSink implements FrameSink {
     this.syncing.add(tracked);
   }
 }
+
 function isJpeg(format: PixelFormat): boolean {
   return format === 'mjpeg';
 }

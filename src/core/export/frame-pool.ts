@@ -26,13 +26,7 @@ export class FramePool {
 
   /** A buffer of `bytes` bytes, waiting while all are taken. Its contents are whatever the last user left. */
   async acquire(): Promise<Buffer> {
-    const ready = this.free.pop();
-    if (ready) return ready;
-    if (this.created < this.size) {
-      this.created++;
-      return Buffer.from(new SharedArrayBuffer(this.bytes));
-    }
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.tryAcquire() ?? new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** A buffer when one is free or may still be made, else undefined (no waiting). */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { PAGE_BYTES, wasm } from '../pixels/wasm-assembler.js';
 
 /**
  * Every file picam saves goes through here: written to a hidden temp name in
@@ -96,12 +97,10 @@ const DIRECT_ALIGN = 4096;
 let directWorks = constants.O_DIRECT !== undefined;
 /** Reused aligned buffers: WebAssembly memory starts on a page boundary, which a Buffer's memory need not. */
 const directBuffers: Buffer[] = [];
-/** The one piece of the WebAssembly JS API used here (not in the ES2023 lib or Node 20's types). */
-const wasmMemory = (globalThis as unknown as { WebAssembly?: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }).WebAssembly?.Memory;
 
 function alignedBuffer(): Buffer {
   // Without WebAssembly a plain Buffer may be misaligned: the first write then fails with EINVAL and O_DIRECT is given up.
-  return wasmMemory ? Buffer.from(new wasmMemory({ initial: DIRECT_CHUNK / 65536 }).buffer) : Buffer.alloc(DIRECT_CHUNK);
+  return wasm ? Buffer.from(new wasm.Memory({ initial: DIRECT_CHUNK / PAGE_BYTES }).buffer) : Buffer.alloc(DIRECT_CHUNK);
 }
 
 /** The chunks written to a new file at `temp` with O_DIRECT, the handle left open; undefined (nothing left behind) when the filesystem refuses it. */

@@ -1,4 +1,4 @@
-import { I32, name, op, section, SIMD, simd, sleb, uleb } from './wasm-assembler.js';
+import { Code, functionBody, I32, memarg, name, op, section, simd, V128 } from './wasm-assembler.js';
 
 /**
  * I420 to RGB24 in WebAssembly SIMD (128-bit, 16 pixels of two rows a step),
@@ -82,12 +82,13 @@ export function simdModuleBytes(): Uint8Array {
   const P = { y: 0, u: 1, v: 2, o: 3, width: 4, cw: 5, blocks: 6, pairs: 7, y0: 8, ky: 9, rv: 10, gu: 11, gv: 12, bu: 13 };
   const L = { py0: 14, py1: 15, pu: 16, pv: 17, po0: 18, po1: 19, b: 20 };
   const V = { c128: 21, vy0: 22, vky: 23, vrv: 24, vgu: 25, vgv: 26, vbu: 27, u: 28, v: 29, drl: 30, drh: 31, dgl: 32, dgh: 33, dbl: 34, dbh: 35, t: 36, ylo: 37, yhi: 38, r: 39, g: 40, bb: 41, d: 42 };
-  const c: number[] = [];
-  const get = (i: number): void => void c.push(op.localGet, ...uleb(i));
-  const set = (i: number): void => void c.push(op.localSet, ...uleb(i));
-  const i32 = (n: number): void => void c.push(op.i32Const, ...sleb(n));
-  const s = (code: number, ...imm: number[]): void => void c.push(SIMD, ...uleb(code), ...imm);
-  const mem = (offset: number): number[] => [0, ...uleb(offset)];
+  const code = new Code();
+  const c = code.bytes;
+  const get = (i: number): void => void code.get(i);
+  const set = (i: number): void => void code.set(i);
+  const i32 = (n: number): void => void code.i32(n);
+  const s = (opcode: number, ...imm: number[]): void => void code.s(opcode, ...imm);
+  const mem = memarg;
   const addTo = (local: number, amount: () => void): void => {
     get(local);
     amount();
@@ -250,16 +251,14 @@ export function simdModuleBytes(): Uint8Array {
   i32(1);
   c.push(op.i32Sub);
   set(P.pairs);
-  c.push(op.br, 0, op.end, op.end, op.end);
+  c.push(op.br, 0, op.end, op.end);
 
-  const locals = [2, ...uleb(7), 0x7f, ...uleb(22), 0x7b];
-  const body = [...locals, ...c];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [1, 0x60, 14, ...Array<number>(14).fill(I32), 0]),
     ...section(3, [1, 0]),
     ...section(5, [1, 0x00, 1]),
     ...section(7, [2, ...name('convert'), 0x00, 0, ...name('memory'), 0x02, 0]),
-    ...section(10, [1, ...uleb(body.length), ...body]),
+    ...section(10, [1, ...functionBody([[7, I32], [22, V128]], code)]),
   ]);
 }
