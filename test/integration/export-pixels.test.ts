@@ -86,6 +86,20 @@ describe('exported pixels belong to their own frame (pooled buffers, files synce
     });
   });
 
+  it('jpg alone (encoded from the I420 planes, four frames at a time, no RGB): each file shows its own frame\'s level, in capture order', async () => {
+    await exportLevels(['jpg'], async (dir, manifest) => {
+      assert.ok(manifest.frames.length >= 20, `${manifest.frames.length} frames in a 1 s window at 30 fps`);
+      const levels: number[] = [];
+      for (const frame of manifest.frames) {
+        const mean = await meanOfImage(path.join(dir, frame.files[0]!));
+        const nearest = LEVELS.findIndex((level) => Math.abs(level - mean) < 2);
+        assert.ok(nearest >= 0, `frame ${frame.frame_id}: jpg mean ${mean.toFixed(1)} is no replayed level (full range kept)`);
+        levels.push(nearest);
+      }
+      for (let i = 1; i < levels.length; i++) assert.equal(levels[i], (levels[i - 1]! + 1) % LEVELS.length, `frame ${manifest.frames[i]!.frame_id} holds the next replayed frame`);
+    });
+  });
+
   it('an mp4 of full-range I420 frames shows each frame\'s own level, in capture order, full range kept', async () => {
     await exportLevels(['mp4'], async (dir) => {
       const { stdout } = await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', path.join(dir, 'clip.mp4'), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { encoding: 'buffer' });

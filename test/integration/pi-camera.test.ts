@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { CameraService, EventState } from '../../src/gen/picam/v1/camera_pb.js';
+import { CameraService, Encoding, EventState } from '../../src/gen/picam/v1/camera_pb.js';
 import { readManifest } from '../helpers/files.js';
 import { untilStatus, withCamera, type Camera, type Status } from '../helpers/camera.js';
 import { createClient } from '../helpers/grpc-client.js';
@@ -48,9 +48,18 @@ async function npyPixels(file: string, points: Array<[number, number]>): Promise
   return JSON.parse(stdout) as number[][];
 }
 
-async function pngPixels(file: string, points: Array<[number, number]>): Promise<number[][]> {
+async function pngPixels(file: string | Buffer, points: Array<[number, number]>): Promise<number[][]> {
   const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
   return points.map(([x, y]) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)]);
+}
+
+/** Mean absolute difference of two images' RGB. */
+async function meanDifference(a: string, b: string): Promise<number> {
+  const [x, y] = await Promise.all([a, b].map((file) => sharp(file).removeAlpha().raw().toBuffer()));
+  assert.equal(x!.length, y!.length);
+  let sum = 0;
+  for (let i = 0; i < x!.length; i++) sum += Math.abs(x![i]! - y![i]!);
+  return sum / x!.length;
 }
 
 /** The fake's "gradient" picture at (x, y), converted with full-range BT.601 (sYCC). */
@@ -143,7 +152,7 @@ describe('rpicam frames from a real Pi camera stack, as the fake writes them', (
           const line = await service.waitForLog((l) => l.msg.startsWith('rpicam-vid I420 rows'));
           assert.match(line.msg, new RegExp(`Y stride ${stride}, U/V stride ${stride / 2} bytes`));
           await until(camera, (s) => Number(s.source?.framesCaptured ?? 0n) > 5);
-          const event = await camera.trigger({ beforeS: 0.2, afterS: 0.2, wait: true, formats: ['png', 'npy'] });
+          const event = await camera.trigger({ beforeS: 0.2, afterS: 0.2, wait: true, formats: ['png', 'npy', 'jpg'] });
           assert.equal(event.state, EventState.COMPLETE);
           const manifest = await readManifest(event.dir);
           assert.deepEqual(manifest.capture, { format: 'yuv420', width, height, color_range: 'full' });
@@ -153,6 +162,9 @@ describe('rpicam frames from a real Pi camera stack, as the fake writes them', (
             const file = (ext: string): string => path.join(event.dir, frame.files.find((f) => f.endsWith(ext))!);
             assertNear(await npyPixels(file('.npy'), points), expected, 2, `frame ${frame.frame_id} npy`);
             assertNear(await pngPixels(file('.png'), points), expected, 2, `frame ${frame.frame_id} png`);
+            // The jpg is encoded from the I420 planes, not from the png's RGB: a stride or range slip there shows as a different picture.
+            const jpgError = await meanDifference(file('.jpg'), file('.png'));
+            assert.ok(jpgError < 3, `frame ${frame.frame_id}: jpg differs from the png by ${jpgError.toFixed(2)} levels on average`);
           }
         });
       });
@@ -163,14 +175,42 @@ describe('rpicam frames from a real Pi camera stack, as the fake writes them', (
     const env = { PICAM_SYS_ROOT: await boardSys('Raspberry Pi 5 Model B Rev 1.0'), FAKE_RPICAM_ALIGN: '128', FAKE_RPICAM_PATTERN: 'levels' };
     await withRpicam({}, { env }, async (camera) => {
       await until(camera, (s) => Number(s.source?.framesCaptured ?? 0n) > 5);
-      const event = await camera.trigger({ beforeS: 0.1, afterS: 0.1, wait: true, formats: ['png', 'npy'] });
+      const event = await camera.trigger({ beforeS: 0.1, afterS: 0.1, wait: true, formats: ['png', 'npy', 'jpg'] });
       const frame = (await readManifest(event.dir)).frames[0]!;
       const points: Array<[number, number]> = [[10, 10], [160, 120], [310, 230]];
       const expected = [[16, 16, 16], [128, 128, 128], [235, 235, 235]];
       assertNear(await npyPixels(path.join(event.dir, frame.files.find((f) => f.endsWith('.npy'))!), points), expected, 1, 'npy');
       assertNear(await pngPixels(path.join(event.dir, frame.files.find((f) => f.endsWith('.png'))!), points), expected, 1, 'png');
+      assertNear(await pngPixels(path.join(event.dir, frame.files.find((f) => f.endsWith('.jpg'))!), points), expected, 2, 'jpg');
+      // A full-size StreamFrames JPEG is encoded from the planes too (the shared encoder's native path).
+      const call = camera.streamFrames({ encoding: Encoding.JPEG, quality: 90 });
+      let streamed: Uint8Array | undefined;
+      for await (const message of call.stream) {
+        streamed = message.frame?.data;
+        break;
+      }
+      call.cancel();
+      assertNear(await pngPixels(Buffer.from(streamed!), points), expected, 2, 'streamed jpeg');
       const night = await camera.getNightState({});
       assert.ok(Math.abs(night.darkScore - (16 + 128 + 235) / 3) < 3, `dark score is the mean of the unpadded luma, got ${night.darkScore}`);
+    });
+  });
+
+  it('the compressed tier of I420 frames (JPEG from the planes) keeps the camera\'s picture: a tier frame\'s jpg matches a raw frame\'s png', async () => {
+    const env = { PICAM_SYS_ROOT: await boardSys('Raspberry Pi 5 Model B Rev 1.0'), FAKE_RPICAM_ALIGN: '128', FAKE_RPICAM_PATTERN: 'gradient' };
+    const overrides = { camera: { source: 'rpicam', width: 320, height: 240, framerate: 15 }, ring: { seconds: 1, compressed_seconds: 4, compressed_quality: 90 } };
+    await withCamera(overrides, { pathPrepend: [FAKE_BIN], env }, async (camera) => {
+      await until(camera, (s) => Number(s.ring?.oldestFrameId ?? 0) > 30 && (s.ring?.compressedTier?.spanS ?? 0) >= 2.5);
+      const event = await camera.trigger({ beforeS: 2.5, afterS: 0, wait: true, formats: ['jpg', 'png'] });
+      const manifest = await readManifest(event.dir);
+      const tierFrame = manifest.frames[0]!;
+      const rawFrame = manifest.frames.at(-1)!;
+      assert.equal(tierFrame.tier, 'jpeg q90');
+      assert.equal(rawFrame.tier, 'raw');
+      // The fake's gradient is the same every frame: the tier's JPEG of one frame must show the raw png of another.
+      const file = (frame: typeof tierFrame, ext: string): string => path.join(event.dir, frame.files.find((f) => f.endsWith(ext))!);
+      const error = await meanDifference(file(tierFrame, '.jpg'), file(rawFrame, '.png'));
+      assert.ok(error < 3, `tier jpg differs from the raw png by ${error.toFixed(2)} levels on average`);
     });
   });
 

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PicamError } from '../errors.js';
 import { decodeFrame, type PixelImage } from '../pixels/decode.js';
+import { i420JpegEncoder } from '../pixels/i420-jpeg.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import { syncFolder, writeFileAtomic } from '../fs/atomic-write.js';
 import { ClipSink } from './clip-sink.js';
@@ -31,11 +32,13 @@ const SOURCE_STALL_MS = 3000;
  */
 const IN_FLIGHT = 2;
 /**
- * npy alone encodes nothing: its frames wait on the pixel worker and the
- * disk, not on the cores, and four at a time overlap those waits (1080p:
- * ~125 -> ~160 frames/s at the same CPU per frame, capture unchanged).
+ * Frames that sharp does not encode: npy (it encodes nothing: its frames wait
+ * on the pixel worker and the disk, not on the cores; 1080p ~125 -> ~160
+ * frames/s at the same CPU per frame, capture unchanged) and jpg of I420 from
+ * its planes (one libuv thread an encode, no pixels; four at a time keep both
+ * cores busy through the file writes between encodes).
  */
-const IN_FLIGHT_NPY = 4;
+const IN_FLIGHT_NO_SHARP = 4;
 /** The default budget, in rings: a window up to twice the ring's span (the default 4 s on the default 3 s ring). */
 const DEFAULT_BUFFER_RINGS = 2;
 
@@ -66,10 +69,10 @@ export class Exporter {
   private readonly rgbPool: FramePool | undefined;
 
   constructor(private readonly deps: ExporterDeps) {
-    // The most frames in flight (IN_FLIGHT_NPY), plus two a clip or stack may still be reading; buffers are made on first use.
-    this.pool = new FramePool(deps.ring.slotBytes, IN_FLIGHT_NPY + 2);
+    // The most frames in flight (IN_FLIGHT_NO_SHARP), plus two a clip or stack may still be reading; buffers are made on first use.
+    this.pool = new FramePool(deps.ring.slotBytes, IN_FLIGHT_NO_SHARP + 2);
     const { width, height, format } = deps.geometry;
-    this.rgbPool = format === 'yuv420' ? new FramePool(width * height * 3, IN_FLIGHT_NPY + 2) : undefined;
+    this.rgbPool = format === 'yuv420' ? new FramePool(width * height * 3, IN_FLIGHT_NO_SHARP + 2) : undefined;
   }
 
   get pendingCount(): number {
@@ -219,7 +222,9 @@ export class Exporter {
     const { reader } = job;
     let error: PicamError | undefined;
     const inFlight: Array<Promise<void>> = [];
-    const inFlightLimit = frameFormats.length > 0 && frameFormats.every((f) => f === 'npy') && !stack && !clip ? IN_FLIGHT_NPY : IN_FLIGHT;
+    const jpegFromPlanes = geometry.format === 'yuv420' && i420JpegEncoder() !== undefined;
+    const noSharp = frameFormats.length > 0 && frameFormats.every((f) => f === 'npy' || (f === 'jpg' && jpegFromPlanes));
+    const inFlightLimit = noSharp && !stack && !clip ? IN_FLIGHT_NO_SHARP : IN_FLIGHT;
     // Ordered sinks (clip, stack) take frames one at a time in capture order, on one chain.
     let ordered: Promise<void> = Promise.resolve();
     try {
@@ -311,12 +316,14 @@ export class Exporter {
 
   /**
    * The frame as sinks see it: pixels decoded once, on first use, and shared;
-   * I420 into a pooled RGB buffer (a fresh one when all are taken) that
+   * I420's JPEG from its planes (no pixels) where the native encoder is built;
+   * I420 pixels into a pooled RGB buffer (a fresh one when all are taken) that
    * `releasePixels` gives back once every sink is done with the frame.
    */
   private sinkFrame(item: WindowFrame): { frame: SinkFrame; releasePixels: () => void } {
     const { geometry, tier } = this.deps;
     const format = item.fromTier ? 'mjpeg' : geometry.format;
+    const jpegFromPlanes = format === 'yuv420' ? i420JpegEncoder() : undefined;
     let pixels: Promise<PixelImage> | undefined;
     let rgb: Buffer | undefined;
     const frame: SinkFrame = {
@@ -331,6 +338,7 @@ export class Exporter {
         }
         return pixels;
       },
+      ...(jpegFromPlanes && { jpeg: (quality: number) => jpegFromPlanes(item.data, geometry.width, geometry.height, geometry.colorRange ?? 'limited', quality) }),
     };
     const releasePixels = (): void => {
       const taken = rgb;

@@ -14,6 +14,11 @@ export interface SinkFrame {
   /** What the manifest calls where it came from: `raw` or the tier's `jpeg q<N>`. */
   tier: string;
   pixels: () => Promise<PixelImage>;
+  /**
+   * The frame as a JPEG straight from `native`, where that skips the pixels:
+   * I420 with the native encoder (i420-jpeg.ts). Undefined otherwise.
+   */
+  jpeg?: (quality: number) => Promise<Buffer>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { FrameGeometry, FrameMeta } from '../frame.js';
 import { decodeFrame } from '../pixels/decode.js';
+import { i420JpegEncoder } from '../pixels/i420-jpeg.js';
 import { RingBuffer, type RingFrame } from './ring-buffer.js';
 
 export interface CompressedTierOptions {
@@ -14,8 +15,9 @@ export interface CompressedTierOptions {
 
 /**
  * Older history for raw sources: every raw frame, encoded to JPEG off the
- * event loop (I420 to RGB in the pixel worker's SIMD path into one reused
- * buffer, the JPEG on sharp's threads),
+ * event loop (I420 straight from its planes by the native encoder, else
+ * through RGB in the pixel worker's SIMD path into one reused buffer and
+ * sharp; RGB and grey with sharp),
  * kept in a packed byte ring under the raw frame's id. Capture never waits for
  * it: one frame is encoded at a time, oldest first, and a frame that leaves
  * the raw ring before its turn is skipped and counted. Exports read a frame
@@ -169,6 +171,8 @@ export class CompressedTier {
   }
 
   private async encode(native: Buffer): Promise<Buffer> {
+    const fromPlanes = this.geometry.format === 'yuv420' ? i420JpegEncoder() : undefined;
+    if (fromPlanes) return fromPlanes(native, this.geometry.width, this.geometry.height, this.geometry.colorRange ?? 'limited', this.quality);
     const image = await decodeFrame(native, this.geometry, this.rgb);
     return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
       .jpeg({ quality: this.quality, mozjpeg: false, optimiseCoding: false })

@@ -27,6 +27,7 @@ import { LiveConfig } from '../runtime-config/live-config.js';
 import { ServingWatchdog } from '../serving/serving-watchdog.js';
 import { SharedEncoder } from '../stream/shared-encoder.js';
 import { StreamReaders } from '../stream/stream-readers.js';
+import { i420JpegPath } from '../pixels/i420-jpeg.js';
 
 export interface PicamOptions {
   config: Config;
@@ -88,6 +89,12 @@ export async function assembleCore(options: PicamOptions): Promise<CoreParts> {
     clock: frameClock ? { frameClock } : { clock: systemClock },
   });
   logger.info({ source: source.kind, format: source.format, reason }, `frame source: ${source.kind}`);
+  if (source.format === 'yuv420') {
+    const jpeg = i420JpegPath();
+    // Through RGB is a working path, but at a third of the rate: the operator should know why exports are slow.
+    if (jpeg.native) logger.info(`JPEG from I420: ${jpeg.detail}`);
+    else logger.warn(`JPEG from I420: ${jpeg.detail}`);
+  }
   if (frameClock && source.kind !== 'synthetic') logger.warn(`PICAM_CLOCK=frames needs the synthetic source; ${source.kind} runs on the system clock`);
   const clock: Clock = frameClock && source.kind === 'synthetic' ? frameClock : systemClock;
   const feed = new EventFeed<CoreEvent>(EVENT_QUEUE, (error) => logger.error({ err: error }, 'event listener failed'));

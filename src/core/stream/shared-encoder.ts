@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import type { FrameGeometry, PixelFormat } from '../frame.js';
 import { PicamError } from '../errors.js';
 import { decodeFrame, type PixelImage } from '../pixels/decode.js';
+import { i420JpegEncoder } from '../pixels/i420-jpeg.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
 
 export type StreamEncoding = 'jpeg' | 'raw' | 'metadata';
@@ -31,8 +32,9 @@ const MIN_CACHE_BYTES = 16 * 1024 * 1024;
 /**
  * Encodes frames for subscribers, once per frame and output spec however
  * many subscribers ask: ten viewers of 1080p JPEG cost one encode a frame.
- * Decoding (I420 or JPEG to RGB) is shared too, across specs. Work runs
- * off the event loop (sharp's threads, the conversion worker).
+ * Decoding (I420 or JPEG to RGB) is shared too, across specs; full-size
+ * JPEG of I420 needs no decoding (the native encoder takes the planes). Work
+ * runs off the event loop (sharp's and libuv's threads, the conversion worker).
  */
 export class SharedEncoder {
   private readonly encoded = new Map<string, Promise<EncodedFrame>>();
@@ -103,6 +105,9 @@ export class SharedEncoder {
         field: 'pixel_format',
       });
     }
+    const fromPlanes = sameSize && spec.encoding === 'jpeg' && geometry.format === 'yuv420' ? i420JpegEncoder() : undefined;
+    // `native` is this encode's own copy, unchanged until the encoder is done with it.
+    if (fromPlanes) return { data: await fromPlanes(native, geometry.width, geometry.height, geometry.colorRange ?? 'limited', spec.quality), pixelFormat: undefined };
     let pixels = this.decoded.get(id);
     if (!pixels) {
       pixels = decodeFrame(native, geometry);
