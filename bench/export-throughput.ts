@@ -14,7 +14,7 @@ import { ensureReferenceVenv, requireFfmpeg } from './tools.js';
 
 const EXPORT_SETS = ['jpg', 'png', 'npy', 'jpg,png,npy', 'mp4'] as const;
 /** Figure ids of the table's rows, for the targets. */
-export const EXPORT_ROWS = [...EXPORT_SETS.map((set) => set.replaceAll(',', '+')), 'flat-jpg', 'dark-jpg', 'dark-jpg-stack'];
+export const EXPORT_ROWS = [...EXPORT_SETS.map((set) => set.replaceAll(',', '+')), 'jpg-sharp', 'flat-jpg', 'dark-jpg', 'dark-jpg-stack'];
 
 /**
  * Export throughput on the camera-like scene (scene.ts: testsrc2 + sensor
@@ -97,6 +97,15 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
       for (const set of EXPORT_SETS) await measure(day, size, set.replaceAll(',', '+'), set.replaceAll(',', '+'), `SNAP before=${beforeS} after=0 formats=${set}`);
     } finally {
       await day.stop();
+    }
+    // The same frames through the fallback (no libturbojpeg): I420 -> RGB in the pixel worker, then sharp.
+    const viaRgb = await benchService({ camera, ring }, { ...options, env: { ...options.env, PICAM_JPEG_ENCODER: 'sharp' } });
+    try {
+      await sleep((beforeS + profile.settleS) * 1000);
+      await warmUpExport(viaRgb.service.linePort);
+      await measure(viaRgb, size, 'jpg-sharp', 'jpg through RGB with sharp (PICAM_JPEG_ENCODER=sharp: the path without libturbojpeg)', `SNAP before=${beforeS} after=0 formats=jpg`);
+    } finally {
+      await viaRgb.stop();
     }
     const flat = await benchService({ camera: synthetic(size), ring });
     try {

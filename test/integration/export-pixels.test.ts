@@ -33,7 +33,7 @@ async function meanOfImage(file: string): Promise<number> {
  * The fake rpicam-vid replaying the grey-level frames, a service exporting `formats`, and one 1 s window
  * (0.5 s + 0.5 s) triggered once it has frames: `check` gets the event's folder and manifest.
  */
-async function exportLevels(formats: string[], check: (dir: string, manifest: Awaited<ReturnType<typeof waitForManifest>>) => Promise<void>): Promise<void> {
+async function exportLevels(formats: string[], check: (dir: string, manifest: Awaited<ReturnType<typeof waitForManifest>>) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'picam-pixels-'));
   const frames = path.join(dir, 'frames.yuv');
   await writeFile(frames, framesFile());
@@ -42,7 +42,7 @@ async function exportLevels(formats: string[], check: (dir: string, manifest: Aw
       camera: { source: 'rpicam', codec: 'yuv420', width: WIDTH, height: HEIGHT, framerate: 30 },
       export: { formats },
     },
-    { pathPrepend: [path.join(FIXTURES, 'bin')], env: { FAKE_RPICAM_FRAMES: frames, FAKE_RPICAM_STARTUP_S: '0' } },
+    { pathPrepend: [path.join(FIXTURES, 'bin')], env: { FAKE_RPICAM_FRAMES: frames, FAKE_RPICAM_STARTUP_S: '0', ...env } },
   );
   const camera = cameraClient(service.grpcAddress);
   try {
@@ -55,6 +55,8 @@ async function exportLevels(formats: string[], check: (dir: string, manifest: Aw
     assert.equal(manifest.state, 'complete');
     assert.deepEqual(manifest.missing, []);
     await check(reply.dir, manifest);
+    const jpegPath = service.logs.find((l) => l.msg.startsWith('JPEG from I420:'))?.msg;
+    assert.match(jpegPath ?? '', env.PICAM_JPEG_ENCODER === 'sharp' ? /sharp through RGB/ : /libjpeg-turbo from the I420 planes/, 'the JPEG path the service logged');
   } finally {
     camera.close();
     assert.equal(await service.stop(), 0);
@@ -86,19 +88,24 @@ describe('exported pixels belong to their own frame (pooled buffers, files synce
     });
   });
 
-  it('jpg alone (encoded from the I420 planes, four frames at a time, no RGB): each file shows its own frame\'s level, in capture order', async () => {
-    await exportLevels(['jpg'], async (dir, manifest) => {
-      assert.ok(manifest.frames.length >= 20, `${manifest.frames.length} frames in a 1 s window at 30 fps`);
-      const levels: number[] = [];
-      for (const frame of manifest.frames) {
-        const mean = await meanOfImage(path.join(dir, frame.files[0]!));
-        const nearest = LEVELS.findIndex((level) => Math.abs(level - mean) < 2);
-        assert.ok(nearest >= 0, `frame ${frame.frame_id}: jpg mean ${mean.toFixed(1)} is no replayed level (full range kept)`);
-        levels.push(nearest);
-      }
-      for (let i = 1; i < levels.length; i++) assert.equal(levels[i], (levels[i - 1]! + 1) % LEVELS.length, `frame ${manifest.frames[i]!.frame_id} holds the next replayed frame`);
+  for (const [how, env] of [
+    ['encoded from the I420 planes, four frames at a time, no RGB', {}],
+    ['through RGB with sharp, where the native encoder is missing (PICAM_JPEG_ENCODER=sharp)', { PICAM_JPEG_ENCODER: 'sharp' }],
+  ] as const) {
+    it(`jpg alone (${how}): each file shows its own frame's level, in capture order`, async () => {
+      await exportLevels(['jpg'], async (dir, manifest) => {
+        assert.ok(manifest.frames.length >= 20, `${manifest.frames.length} frames in a 1 s window at 30 fps`);
+        const levels: number[] = [];
+        for (const frame of manifest.frames) {
+          const mean = await meanOfImage(path.join(dir, frame.files[0]!));
+          const nearest = LEVELS.findIndex((level) => Math.abs(level - mean) < 2);
+          assert.ok(nearest >= 0, `frame ${frame.frame_id}: jpg mean ${mean.toFixed(1)} is no replayed level (full range kept)`);
+          levels.push(nearest);
+        }
+        for (let i = 1; i < levels.length; i++) assert.equal(levels[i], (levels[i - 1]! + 1) % LEVELS.length, `frame ${manifest.frames[i]!.frame_id} holds the next replayed frame`);
+      }, env);
     });
-  });
+  }
 
   it('an mp4 of full-range I420 frames shows each frame\'s own level, in capture order, full range kept', async () => {
     await exportLevels(['mp4'], async (dir) => {

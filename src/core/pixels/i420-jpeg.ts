@@ -16,6 +16,7 @@ let loaded: { encoder: I420JpegEncoder } | { error: string } | undefined;
 
 function load(): { encoder: I420JpegEncoder } | { error: string } {
   if (loaded) return loaded;
+  if (process.env.PICAM_JPEG_ENCODER === 'sharp') return (loaded = { error: 'PICAM_JPEG_ENCODER=sharp' });
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
     loaded = { encoder: (planes, width, height, range, quality) => addon.encode(planes, width, height, range === 'full', quality) };
@@ -27,8 +28,9 @@ function load(): { encoder: I420JpegEncoder } | { error: string } {
 
 /**
  * The native encoder (i420-jpeg.c, libjpeg-turbo), or undefined where it was
- * not built (no libturbojpeg at build time): callers then convert to RGB and
- * encode with sharp. Encodes run on libuv's threadpool.
+ * not built (no libturbojpeg at build time) or PICAM_JPEG_ENCODER=sharp asks
+ * for the old path (tests and the bench compare the two): callers then
+ * convert to RGB and encode with sharp. Encodes run on libuv's threadpool.
  */
 export function i420JpegEncoder(): I420JpegEncoder | undefined {
   const outcome = load();
