@@ -10,6 +10,7 @@ import { sceneCamera, SCENE_FILTER } from './scene.js';
 import { measureStacking } from './stacking.js';
 import { recordCapture } from './trigger-latency.js';
 import { benchService, type BenchService } from './service.js';
+import type { ConfigOverrides, StartOptions } from '../test/helpers/service.js';
 import { ensureReferenceVenv, requireFfmpeg } from './tools.js';
 
 const EXPORT_SETS = ['jpg', 'png', 'npy', 'jpg,png,npy', 'mp4'] as const;
@@ -55,6 +56,17 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     const ratio = seed ? (report.get(`${key}.fps`)!.median / seed.median).toFixed(2) + 'x' : '-';
     rows.push([s, label, report.cell(`${key}.frames`, 0), report.cell(`${key}.stacks`, 0), report.cell(`${key}.complete_ms`, 0), report.cell(`${key}.fps`), seed ? report.cell(seedKey) : '-', ratio, report.cell(`${key}.cpu_percent`, 0), report.cell(`${key}.capture_fps`, 1)]);
   };
+  /** A service whose ring holds the window, one unmeasured warm-up export, then `body`; stopped after. */
+  const measuredService = async (overrides: ConfigOverrides, options: StartOptions, body: (bench: BenchService) => Promise<void>): Promise<void> => {
+    const bench = await benchService(overrides, options);
+    try {
+      await sleep((beforeS + profile.settleS) * 1000);
+      await warmUpExport(bench.service.linePort);
+      await body(bench);
+    } finally {
+      await bench.stop();
+    }
+  };
   const synthetic = (size: Size): Record<string, unknown> => ({ source: 'synthetic', width: size[0], height: size[1], framerate: 30 });
   // Slower formats write below the capture rate: 4 s of headroom keeps the window's oldest frames from being overwritten mid-export.
   const ring = { seconds: beforeS + 4 };
@@ -90,41 +102,19 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     }
     disks.push(`${s} (${(npyBytes / 1e6).toFixed(1)} MB a file, 30 new files): ${cells.join('; ')}`);
     const { camera, options } = sceneCamera(scene);
-    const day = await benchService({ camera, ring }, options);
-    try {
-      await sleep((beforeS + profile.settleS) * 1000);
-      await warmUpExport(day.service.linePort);
+    await measuredService({ camera, ring }, options, async (day) => {
       for (const set of EXPORT_SETS) await measure(day, size, set.replaceAll(',', '+'), set.replaceAll(',', '+'), `SNAP before=${beforeS} after=0 formats=${set}`);
-    } finally {
-      await day.stop();
-    }
+    });
     // The same frames through the fallback (no libturbojpeg): I420 -> RGB in the pixel worker, then sharp.
-    const viaRgb = await benchService({ camera, ring }, { ...options, env: { ...options.env, PICAM_JPEG_ENCODER: 'sharp' } });
-    try {
-      await sleep((beforeS + profile.settleS) * 1000);
-      await warmUpExport(viaRgb.service.linePort);
-      await measure(viaRgb, size, 'jpg-sharp', 'jpg through RGB with sharp (PICAM_JPEG_ENCODER=sharp: the path without libturbojpeg)', `SNAP before=${beforeS} after=0 formats=jpg`);
-    } finally {
-      await viaRgb.stop();
-    }
-    const flat = await benchService({ camera: synthetic(size), ring });
-    try {
-      await sleep((beforeS + profile.settleS) * 1000);
-      await warmUpExport(flat.service.linePort);
-      await measure(flat, size, 'flat-jpg', 'jpg, flat synthetic scene (extra row)', `SNAP before=${beforeS} after=0 formats=jpg`);
-    } finally {
-      await flat.stop();
-    }
+    await measuredService({ camera, ring }, { ...options, env: { ...options.env, PICAM_JPEG_ENCODER: 'sharp' } }, (viaRgb) =>
+      measure(viaRgb, size, 'jpg-sharp', 'jpg through RGB with sharp (PICAM_JPEG_ENCODER=sharp: the path without libturbojpeg)', `SNAP before=${beforeS} after=0 formats=jpg`),
+    );
+    await measuredService({ camera: synthetic(size), ring }, {}, (flat) => measure(flat, size, 'flat-jpg', 'jpg, flat synthetic scene (extra row)', `SNAP before=${beforeS} after=0 formats=jpg`));
     // A dark scene (short day exposure, night mode off so it stays dark): every frame is a stacking candidate.
-    const dark = await benchService({ camera: { ...synthetic(size), exposure_us: 1500 }, night: { enable: false }, ring, export: { stack_count: 4 } });
-    try {
-      await sleep((beforeS + profile.settleS) * 1000);
-      await warmUpExport(dark.service.linePort);
+    await measuredService({ camera: { ...synthetic(size), exposure_us: 1500 }, night: { enable: false }, ring, export: { stack_count: 4 } }, {}, async (dark) => {
       await measure(dark, size, 'dark-jpg', 'jpg, dark synthetic scene, stacking off', `SNAP before=${beforeS} after=0 formats=jpg stack=off`);
       await measure(dark, size, 'dark-jpg-stack', 'jpg, dark synthetic scene, stacking on (4 frames a stack)', `SNAP before=${beforeS} after=0 formats=jpg stack=on`);
-    } finally {
-      await dark.stop();
-    }
+    });
   }
   report.heading(`Export throughput (SNAP before=${beforeS} after=0: the window already in the ring; camera-like scene, fake rpicam-vid yuv420 at 30 frames/s)`);
   report.line(`Scene: ffmpeg testsrc2 + \`${SCENE_FILTER}\`, full-range yuv420p, ${'30'} frames replayed in a loop. Medians of ${profile.runs} SNAP(s) per row after one unmeasured warm-up export, (min–max). frames/s = frames written / (SNAP → event.json). seed = bench/reference (cv2.imwrite jpg q90 / png level 1, np.save; one thread, sequential, no fsync) on the same frames as RGB, same run. Service CPU: 100% = one core. Capture fps during: what the source took in while the export ran (asked 30).`);
