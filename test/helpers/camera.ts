@@ -24,7 +24,7 @@ export async function withCamera(
 }
 
 /** Polls GetStatus until `done` holds (frames arriving from a real process take a moment). */
-export async function untilStatus(camera: Camera, done: (s: Status) => boolean, timeoutMs = 20000): Promise<Status> {
+export async function untilStatus(camera: Pick<Camera, 'getStatus'>, done: (s: Status) => boolean, timeoutMs = 20000): Promise<Status> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await camera.getStatus({});

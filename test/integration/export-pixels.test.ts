@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import sharp from 'sharp';
 import { numpyLoad, waitForManifest } from '../helpers/files.js';
-import { cameraClient } from '../helpers/grpc-client.js';
-import { FIXTURES, startService } from '../helpers/service.js';
+import { untilStatus, withCamera } from '../helpers/camera.js';
+import { FIXTURES } from '../helpers/service.js';
 
 const WIDTH = 640;
 const HEIGHT = 480;
@@ -37,29 +37,20 @@ async function exportLevels(formats: string[], check: (dir: string, manifest: Aw
   const dir = await mkdtemp(path.join(tmpdir(), 'picam-pixels-'));
   const frames = path.join(dir, 'frames.yuv');
   await writeFile(frames, framesFile());
-  const service = await startService(
-    {
-      camera: { source: 'rpicam', codec: 'yuv420', width: WIDTH, height: HEIGHT, framerate: 30 },
-      export: { formats },
-    },
-    { pathPrepend: [path.join(FIXTURES, 'bin')], env: { FAKE_RPICAM_FRAMES: frames, FAKE_RPICAM_STARTUP_S: '0', ...env } },
-  );
-  const camera = cameraClient(service.grpcAddress);
+  const overrides = { camera: { source: 'rpicam', codec: 'yuv420', width: WIDTH, height: HEIGHT, framerate: 30 }, export: { formats } };
+  const options = { pathPrepend: [path.join(FIXTURES, 'bin')], env: { FAKE_RPICAM_FRAMES: frames, FAKE_RPICAM_STARTUP_S: '0', ...env } };
   try {
-    for (let tries = 0; Number((await camera.getStatus({})).ring?.newestFrameId ?? 0) < 5; tries++) {
-      assert.ok(tries < 300, 'no frames from the fake rpicam-vid');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const reply = await camera.trigger({ beforeS: 0.5, afterS: 0.5, reason: 'pixels', wait: true });
-    const manifest = await waitForManifest(reply.dir, 60_000);
-    assert.equal(manifest.state, 'complete');
-    assert.deepEqual(manifest.missing, []);
-    await check(reply.dir, manifest);
-    const jpegPath = service.logs.find((l) => l.msg.startsWith('JPEG from I420:'))?.msg;
-    assert.match(jpegPath ?? '', env.PICAM_JPEG_ENCODER === 'sharp' ? /sharp through RGB/ : /libjpeg-turbo from the I420 planes/, 'the JPEG path the service logged');
+    await withCamera(overrides, options, async (camera, service) => {
+      await untilStatus(camera, (s) => Number(s.ring?.newestFrameId ?? 0) >= 5, 30_000);
+      const reply = await camera.trigger({ beforeS: 0.5, afterS: 0.5, reason: 'pixels', wait: true });
+      const manifest = await waitForManifest(reply.dir, 60_000);
+      assert.equal(manifest.state, 'complete');
+      assert.deepEqual(manifest.missing, []);
+      await check(reply.dir, manifest);
+      const jpegPath = service.logs.find((l) => l.msg.startsWith('JPEG from I420:'))?.msg;
+      assert.match(jpegPath ?? '', env.PICAM_JPEG_ENCODER === 'sharp' ? /sharp through RGB/ : /libjpeg-turbo from the I420 planes/, 'the JPEG path the service logged');
+    });
   } finally {
-    camera.close();
-    assert.equal(await service.stop(), 0);
     await rm(dir, { recursive: true, force: true });
   }
 }

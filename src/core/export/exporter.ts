@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PicamError } from '../errors.js';
 import { decodeFrame, type PixelImage } from '../pixels/decode.js';
-import { i420JpegEncoder } from '../pixels/i420-jpeg.js';
+import { frameJpegEncoder, type FrameJpegEncoder } from '../pixels/i420-jpeg.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
 import { syncFolder, writeFileAtomic } from '../fs/atomic-write.js';
 import { ClipSink } from './clip-sink.js';
@@ -68,12 +68,15 @@ export class Exporter {
    * of an export's samples than the encoder's colour conversion).
    */
   private readonly rgbPool: FramePool | undefined;
+  /** JPEG from the raw frames' I420 planes (native encoder), undefined for other sources or without it. */
+  private readonly jpegFromPlanes: FrameJpegEncoder | undefined;
 
   constructor(private readonly deps: ExporterDeps) {
     // The most frames in flight (IN_FLIGHT_NO_SHARP), plus two a clip or stack may still be reading; buffers are made on first use.
     this.pool = new FramePool(deps.ring.slotBytes, IN_FLIGHT_NO_SHARP + 2);
     const { width, height, format } = deps.geometry;
     this.rgbPool = format === 'yuv420' ? new FramePool(width * height * 3, IN_FLIGHT_NO_SHARP + 2) : undefined;
+    this.jpegFromPlanes = frameJpegEncoder(deps.geometry);
   }
 
   get pendingCount(): number {
@@ -223,8 +226,7 @@ export class Exporter {
     const { reader } = job;
     let error: PicamError | undefined;
     const inFlight: Array<Promise<void>> = [];
-    const jpegFromPlanes = geometry.format === 'yuv420' && i420JpegEncoder() !== undefined;
-    const noSharp = frameFormats.length > 0 && frameFormats.every((f) => f === 'npy' || (f === 'jpg' && jpegFromPlanes));
+    const noSharp = frameFormats.length > 0 && frameFormats.every((f) => f === 'npy' || (f === 'jpg' && this.jpegFromPlanes));
     const inFlightLimit = noSharp && !stack && !clip ? IN_FLIGHT_NO_SHARP : IN_FLIGHT;
     // Ordered sinks (clip, stack) take frames one at a time in capture order, on one chain.
     let ordered: Promise<void> = Promise.resolve();
@@ -324,7 +326,8 @@ export class Exporter {
   private sinkFrame(item: WindowFrame): { frame: SinkFrame; releasePixels: () => void } {
     const { geometry, tier } = this.deps;
     const format = item.fromTier ? 'mjpeg' : geometry.format;
-    const jpegFromPlanes = format === 'yuv420' ? i420JpegEncoder() : undefined;
+    // A tier frame is a JPEG already: only raw frames go through the planes encoder.
+    const jpegFromPlanes = item.fromTier ? undefined : this.jpegFromPlanes;
     let pixels: Promise<PixelImage> | undefined;
     let rgb: Buffer | undefined;
     const frame: SinkFrame = {
@@ -339,7 +342,7 @@ export class Exporter {
         }
         return pixels;
       },
-      ...(jpegFromPlanes && { jpeg: (quality: number) => jpegFromPlanes(item.data, geometry.width, geometry.height, geometry.colorRange ?? 'limited', quality) }),
+      ...(jpegFromPlanes && { jpeg: (quality: number) => jpegFromPlanes(item.data, quality) }),
     };
     const releasePixels = (): void => {
       const taken = rgb;

@@ -54,9 +54,8 @@ export class FilesSink implements FrameSink {
         // A camera JPEG, or a compressed-tier frame, is saved as it is: no second lossy encode;
         // I420 goes to JPEG from its planes where the native encoder is built.
         const chunks =
-          format !== 'jpg' ? await encodeImage(await frame.pixels(), format, this.encode)
-          : isJpeg(frame.format) ? [frame.native]
-          : frame.jpeg ? [await frame.jpeg(this.encode.jpegQuality)]
+          format === 'jpg' && isJpeg(frame.format) ? [frame.native]
+          : format === 'jpg' && frame.jpeg ? [await frame.jpeg(this.encode.jpegQuality)]
           : await encodeImage(await frame.pixels(), format, this.encode);
         return { name, staged: await stageFile(path.join(this.dir, name), chunks) };
       }),

@@ -1,9 +1,12 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { ColorRange } from '../frame.js';
+import type { ColorRange, FrameGeometry } from '../frame.js';
 
 /** JPEG (4:2:0, baseline, libjpeg's quality scale) straight from I420 planes; the planes must stay unchanged until it resolves. */
 export type I420JpegEncoder = (planes: Uint8Array, width: number, height: number, range: ColorRange, quality: number) => Promise<Buffer>;
+
+/** The same, for one source's frames: size and range bound. */
+export type FrameJpegEncoder = (planes: Uint8Array, quality: number) => Promise<Buffer>;
 
 interface Addon {
   encode(planes: Uint8Array, width: number, height: number, fullRange: boolean, quality: number): Promise<Buffer>;
@@ -35,6 +38,15 @@ function load(): { encoder: I420JpegEncoder } | { error: string } {
 export function i420JpegEncoder(): I420JpegEncoder | undefined {
   const outcome = load();
   return 'encoder' in outcome ? outcome.encoder : undefined;
+}
+
+/** The native encoder bound to a source's geometry, or undefined unless its frames are I420 and the encoder is loaded. */
+export function frameJpegEncoder(geometry: FrameGeometry): FrameJpegEncoder | undefined {
+  const encode = geometry.format === 'yuv420' ? i420JpegEncoder() : undefined;
+  if (encode === undefined) return undefined;
+  const { width, height } = geometry;
+  const range = geometry.colorRange ?? 'limited';
+  return (planes, quality) => encode(planes, width, height, range, quality);
 }
 
 /** How I420 frames become JPEG here, for the startup log and GetStatus readers. */

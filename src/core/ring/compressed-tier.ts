@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { FrameGeometry, FrameMeta } from '../frame.js';
 import { decodeFrame } from '../pixels/decode.js';
-import { i420JpegEncoder } from '../pixels/i420-jpeg.js';
+import { frameJpegEncoder, type FrameJpegEncoder } from '../pixels/i420-jpeg.js';
 import { RingBuffer, type RingFrame } from './ring-buffer.js';
 
 export interface CompressedTierOptions {
@@ -34,8 +34,10 @@ export class CompressedTier {
   /** The raw id of each frame, by this ring's slot. */
   private readonly rawIds: Float64Array;
   private readonly scratch: Buffer;
-  /** RGB of the frame being encoded (raw I420 sources), written in place by the pixel worker. */
+  /** RGB of the frame being encoded (raw I420 sources without the native encoder), written in place by the pixel worker. */
   private readonly rgb: Buffer | undefined;
+  /** JPEG straight from the I420 planes (native encoder), when the source is I420 and it is built. */
+  private readonly jpegFromPlanes: FrameJpegEncoder | undefined;
   private cursor = 1;
   private busy = false;
   private closed = false;
@@ -52,7 +54,9 @@ export class CompressedTier {
     this.rawIds = new Float64Array(options.frames);
     // Shared memory: the pixel worker reads an I420 copy in place.
     this.scratch = Buffer.from(new SharedArrayBuffer(raw.slotBytes));
-    this.rgb = geometry.format === 'yuv420' ? Buffer.from(new SharedArrayBuffer(geometry.width * geometry.height * 3)) : undefined;
+    this.jpegFromPlanes = frameJpegEncoder(geometry);
+    // The RGB buffer only where I420 still goes through sharp.
+    this.rgb = geometry.format === 'yuv420' && !this.jpegFromPlanes ? Buffer.from(new SharedArrayBuffer(geometry.width * geometry.height * 3)) : undefined;
   }
 
   /** What the manifest calls frames from this tier. */
@@ -171,8 +175,7 @@ export class CompressedTier {
   }
 
   private async encode(native: Buffer): Promise<Buffer> {
-    const fromPlanes = this.geometry.format === 'yuv420' ? i420JpegEncoder() : undefined;
-    if (fromPlanes) return fromPlanes(native, this.geometry.width, this.geometry.height, this.geometry.colorRange ?? 'limited', this.quality);
+    if (this.jpegFromPlanes) return this.jpegFromPlanes(native, this.quality);
     const image = await decodeFrame(native, this.geometry, this.rgb);
     return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
       .jpeg({ quality: this.quality, mozjpeg: false, optimiseCoding: false })

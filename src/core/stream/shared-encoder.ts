@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { FrameGeometry, PixelFormat } from '../frame.js';
 import { PicamError } from '../errors.js';
 import { decodeFrame, type PixelImage } from '../pixels/decode.js';
-import { i420JpegEncoder } from '../pixels/i420-jpeg.js';
+import { frameJpegEncoder, type FrameJpegEncoder } from '../pixels/i420-jpeg.js';
 import type { RingBuffer } from '../ring/ring-buffer.js';
 
 export type StreamEncoding = 'jpeg' | 'raw' | 'metadata';
@@ -45,12 +45,15 @@ export class SharedEncoder {
   private readonly maxCacheBytes: number;
   /** Encodes actually run (cache misses), for GetStatus. */
   encodes = 0;
+  /** Full-size JPEG of I420 frames straight from the planes (native encoder), when built. */
+  private readonly jpegFromPlanes: FrameJpegEncoder | undefined;
 
   constructor(
     private readonly ring: RingBuffer,
     private readonly geometry: FrameGeometry,
   ) {
     this.maxCacheBytes = Math.max(MIN_CACHE_BYTES, CACHE_FRAMES * geometry.width * geometry.height * 3);
+    this.jpegFromPlanes = frameJpegEncoder(geometry);
   }
 
   /** The frame encoded as asked, or undefined if the ring no longer holds it. */
@@ -105,9 +108,8 @@ export class SharedEncoder {
         field: 'pixel_format',
       });
     }
-    const fromPlanes = sameSize && spec.encoding === 'jpeg' && geometry.format === 'yuv420' ? i420JpegEncoder() : undefined;
     // `native` is this encode's own copy, unchanged until the encoder is done with it.
-    if (fromPlanes) return { data: await fromPlanes(native, geometry.width, geometry.height, geometry.colorRange ?? 'limited', spec.quality), pixelFormat: undefined };
+    if (sameSize && spec.encoding === 'jpeg' && this.jpegFromPlanes) return { data: await this.jpegFromPlanes(native, spec.quality), pixelFormat: undefined };
     let pixels = this.decoded.get(id);
     if (!pixels) {
       pixels = decodeFrame(native, geometry);
