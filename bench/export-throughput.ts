@@ -15,7 +15,7 @@ import { ensureReferenceVenv, requireFfmpeg } from './tools.js';
 
 const EXPORT_SETS = ['jpg', 'png', 'npy', 'jpg,png,npy', 'mp4'] as const;
 /** Figure ids of the table's rows, for the targets. */
-export const EXPORT_ROWS = [...EXPORT_SETS.map((set) => set.replaceAll(',', '+')), 'jpg-sharp', 'flat-jpg', 'dark-jpg', 'dark-jpg-stack'];
+export const EXPORT_ROWS = [...EXPORT_SETS.map((set) => set.replaceAll(',', '+')), 'jpg-sharp', 'yuv-noise-jpg', 'flat-jpg', 'dark-jpg', 'dark-jpg-stack'];
 
 /**
  * Export throughput on the camera-like scene (scene.ts: testsrc2 + sensor
@@ -108,6 +108,14 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     // The same frames through the fallback (no libturbojpeg): I420 -> RGB in the pixel worker, then sharp.
     await measuredService({ camera, ring }, { ...options, env: { ...options.env, PICAM_JPEG_ENCODER: 'sharp' } }, (viaRgb) =>
       measure(viaRgb, size, 'jpg-sharp', 'jpg through RGB with sharp (PICAM_JPEG_ENCODER=sharp: the path without libturbojpeg)', `SNAP before=${beforeS} after=0 formats=jpg`),
+    );
+    // The first scene: the noise added to the YUV planes, part of it outside RGB, which the seed's RGB frames clip.
+    const yuvNoise = await scenes.get(size, 'yuv');
+    const yuvSeed = await runPythonReference(w, h, { ingestFrames: 30, exportFrames: profile.referenceExportFrames, runs: profile.runs, framesFile: yuvNoise.rgbFile, sets: ['jpg'] });
+    report.figure(`export.seed.yuv-noise-jpg.${s}.fps`, 'frames/s', yuvSeed.export.jpg!.fps);
+    const yuvCamera = sceneCamera(yuvNoise);
+    await measuredService({ camera: yuvCamera.camera, ring }, yuvCamera.options, (noisy) =>
+      measure(noisy, size, 'yuv-noise-jpg', `jpg, the noise added to the YUV planes (issue 18's first scene, extra row: part of it outside RGB, clipped in the seed's RGB frames)`, `SNAP before=${beforeS} after=0 formats=jpg`),
     );
     await measuredService({ camera: synthetic(size), ring }, {}, (flat) => measure(flat, size, 'flat-jpg', 'jpg, flat synthetic scene (extra row)', `SNAP before=${beforeS} after=0 formats=jpg`));
     // A dark scene (short day exposure, night mode off so it stays dark): every frame is a stacking candidate.

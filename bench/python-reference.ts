@@ -30,7 +30,15 @@ const FRAMES = 8;
 export async function runPythonReference(
   width: number,
   height: number,
-  options: { ingestFrames: number; exportFrames: number; runs: number; /** Frames to use (rgb24, whole frames) instead of the flat synthetic scene. */ framesFile?: string },
+  options: {
+    ingestFrames: number;
+    exportFrames: number;
+    runs: number;
+    /** Frames to use (rgb24, whole frames) instead of the flat synthetic scene. */
+    framesFile?: string;
+    /** Export sets to run (default all of REFERENCE_SETS). */
+    sets?: ReadonlyArray<(typeof REFERENCE_SETS)[number]>;
+  },
 ): Promise<PythonReferenceResult> {
   const dir = trackFolder(await mkdtemp(path.join(os.tmpdir(), 'picam-bench-ref-')));
   try {
@@ -41,7 +49,7 @@ export async function runPythonReference(
       path.join(ROOT, 'bench/reference/picam_reference.py'),
       '--frames', framesFile, '--width', String(width), '--height', String(height),
       '--ingest-frames', String(options.ingestFrames), '--export-frames', String(options.exportFrames),
-      '--runs', String(options.runs), '--out-dir', out,
+      '--runs', String(options.runs), '--out-dir', out, '--sets', (options.sets ?? REFERENCE_SETS).join(','),
     ];
     await mkdir(out);
     const stdout = await runPython(REFERENCE_PYTHON, args);

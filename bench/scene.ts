@@ -13,8 +13,24 @@ const run = promisify(execFile);
 /** Frames in the loop the fake camera replays: 1 s at 30 fps, so the moving parts of testsrc2 move. */
 export const SCENE_FRAMES = 30;
 
-/** The ffmpeg filter graph of the camera-like scene: testsrc2's moving test card with temporal sensor noise. */
-export const SCENE_FILTER = 'noise=alls=12:allf=t';
+/**
+ * The ffmpeg filter graph of the camera-like scene: testsrc2's moving test
+ * card with temporal sensor noise, added in RGB as a sensor's noise is (it
+ * enters before the ISP's RGB -> YCbCr), so every pixel of the I420 is inside
+ * RGB and picam's JPEG from the planes and the seed's from RGB compress the
+ * same picture.
+ */
+export const SCENE_FILTER = 'format=rgb24,noise=alls=12:allf=t';
+
+/**
+ * The first scene (issue 18's): the same noise added to the YUV planes, which
+ * puts part of the frame outside RGB. Converting to RGB clips that part, so
+ * the seed's frames are an easier picture than picam's; kept as one labelled
+ * export row.
+ */
+export const YUV_NOISE_FILTER = 'noise=alls=12:allf=t';
+
+export type SceneNoise = 'sensor' | 'yuv';
 
 /**
  * The camera-like scene every export, trigger and stream figure runs on:
@@ -36,24 +52,24 @@ export class Scenes {
   private dir: string | undefined;
   private readonly made = new Map<string, Promise<Scene>>();
 
-  get(size: Size): Promise<Scene> {
-    const key = `${size[0]}x${size[1]}`;
+  get(size: Size, noise: SceneNoise = 'sensor'): Promise<Scene> {
+    const key = `${size[0]}x${size[1]}-${noise}`;
     let scene = this.made.get(key);
     if (!scene) {
-      scene = this.make(size, key);
+      scene = this.make(size, key, noise === 'sensor' ? SCENE_FILTER : YUV_NOISE_FILTER);
       this.made.set(key, scene);
     }
     return scene;
   }
 
-  private async make(size: Size, key: string): Promise<Scene> {
+  private async make(size: Size, key: string, filter: string): Promise<Scene> {
     this.dir ??= trackFolder(await mkdtemp(path.join(os.tmpdir(), 'picam-bench-scene-')));
     const [width, height] = size;
     const yuvFile = path.join(this.dir, `${key}.yuv`);
     const rgbFile = path.join(this.dir, `${key}.rgb`);
     await run('ffmpeg', [
       '-hide_banner', '-loglevel', 'error', '-nostdin',
-      '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30,${SCENE_FILTER}`,
+      '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30,${filter}`,
       '-frames:v', String(SCENE_FRAMES),
       '-vf', 'scale=out_range=full:out_color_matrix=bt601,format=yuv420p',
       '-f', 'rawvideo', '-y', yuvFile,

@@ -124,6 +124,7 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--ring", type=int, default=30)
     p.add_argument("--out-dir", required=True, help="scratch folder for exported files (emptied after each run)")
+    p.add_argument("--sets", default="jpg,png,npy,jpg+png+npy", help="export sets to run, comma-separated")
     a = p.parse_args()
 
     raw = np.fromfile(a.frames, dtype=np.uint8)
@@ -145,7 +146,11 @@ def main() -> int:
 
     export: dict[str, dict[str, list[float]]] = {}
     sets = {"jpg": ["jpg"], "png": ["png"], "npy": ["npy"], "jpg+png+npy": ["jpg", "png", "npy"]}
-    for name, formats in sets.items():
+    for name in a.sets.split(","):
+        if name not in sets:
+            print(f"--sets: unknown set {name!r} (known: {', '.join(sets)})", file=sys.stderr)
+            return 2
+        formats = sets[name]
         fps, cpu = [], []
         for run in range(a.runs):
             f, c = export_run(ring, a.export_frames, formats, os.path.join(a.out_dir, f"{name}-{run}"))
