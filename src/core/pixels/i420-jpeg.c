@@ -16,6 +16,7 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,14 +92,26 @@ static void execute(napi_env env, void *data) {
   const unsigned char *planes[3] = {y, y + luma, y + luma + chroma};
   int chroma_width = (job->width + 1) / 2;
   int strides[3] = {job->width, chroma_width, chroma_width};
-  /* Room for a noisy frame at high quality up front (it grows if not: the flag-free call may reallocate). */
-  job->jpeg_size = luma / 2 + 65536;
-  job->jpeg = tjAlloc((int)job->jpeg_size);
-  if (job->jpeg == NULL) {
-    snprintf(job->error, sizeof job->error, "out of memory for a %lu-byte JPEG buffer", job->jpeg_size);
+  /*
+   * Never a buffer TurboJPEG may grow: when it grows one, it frees the buffer it grew
+   * on the compressor's previous call (dest->newbuffer, jdatadst-tj.c), by then a JPEG
+   * handed to JavaScript, and it takes a fresh buffer at that same address for a
+   * "reused" one of the old size (this crashed the process at q100 on noisy frames).
+   * With TJFLAG_NOREALLOC it writes into tjBufSize() bytes, the worst case, and never
+   * frees or grows anything; only the pages the JPEG reaches are touched.
+   */
+  unsigned long worst = tjBufSize(job->width, job->height, TJSAMP_420);
+  if (worst == (unsigned long)-1 || worst > INT_MAX) {
+    snprintf(job->error, sizeof job->error, "a %dx%d JPEG may need %lu bytes, more than TurboJPEG allocates", job->width, job->height, worst);
     return;
   }
-  if (tjCompressFromYUVPlanes(thread_compressor, planes, job->width, strides, job->height, TJSAMP_420, &job->jpeg, &job->jpeg_size, job->quality, 0) != 0) {
+  job->jpeg = tjAlloc((int)worst);
+  if (job->jpeg == NULL) {
+    snprintf(job->error, sizeof job->error, "out of memory for a %lu-byte JPEG buffer", worst);
+    return;
+  }
+  job->jpeg_size = worst;
+  if (tjCompressFromYUVPlanes(thread_compressor, planes, job->width, strides, job->height, TJSAMP_420, &job->jpeg, &job->jpeg_size, job->quality, TJFLAG_NOREALLOC) != 0) {
     snprintf(job->error, sizeof job->error, "tjCompressFromYUVPlanes: %s", tjGetErrorStr2(thread_compressor));
     tjFree(job->jpeg);
     job->jpeg = NULL;

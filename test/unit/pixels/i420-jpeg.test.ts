@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import { randomFillSync } from 'node:crypto';
 import { i420JpegEncoder, i420JpegPath, type I420JpegEncoder } from '../../../src/core/pixels/i420-jpeg.js';
 import { i420ToRgb } from '../../../src/core/pixels/i420-to-rgb.js';
 
@@ -114,6 +115,25 @@ describe('JPEG straight from I420 planes (native, libjpeg-turbo)', () => {
     const low = await encoder()(planes, 320, 240, 'full', 30);
     const high = await encoder()(planes, 320, 240, 'full', 95);
     assert.ok(high.length > low.length * 1.5, `q95 ${high.length} bytes against q30 ${low.length}`);
+  });
+
+  it('JPEGs larger than any first guess (q100 of noise, every pool thread at once) come out whole and stay whole', async () => {
+    // Before the encoder wrote into a worst-case buffer, libjpeg-turbo grew a too-small one and freed the JPEG
+    // its compressor had grown on the call before, one already handed over: this crashed the process.
+    const [width, height] = [1280, 720];
+    const frames = [0, 1, 2, 3].map(() => randomFillSync(new Uint8Array(width * height * 1.5)));
+    const encode = encoder();
+    const kept: Buffer[] = [];
+    for (let round = 0; round < 6; round++) {
+      kept.push(...(await Promise.all(frames.map((f) => encode(f, width, height, 'full', 100)))));
+    }
+    const firstGuess = (width * height) / 2 + 65536; // what the encoder used to start with
+    assert.ok(kept[0]!.length > firstGuess, `a q100 JPEG of noise (${kept[0]!.length} bytes) outgrows ${firstGuess}`);
+    for (const [i, jpeg] of kept.entries()) {
+      assert.ok(jpeg.equals(kept[i % 4]!), `JPEG ${i} unchanged and equal to its first encode`);
+      const { width: w, height: h } = await sharp(jpeg).metadata();
+      assert.deepEqual([w, h], [width, height], `JPEG ${i} decodes`);
+    }
   });
 
   it('bad arguments throw at once with what is wrong, nothing is encoded', () => {
