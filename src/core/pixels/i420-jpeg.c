@@ -41,6 +41,9 @@ static __thread tjhandle thread_compressor;
 /* Limited-range planes stretched to full range, per pool thread, grown to the largest frame seen. */
 static __thread unsigned char *thread_scratch;
 static __thread size_t thread_scratch_bytes;
+/* TurboJPEG's output, per pool thread: tjBufSize() of the largest frame seen. */
+static __thread unsigned char *thread_out;
+static __thread unsigned long thread_out_bytes;
 
 static unsigned char luma_lut[256];
 static unsigned char chroma_lut[256];
@@ -97,35 +100,44 @@ static void execute(napi_env env, void *data) {
    * on the compressor's previous call (dest->newbuffer, jdatadst-tj.c), by then a JPEG
    * handed to JavaScript, and it takes a fresh buffer at that same address for a
    * "reused" one of the old size (this crashed the process at q100 on noisy frames).
-   * With TJFLAG_NOREALLOC it writes into tjBufSize() bytes, the worst case, and never
-   * frees or grows anything; only the pages the JPEG reaches are touched.
+   * With TJFLAG_NOREALLOC it writes into tjBufSize() bytes, the worst case: one such
+   * buffer per pool thread, reused (a fresh one per frame cost its page faults every
+   * time), and the JPEG is copied out of it into a buffer of its own size.
    */
   unsigned long worst = tjBufSize(job->width, job->height, TJSAMP_420);
   if (worst == (unsigned long)-1 || worst > INT_MAX) {
-    snprintf(job->error, sizeof job->error, "a %dx%d JPEG may need %lu bytes, more than TurboJPEG allocates", job->width, job->height, worst);
+    snprintf(job->error, sizeof job->error, "a %dx%d JPEG may need %lu bytes, more than TurboJPEG writes into", job->width, job->height, worst);
     return;
   }
-  job->jpeg = tjAlloc((int)worst);
-  if (job->jpeg == NULL) {
-    snprintf(job->error, sizeof job->error, "out of memory for a %lu-byte JPEG buffer", worst);
-    return;
+  if (thread_out_bytes < worst) {
+    free(thread_out);
+    thread_out = malloc(worst);
+    thread_out_bytes = thread_out == NULL ? 0 : worst;
+    if (thread_out == NULL) {
+      snprintf(job->error, sizeof job->error, "out of memory for a %lu-byte JPEG buffer", worst);
+      return;
+    }
   }
-  job->jpeg_size = worst;
-  if (tjCompressFromYUVPlanes(thread_compressor, planes, job->width, strides, job->height, TJSAMP_420, &job->jpeg, &job->jpeg_size, job->quality, TJFLAG_NOREALLOC) != 0) {
+  unsigned char *written = thread_out;
+  unsigned long size = worst;
+  if (tjCompressFromYUVPlanes(thread_compressor, planes, job->width, strides, job->height, TJSAMP_420, &written, &size, job->quality, TJFLAG_NOREALLOC) != 0) {
     snprintf(job->error, sizeof job->error, "tjCompressFromYUVPlanes: %s", tjGetErrorStr2(thread_compressor));
-    tjFree(job->jpeg);
-    job->jpeg = NULL;
     return;
   }
-  /* Give back the unused tail: a kept JPEG (the compressed tier holds a minute of them) must cost its own size. */
-  unsigned char *shrunk = realloc(job->jpeg, job->jpeg_size);
-  if (shrunk != NULL) job->jpeg = shrunk;
+  /* Its own size: a kept JPEG (the compressed tier holds a minute of them) must cost only that. */
+  job->jpeg = malloc(size);
+  if (job->jpeg == NULL) {
+    snprintf(job->error, sizeof job->error, "out of memory for a %lu-byte JPEG", size);
+    return;
+  }
+  memcpy(job->jpeg, written, size);
+  job->jpeg_size = size;
 }
 
 static void free_jpeg(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
-  tjFree(data);
+  free(data);
 }
 
 static void complete(napi_env env, napi_status status, void *data) {
@@ -136,7 +148,7 @@ static void complete(napi_env env, napi_status status, void *data) {
     if (napi_create_external_buffer(env, job->jpeg_size, job->jpeg, free_jpeg, NULL, &outcome) == napi_ok) {
       napi_resolve_deferred(env, job->deferred, outcome);
     } else {
-      tjFree(job->jpeg);
+      free(job->jpeg);
       napi_value message;
       napi_create_string_utf8(env, "i420-jpeg: could not hand over the JPEG buffer", NAPI_AUTO_LENGTH, &message);
       napi_create_error(env, NULL, message, &outcome);
