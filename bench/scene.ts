@@ -17,8 +17,8 @@ export const SCENE_FRAMES = 30;
  * The ffmpeg filter graph of the camera-like scene: testsrc2's moving test
  * card with temporal sensor noise, added in RGB as a sensor's noise is (it
  * enters before the ISP's RGB -> YCbCr), so every pixel of the I420 is inside
- * RGB and picam's JPEG from the planes and the seed's from RGB compress the
- * same picture.
+ * RGB and the seed's RGB frames (picam's I420 -> RGB) clip nothing: both
+ * sides compress the same picture.
  */
 export const SCENE_FILTER = 'format=rgb24,noise=alls=12:allf=t';
 
