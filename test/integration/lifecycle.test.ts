@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -83,6 +83,38 @@ describe('service lifecycle', () => {
       await rm(path.join(mountPoint, match[1]!.slice(0, 4) + '-' + match[1]!.slice(4, 6) + '-' + match[1]!.slice(6, 8)), { recursive: true, force: true });
       const again = await client.command('SNAP wait before=0.1 after=0');
       assert.match(again, /^OK \S+ \S+ complete frames=\d+$/, 'recovers when space returns');
+    } finally {
+      client.destroy();
+      assert.equal(await service.stop(), 0);
+    }
+  });
+
+  it('a full disk in a mixed format set leaves no file of a frame it did not save', async (t) => {
+    // A frame's jpg is renamed into place as soon as it is written; when its npy then hits ENOSPC,
+    // that jpg must go again: every frame on disk is whole and counted.
+    const mountPoint = await mkdtemp(path.join(tmpdir(), 'picam-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+    t.after(async () => {
+      execFileSync('umount', [mountPoint]);
+      await rm(mountPoint, { recursive: true, force: true });
+    });
+    const service = await startService({ export: { base_dir: mountPoint, formats: ['jpg', 'npy'], save_before_s: 0.5, save_after_s: 0.5 } });
+    const client = await LineClient.connect(service.linePort);
+    try {
+      const reply = await client.command('SNAP wait');
+      const match = /^ERR RESOURCE_EXHAUSTED (\S+) (partial|failed) frames=(\d+): disk full/.exec(reply) ?? assert.fail(reply);
+      const id = match[1]!;
+      const dir = path.join(mountPoint, `${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}`, id);
+      const names = (await readdir(dir)).filter((n) => !n.startsWith('.') && n !== 'event.json');
+      const stems = new Map<string, string[]>();
+      for (const name of names) {
+        const [stem, ext] = name.split('.') as [string, string];
+        stems.set(stem, [...(stems.get(stem) ?? []), ext].sort());
+      }
+      assert.ok(stems.size >= 1, 'the frames that fitted were written');
+      for (const [stem, exts] of stems) assert.deepEqual(exts, ['jpg', 'npy'], `frame ${stem} is whole`);
+      assert.equal(stems.size, Number(match[3]), 'every frame on disk is one the reply counts');
+      assert.deepEqual(await leftoverTempFiles(mountPoint), [], 'no half-written file left behind');
     } finally {
       client.destroy();
       assert.equal(await service.stop(), 0);

@@ -1,6 +1,7 @@
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { PixelFormat } from '../frame.js';
-import { stageFile, type StagedFile } from '../fs/atomic-write.js';
+import { stageFile } from '../fs/atomic-write.js';
 import type { FrameFormat } from './export-format.js';
 import { encodeImage, type EncodeOptions } from './frame-encoder.js';
 import type { FrameSink, SinkFrame } from './sink.js';
@@ -23,9 +24,9 @@ const MAX_SYNCING = 4;
 
 /**
  * One file per frame and format (jpg, png, npy), each written to a temp
- * name (stageFile); `write` resolves once the frame's memory is no longer
- * needed, and the fdatasync + rename of its files go on in the background
- * (at most MAX_SYNCING frames at once). A frame is reported, with the names
+ * name (stageFile) and then synced and renamed in the background as soon as
+ * it is written; `write` resolves once the frame's memory is no longer
+ * needed (at most MAX_SYNCING frames' files syncing at once). A frame is reported, with the names
  * written, only once all its files are synced and renamed; `finish` waits
  * for the last ones and throws the first failure.
  */
@@ -57,13 +58,20 @@ export class FilesSink implements FrameSink {
           format === 'jpg' && isJpeg(frame.format) ? [frame.native]
           : format === 'jpg' && frame.jpeg ? [await frame.jpeg(this.encode.jpegQuality)]
           : await encodeImage(await frame.pixels(), format, this.encode);
-        return { name, staged: await stageFile(path.join(this.dir, name), chunks) };
+        const file = path.join(this.dir, name);
+        const staged = await stageFile(file, chunks);
+        // Each file is synced and renamed as soon as it is written, not once the frame's slowest format is:
+        // a jpg beside a png is in place (and seen by a folder watcher) a PNG encode sooner.
+        const committed = staged.commit();
+        committed.catch(() => undefined); // awaited in sync(), or below when a sibling failed
+        return { name, file, committed };
       }),
     );
     const staged = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) {
-      await Promise.all(staged.map((s) => s.staged.discard()));
+      // The frame is not saved: none of its files may stay under a final name that no manifest lists.
+      await removeCommitted(staged);
       throw failed.reason;
     }
     this.sync(frame, staged);
@@ -75,11 +83,12 @@ export class FilesSink implements FrameSink {
     if (this.failure) throw this.failure.error;
   }
 
-  private sync(frame: SinkFrame, files: Array<{ name: string; staged: StagedFile }>): void {
-    const done = Promise.allSettled(files.map((f) => f.staged.commit())).then((results) => {
+  private sync(frame: SinkFrame, files: Array<{ name: string; file: string; committed: Promise<number> }>): void {
+    const done = Promise.allSettled(files.map((f) => f.committed)).then(async (results) => {
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) {
         this.failure ??= { error: failed.reason };
+        await removeCommitted(files);
         return;
       }
       for (const r of results) this.bytes += (r as PromiseFulfilledResult<number>).value;
@@ -91,6 +100,11 @@ export class FilesSink implements FrameSink {
     const tracked: Promise<void> = done.finally(() => this.syncing.delete(tracked));
     this.syncing.add(tracked);
   }
+}
+
+/** Unlinks the files of a failed frame that did reach their final names (the others removed their temp files). */
+async function removeCommitted(files: ReadonlyArray<{ file: string; committed: Promise<number> }>): Promise<void> {
+  await Promise.all(files.map((f) => f.committed.then(() => unlink(f.file), () => undefined).catch(() => undefined)));
 }
 
 function isJpeg(format: PixelFormat): boolean {
