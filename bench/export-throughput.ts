@@ -2,7 +2,7 @@ import { repeat, sizeLabel, type BenchContext } from './context.js';
 import { snapWithCapture, warmUpExport } from './event-watch.js';
 import type { Size } from './options.js';
 import { cpuPercent, sleep } from './proc.js';
-import { REFERENCE_SETS, runPythonReference } from './python-reference.js';
+import { REFERENCE_SETS, runPythonReference, type ReferenceSet } from './python-reference.js';
 import { diskRate, type DiskMode } from './disk-bytes.js';
 import { encoderCeiling } from './reference-ceilings.js';
 import { progress } from './report.js';
@@ -35,11 +35,21 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
   const ceilings: string[] = [];
   const stacking: string[] = [];
   const disks: string[] = [];
-  const measure = async (bench: BenchService, size: Size, id: string, label: string, command: string): Promise<void> => {
+  /**
+   * One row: `profile.runs` SNAPs, each after one run of the seed's loop on the same frames when the row has a seed
+   * counterpart (`seed`), so both sides of the ratio see the machine in the same minute: this machine's speed
+   * swings by a third within minutes, and a seed figure taken minutes before the SNAPs moved the ratio with it.
+   */
+  const measure = async (bench: BenchService, size: Size, id: string, label: string, command: string, seed?: { set: ReferenceSet; framesFile: string }): Promise<void> => {
     const s = sizeLabel(size);
     progress(`export ${s} ${label}`);
     const key = `export.${id}.${s}`;
+    const seedFps: number[] = [];
     const runs = await repeat(profile.runs, async () => {
+      if (seed) {
+        const result = await runPythonReference(size[0], size[1], { ingestFrames: 30, exportFrames: profile.referenceExportFrames, runs: 1, framesFile: seed.framesFile, sets: [seed.set] });
+        seedFps.push(...result.export[seed.set]!.fps);
+      }
       const a = await bench.sample();
       const { event, capture } = await snapWithCapture(bench, command);
       const b = await bench.sample();
@@ -52,9 +62,10 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     report.figure(`${key}.cpu_percent`, '% of one core', runs.map((r) => r.cpu));
     recordCapture(report, key, runs.map((r) => r.capture));
     const seedKey = `export.seed.${id}.${s}.fps`;
-    const seed = report.get(seedKey);
-    const ratio = seed ? (report.get(`${key}.fps`)!.median / seed.median).toFixed(2) + 'x' : '-';
-    rows.push([s, label, report.cell(`${key}.frames`, 0), report.cell(`${key}.stacks`, 0), report.cell(`${key}.complete_ms`, 0), report.cell(`${key}.fps`), seed ? report.cell(seedKey) : '-', ratio, report.cell(`${key}.cpu_percent`, 0), report.cell(`${key}.capture_fps`, 1)]);
+    if (seed) report.figure(seedKey, 'frames/s', seedFps);
+    const seedFigure = report.get(seedKey);
+    const ratio = seedFigure ? (report.get(`${key}.fps`)!.median / seedFigure.median).toFixed(2) + 'x' : '-';
+    rows.push([s, label, report.cell(`${key}.frames`, 0), report.cell(`${key}.stacks`, 0), report.cell(`${key}.complete_ms`, 0), report.cell(`${key}.fps`), seedFigure ? report.cell(seedKey) : '-', ratio, report.cell(`${key}.cpu_percent`, 0), report.cell(`${key}.capture_fps`, 1)]);
   };
   /** A service whose ring holds the window, one unmeasured warm-up export, then `body`; stopped after. */
   const measuredService = async (overrides: ConfigOverrides, options: StartOptions, body: (bench: BenchService) => Promise<void>): Promise<void> => {
@@ -74,10 +85,8 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     const [w, h] = size;
     const s = sizeLabel(size);
     const scene = await scenes.get(size);
-    // The yardsticks first, on the same frames, with nothing else of the bench running.
-    progress(`export ${s}: seed reference and encoder ceilings on the scene`);
-    const seed = await runPythonReference(w, h, { ingestFrames: 30, exportFrames: profile.referenceExportFrames, runs: profile.runs, framesFile: scene.rgbFile });
-    for (const set of REFERENCE_SETS) report.figure(`export.seed.${set}.${s}.fps`, 'frames/s', seed.export[set]!.fps);
+    // The yardsticks without a service running, on the same frames (the seed's loop runs beside each SNAP, below).
+    progress(`export ${s}: encoder ceilings and stacking on the scene`);
     for (const format of ['jpeg', 'png'] as const) {
       report.figure(`export.ceiling.${format}.${s}.fps`, 'frames/s', await repeat(profile.runs, () => encoderCeiling(w, h, format, profile.encoderSeconds, 2, scene.rgbFile)));
     }
@@ -103,7 +112,11 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     disks.push(`${s} (${(npyBytes / 1e6).toFixed(1)} MB a file, 30 new files): ${cells.join('; ')}`);
     const { camera, options } = sceneCamera(scene);
     await measuredService({ camera, ring }, options, async (day) => {
-      for (const set of EXPORT_SETS) await measure(day, size, set.replaceAll(',', '+'), set.replaceAll(',', '+'), `SNAP before=${beforeS} after=0 formats=${set}`);
+      for (const set of EXPORT_SETS) {
+        const id = set.replaceAll(',', '+');
+        const seedSet = REFERENCE_SETS.find((r) => r === id);
+        await measure(day, size, id, id, `SNAP before=${beforeS} after=0 formats=${set}`, seedSet && { set: seedSet, framesFile: scene.rgbFile });
+      }
     });
     // The same frames through the fallback (no libturbojpeg): I420 -> RGB in the pixel worker, then sharp.
     await measuredService({ camera, ring }, { ...options, env: { ...options.env, PICAM_JPEG_ENCODER: 'sharp' } }, (viaRgb) =>
@@ -111,11 +124,9 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     );
     // The first scene: the noise added to the YUV planes, part of it outside RGB, which the seed's RGB frames clip.
     const yuvNoise = await scenes.get(size, 'yuv');
-    const yuvSeed = await runPythonReference(w, h, { ingestFrames: 30, exportFrames: profile.referenceExportFrames, runs: profile.runs, framesFile: yuvNoise.rgbFile, sets: ['jpg'] });
-    report.figure(`export.seed.yuv-noise-jpg.${s}.fps`, 'frames/s', yuvSeed.export.jpg!.fps);
     const yuvCamera = sceneCamera(yuvNoise);
     await measuredService({ camera: yuvCamera.camera, ring }, yuvCamera.options, (noisy) =>
-      measure(noisy, size, 'yuv-noise-jpg', `jpg, the noise added to the YUV planes (issue 18's first scene, extra row: part of it outside RGB, clipped in the seed's RGB frames)`, `SNAP before=${beforeS} after=0 formats=jpg`),
+      measure(noisy, size, 'yuv-noise-jpg', `jpg, the noise added to the YUV planes (issue 18's first scene, extra row: part of it outside RGB, clipped in the seed's RGB frames)`, `SNAP before=${beforeS} after=0 formats=jpg`, { set: 'jpg', framesFile: yuvNoise.rgbFile }),
     );
     await measuredService({ camera: synthetic(size), ring }, {}, (flat) => measure(flat, size, 'flat-jpg', 'jpg, flat synthetic scene (extra row)', `SNAP before=${beforeS} after=0 formats=jpg`));
     // A dark scene (short day exposure, night mode off so it stays dark): every frame is a stacking candidate.
@@ -125,7 +136,7 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     });
   }
   report.heading(`Export throughput (SNAP before=${beforeS} after=0: the window already in the ring; camera-like scene, fake rpicam-vid yuv420 at 30 frames/s)`);
-  report.line(`Scene: ffmpeg testsrc2 + \`${SCENE_FILTER}\`, full-range yuv420p, ${'30'} frames replayed in a loop. Medians of ${profile.runs} SNAP(s) per row after one unmeasured warm-up export, (min–max). frames/s = frames written / (SNAP → event.json). seed = bench/reference (cv2.imwrite jpg q90 / png level 1, np.save; one thread, sequential, no fsync) on the same frames as RGB, same run. Service CPU: 100% = one core. Capture fps during: what the source took in while the export ran (asked 30).`);
+  report.line(`Scene: ffmpeg testsrc2 + \`${SCENE_FILTER}\`, full-range yuv420p, ${'30'} frames replayed in a loop. Medians of ${profile.runs} SNAP(s) per row after one unmeasured warm-up export, (min–max). frames/s = frames written / (SNAP → event.json). seed = bench/reference (cv2.imwrite jpg q90 / png level 1, np.save; one thread, sequential, no fsync; one unmeasured warm-up run) on the same frames as RGB: one run of ${profile.referenceExportFrames} frames just before each of picam's SNAPs, alternating, while picam's service captures (the machine's speed swings within minutes; both sides of a ratio are taken in the same minute). Service CPU: 100% = one core. Capture fps during: what the source took in while the export ran (asked 30).`);
   report.line(`Encoder ceilings on the same frames (sharp alone, frames in memory, 2 processes): ${ceilings.join('; ')}.`);
   report.line(`Stacking alone on the same frames (4 a stack; picam: FrameStacker and its worker, seed: bench/reference/stack_reference.py, np.mean to uint8, one thread): ${stacking.join('; ')}.`);
   report.line(`The disk on the npy bytes (bench/disk-bytes.ts, frames in memory, nothing else of picam): ${disks.join('; ')}.`);

@@ -18,6 +18,7 @@ export interface PythonReferenceResult {
 }
 
 export const REFERENCE_SETS = ['jpg', 'png', 'npy', 'jpg+png+npy'] as const;
+export type ReferenceSet = (typeof REFERENCE_SETS)[number];
 
 /** Distinct frames handed to the reference: the moving box differs, as it does in the service. */
 const FRAMES = 8;
@@ -37,7 +38,7 @@ export async function runPythonReference(
     /** Frames to use (rgb24, whole frames) instead of the flat synthetic scene. */
     framesFile?: string;
     /** Export sets to run (default all of REFERENCE_SETS). */
-    sets?: ReadonlyArray<(typeof REFERENCE_SETS)[number]>;
+    sets?: readonly ReferenceSet[];
   },
 ): Promise<PythonReferenceResult> {
   const dir = trackFolder(await mkdtemp(path.join(os.tmpdir(), 'picam-bench-ref-')));

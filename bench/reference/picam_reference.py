@@ -151,6 +151,9 @@ def main() -> int:
             print(f"--sets: unknown set {name!r} (known: {', '.join(sets)})", file=sys.stderr)
             return 2
         formats = sets[name]
+        # One unmeasured run first, as picam's export rows have a warm-up export: the first
+        # imwrite of a format pays its encoder's set-up, which a run of 20 frames would carry.
+        export_run(ring, min(5, a.export_frames), formats, os.path.join(a.out_dir, f"{name}-warm-up"))
         fps, cpu = [], []
         for run in range(a.runs):
             f, c = export_run(ring, a.export_frames, formats, os.path.join(a.out_dir, f"{name}-{run}"))
