@@ -3,12 +3,26 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { CameraService, EventState } from '../../src/gen/picam/v1/camera_pb.js';
 import { leftoverTempFiles, waitForManifest } from '../helpers/files.js';
 import { createClient } from '../helpers/grpc-client.js';
 import { ROOT, runService, startService } from '../helpers/service.js';
 import { LineClient } from '../helpers/sockets.js';
+
+/**
+ * A 1 MiB tmpfs, unmounted and removed after the test: it holds a few 320x240 npy frames (230 KB each),
+ * then ENOSPC. Mounting needs root, as CI has; a failure here fails the test.
+ */
+async function smallDisk(t: TestContext): Promise<string> {
+  const mountPoint = await mkdtemp(path.join(tmpdir(), 'picam-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+  t.after(async () => {
+    execFileSync('umount', [mountPoint]);
+    await rm(mountPoint, { recursive: true, force: true });
+  });
+  return mountPoint;
+}
 
 describe('service lifecycle', () => {
   it('--version prints the package version', async () => {
@@ -55,14 +69,7 @@ describe('service lifecycle', () => {
   });
 
   it('a full disk fails the trigger, not the service', async (t) => {
-    const mountPoint = await mkdtemp(path.join(tmpdir(), 'picam-full-'));
-    // 1 MiB holds a few 320x240 npy frames (230 KB each), then ENOSPC.
-    // Mounting needs root, as CI has; a failure here fails the test.
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
-    t.after(async () => {
-      execFileSync('umount', [mountPoint]);
-      await rm(mountPoint, { recursive: true, force: true });
-    });
+    const mountPoint = await smallDisk(t);
     const service = await startService({ export: { base_dir: mountPoint, formats: ['npy'], save_before_s: 0.5, save_after_s: 0.5 } });
     const client = await LineClient.connect(service.linePort);
     try {
@@ -92,12 +99,7 @@ describe('service lifecycle', () => {
   it('a full disk in a mixed format set leaves no file of a frame it did not save', async (t) => {
     // A frame's jpg is renamed into place as soon as it is written; when its npy then hits ENOSPC,
     // that jpg must go again: every frame on disk is whole and counted.
-    const mountPoint = await mkdtemp(path.join(tmpdir(), 'picam-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
-    t.after(async () => {
-      execFileSync('umount', [mountPoint]);
-      await rm(mountPoint, { recursive: true, force: true });
-    });
+    const mountPoint = await smallDisk(t);
     const service = await startService({ export: { base_dir: mountPoint, formats: ['jpg', 'npy'], save_before_s: 0.5, save_after_s: 0.5 } });
     const client = await LineClient.connect(service.linePort);
     try {
