@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import { eventDateFolder } from '../../src/core/export/event-id.js';
 import { CameraService, EventState } from '../../src/gen/picam/v1/camera_pb.js';
 import { leftoverTempFiles, waitForManifest } from '../helpers/files.js';
 import { createClient } from '../helpers/grpc-client.js';
@@ -87,7 +88,7 @@ describe('service lifecycle', () => {
       assert.deepEqual(await leftoverTempFiles(mountPoint), [], 'no half-written file left behind');
       assert.match(await client.command('STATUS'), /^OK source=synthetic serving=1/, 'service still up');
       // Space returns (an operator deletes the event): the next trigger succeeds.
-      await rm(path.join(mountPoint, match[1]!.slice(0, 4) + '-' + match[1]!.slice(4, 6) + '-' + match[1]!.slice(6, 8)), { recursive: true, force: true });
+      await rm(path.join(mountPoint, eventDateFolder(match[1]!)), { recursive: true, force: true });
       const again = await client.command('SNAP wait before=0.1 after=0');
       assert.match(again, /^OK \S+ \S+ complete frames=\d+$/, 'recovers when space returns');
     } finally {
@@ -106,7 +107,7 @@ describe('service lifecycle', () => {
       const reply = await client.command('SNAP wait');
       const match = /^ERR RESOURCE_EXHAUSTED (\S+) (partial|failed) frames=(\d+): disk full/.exec(reply) ?? assert.fail(reply);
       const id = match[1]!;
-      const dir = path.join(mountPoint, `${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}`, id);
+      const dir = path.join(mountPoint, eventDateFolder(id), id);
       const names = (await readdir(dir)).filter((n) => !n.startsWith('.') && n !== 'event.json');
       const stems = new Map<string, string[]>();
       for (const name of names) {

@@ -1,7 +1,6 @@
-import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { PixelFormat } from '../frame.js';
-import { stageFile } from '../fs/atomic-write.js';
+import { stageFile, type StagedFile } from '../fs/atomic-write.js';
 import type { FrameFormat } from './export-format.js';
 import { encodeImage, type EncodeOptions } from './frame-encoder.js';
 import type { FrameSink, SinkFrame } from './sink.js';
@@ -58,20 +57,18 @@ export class FilesSink implements FrameSink {
           format === 'jpg' && isJpeg(frame.format) ? [frame.native]
           : format === 'jpg' && frame.jpeg ? [await frame.jpeg(this.encode.jpegQuality)]
           : await encodeImage(await frame.pixels(), format, this.encode);
-        const file = path.join(this.dir, name);
-        const staged = await stageFile(file, chunks);
+        const staged = await stageFile(path.join(this.dir, name), chunks);
         // Each file is synced and renamed as soon as it is written, not once the frame's slowest format is:
         // a jpg beside a png is in place (and seen by a folder watcher) a PNG encode sooner.
-        const committed = staged.commit();
-        committed.catch(() => undefined); // awaited in sync(), or below when a sibling failed
-        return { name, file, committed };
+        staged.commit().catch(() => undefined); // awaited in sync(); a discard waits for it
+        return { name, staged };
       }),
     );
     const staged = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) {
       // The frame is not saved: none of its files may stay under a final name that no manifest lists.
-      await removeCommitted(staged);
+      await Promise.all(staged.map((s) => s.staged.discard()));
       throw failed.reason;
     }
     this.sync(frame, staged);
@@ -83,12 +80,12 @@ export class FilesSink implements FrameSink {
     if (this.failure) throw this.failure.error;
   }
 
-  private sync(frame: SinkFrame, files: Array<{ name: string; file: string; committed: Promise<number> }>): void {
-    const done = Promise.allSettled(files.map((f) => f.committed)).then(async (results) => {
+  private sync(frame: SinkFrame, files: Array<{ name: string; staged: StagedFile }>): void {
+    const done = Promise.allSettled(files.map((f) => f.staged.commit())).then(async (results) => {
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) {
         this.failure ??= { error: failed.reason };
-        await removeCommitted(files);
+        await Promise.all(files.map((f) => f.staged.discard()));
         return;
       }
       for (const r of results) this.bytes += (r as PromiseFulfilledResult<number>).value;
@@ -100,11 +97,6 @@ export class FilesSink implements FrameSink {
     const tracked: Promise<void> = done.finally(() => this.syncing.delete(tracked));
     this.syncing.add(tracked);
   }
-}
-
-/** Unlinks the files of a failed frame that did reach their final names (the others removed their temp files). */
-async function removeCommitted(files: ReadonlyArray<{ file: string; committed: Promise<number> }>): Promise<void> {
-  await Promise.all(files.map((f) => f.committed.then(() => unlink(f.file), () => undefined).catch(() => undefined)));
 }
 
 function isJpeg(format: PixelFormat): boolean {

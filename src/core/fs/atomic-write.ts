@@ -29,7 +29,10 @@ export interface StagedFile {
   readonly bytes: number;
   /** fdatasync, then rename to the final name; resolves with the bytes. On failure the temp file is removed. */
   commit(): Promise<number>;
-  /** Removes the temp file instead (a sibling file of the same frame failed). */
+  /**
+   * Takes the file back (a sibling file of the same frame failed): before commit its temp file is removed and it
+   * is never committed; once committing, its final name is removed when the commit has put it there.
+   */
   discard(): Promise<void>;
 }
 
@@ -76,7 +79,12 @@ export async function stageFile(file: string, chunks: readonly Uint8Array[]): Pr
     }
     return bytes;
   };
-  return { bytes, commit: () => (committed ??= commit()), discard: () => (committed ??= discard().then(() => 0)).then(() => undefined) };
+  let discarded: Promise<void> | undefined;
+  const takeBack = (): Promise<void> =>
+    committed === undefined
+      ? (committed = discard().then(() => 0)).then(() => undefined)
+      : committed.then(() => unlink(file), () => undefined).catch(() => undefined); // a failed commit removed its temp file
+  return { bytes, commit: () => (committed ??= commit()), discard: () => (discarded ??= takeBack()) };
 }
 
 /**

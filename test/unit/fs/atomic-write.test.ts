@@ -56,4 +56,12 @@ describe('writeFileAtomic / stageFile', () => {
     assert.deepEqual(await readdir(dir), ['kept.npy']);
     assert.ok((await readFile(path.join(dir, 'kept.npy'))).equals(data[0]!));
   });
+
+  it('a discard after commit takes the final name back once the commit is done', async () => {
+    const staged = await stageFile(path.join(dir, 'late.npy'), [pattern(300_000, 3)]);
+    const committing = staged.commit();
+    await staged.discard();
+    assert.equal(await committing, 300_000);
+    assert.deepEqual(await readdir(dir), []);
+  });
 });
