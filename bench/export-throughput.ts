@@ -2,7 +2,7 @@ import { repeat, sizeLabel, type BenchContext } from './context.js';
 import { snapWithCapture, warmUpExport } from './event-watch.js';
 import type { Size } from './options.js';
 import { cpuPercent, sleep } from './proc.js';
-import { REFERENCE_SETS, runPythonReference, type ReferenceSet } from './python-reference.js';
+import { DURABLE_NPY_SET, REFERENCE_SETS, runPythonReference, type ReferenceSet } from './python-reference.js';
 import { diskRate, type DiskMode } from './disk-bytes.js';
 import { encoderCeiling } from './reference-ceilings.js';
 import { progress } from './report.js';
@@ -15,7 +15,7 @@ import { ensureReferenceVenv, requireFfmpeg } from './tools.js';
 
 const EXPORT_SETS = ['jpg', 'png', 'npy', 'jpg,png,npy', 'mp4'] as const;
 /** Figure ids of the table's rows, for the targets. */
-export const EXPORT_ROWS = [...EXPORT_SETS.map((set) => set.replaceAll(',', '+')), 'jpg-sharp', 'yuv-noise-jpg', 'flat-jpg', 'dark-jpg', 'dark-jpg-stack'];
+export const EXPORT_ROWS = [...EXPORT_SETS.map((set) => set.replaceAll(',', '+')), 'npy-durable-seed', 'jpg-sharp', 'yuv-noise-jpg', 'flat-jpg', 'dark-jpg', 'dark-jpg-stack'];
 
 /**
  * Export throughput on the camera-like scene (scene.ts: testsrc2 + sensor
@@ -37,24 +37,28 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
   const disks: string[] = [];
   /**
    * One row: `profile.runs` SNAPs, each after one run of the seed's loop on the same frames when the row has a seed
-   * counterpart (`seed`), so both sides of the ratio see the machine in the same minute: this machine's speed
-   * swings by a third within minutes, and a seed figure taken minutes before the SNAPs moved the ratio with it.
+   * counterpart (`against.seed`) and one of sharp's encoder ceiling when it has one (`against.ceiling`), so every
+   * side of a ratio sees the machine in the same minute: this machine's speed swings by a third within minutes,
+   * and a yardstick taken minutes before the SNAPs moved the ratio with it.
    */
-  const measure = async (bench: BenchService, size: Size, id: string, label: string, command: string, seed?: { set: ReferenceSet; framesFile: string }): Promise<void> => {
+  const measure = async (bench: BenchService, size: Size, id: string, label: string, command: string, against?: { framesFile: string; seed?: ReferenceSet; ceiling?: 'jpeg' | 'png' }): Promise<void> => {
     const s = sizeLabel(size);
     progress(`export ${s} ${label}`);
     const key = `export.${id}.${s}`;
     const seedFps: number[] = [];
+    const ceilingFps: number[] = [];
     const runs = await repeat(profile.runs, async () => {
-      if (seed) {
-        const result = await runPythonReference(size[0], size[1], { ingestFrames: 30, exportFrames: profile.referenceExportFrames, runs: 1, framesFile: seed.framesFile, sets: [seed.set] });
-        seedFps.push(...result.export[seed.set]!.fps);
+      if (against?.seed) {
+        const result = await runPythonReference(size[0], size[1], { ingestFrames: 30, exportFrames: profile.referenceExportFrames, runs: 1, framesFile: against.framesFile, sets: [against.seed] });
+        seedFps.push(...result.export[against.seed]!.fps);
       }
+      if (against?.ceiling) ceilingFps.push(await encoderCeiling(size[0], size[1], against.ceiling, profile.encoderSeconds, 2, against.framesFile));
       const a = await bench.sample();
       const { event, capture } = await snapWithCapture(bench, command);
       const b = await bench.sample();
       return { event, capture, cpu: cpuPercent(a, b) };
     });
+    if (against?.ceiling) report.figure(`export.ceiling.${against.ceiling}.${s}.fps`, 'frames/s', ceilingFps);
     report.figure(`${key}.fps`, 'frames/s', runs.map((r) => (r.event.manifest.frames.length * 1000) / r.event.completeMs));
     report.figure(`${key}.frames`, 'frames', runs.map((r) => r.event.manifest.frames.length));
     report.figure(`${key}.stacks`, 'images', runs.map((r) => r.event.manifest.stacks.length));
@@ -62,7 +66,7 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     report.figure(`${key}.cpu_percent`, '% of one core', runs.map((r) => r.cpu));
     recordCapture(report, key, runs.map((r) => r.capture));
     const seedKey = `export.seed.${id}.${s}.fps`;
-    if (seed) report.figure(seedKey, 'frames/s', seedFps);
+    if (against?.seed) report.figure(seedKey, 'frames/s', seedFps);
     const seedFigure = report.get(seedKey);
     const ratio = seedFigure ? (report.get(`${key}.fps`)!.median / seedFigure.median).toFixed(2) + 'x' : '-';
     rows.push([s, label, report.cell(`${key}.frames`, 0), report.cell(`${key}.stacks`, 0), report.cell(`${key}.complete_ms`, 0), report.cell(`${key}.fps`), seedFigure ? report.cell(seedKey) : '-', ratio, report.cell(`${key}.cpu_percent`, 0), report.cell(`${key}.capture_fps`, 1)]);
@@ -85,13 +89,9 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     const [w, h] = size;
     const s = sizeLabel(size);
     const scene = await scenes.get(size);
-    // The yardsticks without a service running, on the same frames (the seed's loop runs beside each SNAP, below).
-    progress(`export ${s}: encoder ceilings and stacking on the scene`);
-    for (const format of ['jpeg', 'png'] as const) {
-      report.figure(`export.ceiling.${format}.${s}.fps`, 'frames/s', await repeat(profile.runs, () => encoderCeiling(w, h, format, profile.encoderSeconds, 2, scene.rgbFile)));
-    }
+    // The yardsticks without a service running, on the same frames (the seed's loop and the encoder ceilings run beside each SNAP, below).
+    progress(`export ${s}: stacking and the disk on the scene`);
     stacking.push(await measureStacking(report, scene.rgbFile, size, profile.runs, profile.referenceExportFrames * 4));
-    ceilings.push(`${s}: sharp JPEG q90 ${report.cell(`export.ceiling.jpeg.${s}.fps`)}, PNG level 1 ${report.cell(`export.ceiling.png.${s}.fps`)} frames/s`);
     // The npy export's yardstick: the same bytes per frame, written by each scheme, one window's worth.
     const npyBytes = w * h * 3 + 128;
     const cases: Array<[DiskMode, number, string]> = [
@@ -114,10 +114,13 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     await measuredService({ camera, ring }, options, async (day) => {
       for (const set of EXPORT_SETS) {
         const id = set.replaceAll(',', '+');
-        const seedSet = REFERENCE_SETS.find((r) => r === id);
-        await measure(day, size, id, id, `SNAP before=${beforeS} after=0 formats=${set}`, seedSet && { set: seedSet, framesFile: scene.rgbFile });
+        const ceiling = id === 'jpg' ? 'jpeg' : id === 'png' ? 'png' : undefined;
+        await measure(day, size, id, id, `SNAP before=${beforeS} after=0 formats=${set}`, { framesFile: scene.rgbFile, seed: REFERENCE_SETS.find((r) => r === id), ceiling });
       }
+      // np.save writes into the page cache; picam's files are synced. The same row against the seed's loop made durable.
+      await measure(day, size, 'npy-durable-seed', 'npy, against the seed\'s loop with an fdatasync after each file (not the seed: its files are not synced; extra row)', `SNAP before=${beforeS} after=0 formats=npy`, { framesFile: scene.rgbFile, seed: DURABLE_NPY_SET });
     });
+    ceilings.push(`${s}: sharp JPEG q90 ${report.cell(`export.ceiling.jpeg.${s}.fps`)}, PNG level 1 ${report.cell(`export.ceiling.png.${s}.fps`)} frames/s`);
     // The same frames through the fallback (no libturbojpeg): I420 -> RGB in the pixel worker, then sharp.
     await measuredService({ camera, ring }, { ...options, env: { ...options.env, PICAM_JPEG_ENCODER: 'sharp' } }, (viaRgb) =>
       measure(viaRgb, size, 'jpg-sharp', 'jpg through RGB with sharp (PICAM_JPEG_ENCODER=sharp: the path without libturbojpeg)', `SNAP before=${beforeS} after=0 formats=jpg`),
@@ -126,7 +129,7 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
     const yuvNoise = await scenes.get(size, 'yuv');
     const yuvCamera = sceneCamera(yuvNoise);
     await measuredService({ camera: yuvCamera.camera, ring }, yuvCamera.options, (noisy) =>
-      measure(noisy, size, 'yuv-noise-jpg', `jpg, the noise added to the YUV planes (issue 18's first scene, extra row: part of it outside RGB, clipped in the seed's RGB frames)`, `SNAP before=${beforeS} after=0 formats=jpg`, { set: 'jpg', framesFile: yuvNoise.rgbFile }),
+      measure(noisy, size, 'yuv-noise-jpg', `jpg, the noise added to the YUV planes (issue 18's first scene, extra row: part of it outside RGB, clipped in the seed's RGB frames)`, `SNAP before=${beforeS} after=0 formats=jpg`, { framesFile: yuvNoise.rgbFile, seed: 'jpg' }),
     );
     await measuredService({ camera: synthetic(size), ring }, {}, (flat) => measure(flat, size, 'flat-jpg', 'jpg, flat synthetic scene (extra row)', `SNAP before=${beforeS} after=0 formats=jpg`));
     // A dark scene (short day exposure, night mode off so it stays dark): every frame is a stacking candidate.
@@ -137,7 +140,7 @@ export async function exportThroughput({ profile, report, scenes }: BenchContext
   }
   report.heading(`Export throughput (SNAP before=${beforeS} after=0: the window already in the ring; camera-like scene, fake rpicam-vid yuv420 at 30 frames/s)`);
   report.line(`Scene: ffmpeg testsrc2 + \`${SCENE_FILTER}\`, full-range yuv420p, ${'30'} frames replayed in a loop. Medians of ${profile.runs} SNAP(s) per row after one unmeasured warm-up export, (min–max). frames/s = frames written / (SNAP → event.json). seed = bench/reference (cv2.imwrite jpg q90 / png level 1, np.save; one thread, sequential, no fsync; one unmeasured warm-up run) on the same frames as RGB: one run of ${profile.referenceExportFrames} frames just before each of picam's SNAPs, alternating, while picam's service captures (the machine's speed swings within minutes; both sides of a ratio are taken in the same minute). Service CPU: 100% = one core. Capture fps during: what the source took in while the export ran (asked 30).`);
-  report.line(`Encoder ceilings on the same frames (sharp alone, frames in memory, 2 processes): ${ceilings.join('; ')}.`);
+  report.line(`Encoder ceilings on the same frames (sharp alone, frames in memory, 2 processes; one run just before each SNAP of the jpg and png rows while picam's service captures, as the seed's): ${ceilings.join('; ')}.`);
   report.line(`Stacking alone on the same frames (4 a stack; picam: FrameStacker and its worker, seed: bench/reference/stack_reference.py, np.mean to uint8, one thread): ${stacking.join('; ')}.`);
   report.line(`The disk on the npy bytes (bench/disk-bytes.ts, frames in memory, nothing else of picam): ${disks.join('; ')}.`);
   report.line();

@@ -18,7 +18,9 @@ export interface PythonReferenceResult {
 }
 
 export const REFERENCE_SETS = ['jpg', 'png', 'npy', 'jpg+png+npy'] as const;
-export type ReferenceSet = (typeof REFERENCE_SETS)[number];
+/** Not the seed's: its npy loop with an fdatasync after each file, as picam's files are synced (an extra export row). */
+export const DURABLE_NPY_SET = 'npy+fdatasync';
+export type ReferenceSet = (typeof REFERENCE_SETS)[number] | typeof DURABLE_NPY_SET;
 
 /** Distinct frames handed to the reference: the moving box differs, as it does in the service. */
 const FRAMES = 8;
