@@ -242,7 +242,11 @@ export class Exporter {
     let error: PicamError | undefined;
     const inFlight: Array<Promise<void>> = [];
     const noSharp = frameFormats.length > 0 && frameFormats.every((f) => f === 'npy' || (f === 'jpg' && this.jpegFromPlanes));
-    const inFlightLimit = stack || clip ? IN_FLIGHT : noSharp ? IN_FLIGHT_NO_SHARP : frameFormats.length === 1 ? IN_FLIGHT_ONE_ENCODE : IN_FLIGHT;
+    const fullLimit = stack || clip ? IN_FLIGHT : noSharp ? IN_FLIGHT_NO_SHARP : frameFormats.length === 1 ? IN_FLIGHT_ONE_ENCODE : IN_FLIGHT;
+    // Two frames until the first is written: more encodes than cores from the start share them, and every one of
+    // the first frames, the one a folder watcher waits for among them, ends later (1080p png: first file ~96 ms
+    // with two at once, ~156 with four).
+    let inFlightLimit = Math.min(IN_FLIGHT, fullLimit);
     // Ordered sinks (clip, stack) take frames one at a time in capture order, on one chain.
     let ordered: Promise<void> = Promise.resolve();
     try {
@@ -265,7 +269,10 @@ export class Exporter {
           releasePixels();
         });
         inFlight.push(task);
-        if (inFlight.length >= inFlightLimit) await inFlight.shift();
+        if (inFlight.length >= inFlightLimit) {
+          await inFlight.shift();
+          inFlightLimit = fullLimit;
+        }
       }
       await Promise.all(inFlight);
       await ordered;
