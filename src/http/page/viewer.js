@@ -121,6 +121,7 @@ async function load(eventId, token) {
   const id = encodeURIComponent(eventId);
   // event.json is written last: until it is there the event is still being saved,
   // which may take as long as its window (save_after_s). Stops when another event is opened.
+  let finished = false;
   for (;;) {
     const response = await fetch(`/events/${id}/event.json`, { cache: 'no-store' });
     // Another event opened, or the viewer closed: stop waiting.
@@ -131,7 +132,12 @@ async function load(eventId, token) {
     if (token !== openToken || !dialog.open) return undefined;
     if (!summary.ok) throw new Error(`event: HTTP ${summary.status}`);
     const { state: eventState, frame_count: frames } = await summary.json();
-    if (eventState !== 'pending') throw new Error(`event ${eventState} without event.json`);
+    if (eventState !== 'pending') {
+      // It may have finished between the two requests: event.json is there now, unless it really is missing.
+      if (finished) throw new Error(`event ${eventState} without event.json`);
+      finished = true;
+      continue;
+    }
     $('viewer-state').textContent = 'pending';
     $('viewer-message').textContent = `still being saved (${frames} frames so far)…`;
     await new Promise((resolve) => setTimeout(resolve, 1000));
