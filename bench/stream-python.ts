@@ -38,7 +38,7 @@ const SCRIPT = path.join(ROOT, 'bench/stream_client.py');
 const EXIT_GRACE_MS = 10_000;
 
 /** The exit code, or a failure naming the hang (the process killed) when it has not exited in `ms`. */
-async function exitedWithin(exited: Promise<number | null>, ms: number, kill: () => void): Promise<number | null> {
+async function exitedWithin(child: ChildProcess, exited: Promise<number | null>, ms: number): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), ms);
@@ -46,7 +46,7 @@ async function exitedWithin(exited: Promise<number | null>, ms: number, kill: ()
   try {
     const outcome = await Promise.race([exited, late]);
     if (outcome !== 'late') return outcome;
-    kill();
+    child.kill('SIGKILL');
     throw new Error(`bench subscriber printed its result but had not exited ${ms / 1000} s later (killed)`);
   } finally {
     clearTimeout(timer);
@@ -66,7 +66,7 @@ function startSubscriber(address: string, spec: SubscriberSpec, windows: number,
   const ready = nextLine('its first frame').then(() => undefined);
   const result = ready.then(async () => {
     const line = await nextLine('its result');
-    const code = await exitedWithin(exited, EXIT_GRACE_MS, () => child.kill('SIGKILL'));
+    const code = await exitedWithin(child, exited, EXIT_GRACE_MS);
     if (code !== 0) throw new Error(`bench/stream_client.py exited ${code}`);
     return JSON.parse(line) as SubscriberResult;
   });

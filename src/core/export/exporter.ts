@@ -241,11 +241,9 @@ export class Exporter {
     const { reader } = job;
     let error: PicamError | undefined;
     const inFlight: Array<Promise<void>> = [];
-    const noSharp = frameFormats.length > 0 && frameFormats.every((f) => f === 'npy' || (f === 'jpg' && this.jpegFromPlanes));
-    const fullLimit = stack || clip ? IN_FLIGHT : noSharp ? IN_FLIGHT_NO_SHARP : frameFormats.length === 1 ? IN_FLIGHT_ONE_ENCODE : IN_FLIGHT;
-    // Two frames until the first is written: more encodes than cores from the start share them, and every one of
-    // the first frames, the one a folder watcher waits for among them, ends later (1080p png: first file ~96 ms
-    // with two at once, ~156 with four).
+    const fullLimit = framesInFlight(frameFormats, this.jpegFromPlanes !== undefined, stack !== undefined || clip !== undefined);
+    // Two frames until the first is written: more encodes than cores at the start share the cores, so the first
+    // file, the one a folder watcher waits for, ends later (1080p png: ~96 ms with two at once, ~156 with four).
     let inFlightLimit = Math.min(IN_FLIGHT, fullLimit);
     // Ordered sinks (clip, stack) take frames one at a time in capture order, on one chain.
     let ordered: Promise<void> = Promise.resolve();
@@ -405,6 +403,16 @@ interface ExportJob {
   reservation: BufferReservation;
   /** Started at trigger time, so the window's frames are guarded from the first instant. */
   reader: WindowReader;
+}
+
+/**
+ * Frames an event keeps in flight once its first frame is written: two for ordered sinks (stack, clip) and for
+ * several formats a frame, six when no format needs sharp (npy, jpg from the planes), four for one sharp encode.
+ */
+function framesInFlight(formats: readonly FrameFormat[], jpegFromPlanes: boolean, ordered: boolean): number {
+  if (ordered) return IN_FLIGHT;
+  if (formats.length > 0 && formats.every((f) => f === 'npy' || (f === 'jpg' && jpegFromPlanes))) return IN_FLIGHT_NO_SHARP;
+  return formats.length === 1 ? IN_FLIGHT_ONE_ENCODE : IN_FLIGHT;
 }
 
 /** The frame rate of the frames in the before-window, for the clip's timing. */
